@@ -1,0 +1,1 @@
+"""What every HTTP route shares: problem details, the session per request, authentication."""

@@ -1,0 +1,125 @@
+"""One place that turns errors into RFC 9457 problem details (``application/problem+json``)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from matching.lib.errors import DomainError, Invalid
+
+log = logging.getLogger("laowu.errors")
+
+PROBLEM_JSON = "application/problem+json"
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
+_GENDER_WORDS = ("gender", "sex", "性别", "男", "女")
+SEX_DISCRIMINATION = (
+    "an opening may not ask for a gender: the Employment Promotion Law (art. 27) bans sex "
+    "discrimination in hiring (招用人员不得以性别为由拒绝录用或者提高录用标准)"
+)
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    if extra:
+        body.update({k: v for k, v in extra.items() if k not in body})
+    return Response(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _field_of(key: str | None, message: str) -> tuple[str, str]:
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        name = unknown.group(1)
+        if any(word in name.lower() for word in _GENDER_WORDS):
+            return name, SEX_DISCRIMINATION
+        return name, "is not a field of this resource"
+    if not key or key == "data":
+        return "body", message
+    return key, message
+
+
+def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors: list[dict[str, str]] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            field, message = _field_of(item.get("key"), str(item.get("message", "is invalid")))
+            errors.append({"field": field, "message": message})
+    if not errors:
+        errors.append({"field": "body", "message": exc.detail or "is invalid"})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+    return problem(request, 422 if _is_body(extra) else 400, "Invalid input", detail, errors)
+
+
+def _is_body(extra: list[Any]) -> bool:
+    """Body fields that fail answer 422; a malformed query or path answers 400."""
+    return any(isinstance(i, dict) and i.get("source") == "body" for i in extra)
+
+
+def on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    errors = exc.errors if isinstance(exc, Invalid) else None
+    return problem(request, exc.status_code, exc.title, exc.detail, errors, exc.extra)
+
+
+def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status >= 500:
+        log.error("HTTP %s on %s: %s", status, request.url.path, exc.detail)
+    titles = {
+        400: "Bad request",
+        401: "Unauthorized",
+        403: "Forbidden",
+        404: "Not found",
+        405: "Method not allowed",
+        413: "Request body too large",
+        429: "Too many requests",
+    }
+    detail = exc.detail
+    if status == 400 and "malformed" in detail.lower():
+        detail = f"the body is not valid JSON ({detail})"
+        return problem(
+            request, 400, "Malformed JSON", detail, [{"field": "body", "message": detail}]
+        )
+    response = problem(request, status, titles.get(status, "Error"), detail)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        "Internal error",
+        "something went wrong on our side; nothing was saved. The error is logged.",
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    ValidationException: on_validation,
+    DomainError: on_domain,
+    HTTPException: on_http,
+    Exception: on_unexpected,
+}
+
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "problem"]

@@ -1,0 +1,136 @@
+"""The ``laowu`` command line: serve, migrate, admin, seed (the composition root)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import json
+import logging
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import migrate
+from matching.db.engine import create_engine, create_sessionmaker
+from matching.lib.context import Context
+from matching.lib.errors import DomainError
+from matching.network import passwords
+from matching.settings import ConfigurationError, Settings
+
+T = TypeVar("T")
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"laowu: {message}", file=sys.stderr)
+    return code
+
+
+async def _in_transaction(settings: Settings, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """Run ``work`` in one session and one transaction: the command owns the commit."""
+    engine = create_engine(settings.database_url, pool_size=2)
+    try:
+        async with create_sessionmaker(engine)() as session, session.begin():
+            return await work(session)
+    finally:
+        await engine.dispose()
+
+
+def cmd_migrate(settings: Settings, _args: argparse.Namespace) -> int:
+    migrate.upgrade(settings.database_url)
+    print("database migrated to head")
+    return 0
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from matching.app import create_app
+
+    settings.resolved_secret_key()  # refuse to start on PostgreSQL without a key, before migrating
+    migrate.upgrade(settings.database_url)
+    app = create_app(settings)
+    print(f"Laowu serving on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+    return 0
+
+
+def cmd_admin_create(settings: Settings, args: argparse.Namespace) -> int:
+    from matching.network.service import create_admin
+
+    password = args.password or os.environ.get("LAOWU_ADMIN_PASSWORD")
+    if not password:
+        if not sys.stdin.isatty():
+            return _fail("give --password or set LAOWU_ADMIN_PASSWORD")
+        password = getpass.getpass("password for the new admin: ")
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
+    migrate.upgrade(settings.database_url)
+    account = asyncio.run(
+        _in_transaction(settings, lambda s: create_admin(s, args.username, password))
+    )
+    print(json.dumps({"id": account.id, "username": account.username, "role": account.role}))
+    return 0
+
+
+def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from seeds.demo import load_demo
+
+    ctx = Context.from_settings(settings)
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
+    migrate.upgrade(settings.database_url)
+    report = asyncio.run(_in_transaction(settings, lambda s: load_demo(s, ctx)))
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="laowu", description="Laowu (劳务通) labour-transfer service"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve the API and web pages")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run jobs in-process")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser("migrate", help="migrate the database to head").set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser("admin", help="manage admin accounts")
+    admin_sub = admin.add_subparsers(dest="admin_command", required=True)
+    create = admin_sub.add_parser("create", help="create an admin account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--password", help="default: $LAOWU_ADMIN_PASSWORD, else a prompt")
+    create.set_defaults(func=cmd_admin_create)
+
+    seed = sub.add_parser("seed", help="load data")
+    seed_sub = seed.add_subparsers(dest="seed_command", required=True)
+    seed_sub.add_parser("demo", help="the demo network (idempotent)").set_defaults(
+        func=cmd_seed_demo
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        result: Any = args.func(settings, args)
+        return int(result)
+    except ConfigurationError as exc:
+        return _fail(str(exc))
+    except DomainError as exc:
+        return _fail(exc.detail, 1)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

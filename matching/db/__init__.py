@@ -1,0 +1,1 @@
+"""Storage: metadata, engine and sessions, models and the Alembic migrations."""

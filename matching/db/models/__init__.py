@@ -1,0 +1,20 @@
+"""All ORM models, one private module per aggregate.
+
+Import as ``from matching.db import models as m``.
+"""
+
+from matching.db.models._network import Account, Agency, Office
+from matching.db.models._openings import Employer, Opening, OpeningSkill
+from matching.db.models._profiles import WorkerGroup, WorkerProfile, WorkerSkill
+
+__all__ = [
+    "Account",
+    "Agency",
+    "Employer",
+    "Office",
+    "Opening",
+    "OpeningSkill",
+    "WorkerGroup",
+    "WorkerProfile",
+    "WorkerSkill",
+]

@@ -1,0 +1,85 @@
+"""Worker profiles (务工人员): the women an agency registers, with skills and priority groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from matching.db.base import Base, IdMixin
+from matching.lib import clock
+
+
+class WorkerProfile(IdMixin, Base):
+    """A registered worker (务工人员). Public path: ``/api/v1/workers``."""
+
+    __tablename__ = "worker_profiles"
+    __table_args__ = (
+        CheckConstraint("status IN ('available', 'offered', 'placed', 'inactive')", name="status"),
+        Index("ix_worker_profiles_agency_status", "agency_id", "status"),
+    )
+
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    birth_date: Mapped[dt.date] = mapped_column(Date)
+    home_county: Mapped[str] = mapped_column(String(100))
+    willing_to_relocate: Mapped[bool] = mapped_column(Boolean)
+    preferred_cities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    min_monthly_wage: Mapped[int | None] = mapped_column(Integer)
+    needs_housing: Mapped[bool] = mapped_column(Boolean)
+    available_from: Mapped[dt.date | None] = mapped_column(Date)
+    consent_matching: Mapped[bool] = mapped_column(Boolean)
+    consent_at: Mapped[dt.datetime | None] = mapped_column()
+    # ID number: encrypted, a keyed hash for duplicate lookup, and the masked form for display.
+    id_number_enc: Mapped[str | None] = mapped_column(String(200))
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(18))
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    status: Mapped[str] = mapped_column(String(16), default="available")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class WorkerSkill(Base):
+    """A skill a worker holds, level 1–5, declared or certified by training (技能培训)."""
+
+    __tablename__ = "worker_skills"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level"),
+        Index("ix_worker_skills_code_level", "skill_code", "level"),
+    )
+
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("worker_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    skill_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    level: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16), default="declared")
+    certified_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class WorkerGroup(Base):
+    """Membership of a priority group (重点群体), e.g. poor household (贫困户)."""
+
+    __tablename__ = "worker_groups"
+    __table_args__ = (Index("ix_worker_groups_code", "group_code"),)
+
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("worker_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    group_code: Mapped[str] = mapped_column(String(32), primary_key=True)

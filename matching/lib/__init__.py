@@ -1,0 +1,1 @@
+"""Small shared pieces: domain errors, pagination, the clock and key derivation."""

@@ -1,0 +1,38 @@
+"""The one place that reads the wall clock, so tests can move time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+_TZ = ZoneInfo("Asia/Shanghai")
+_offset = dt.timedelta(0)
+
+
+def now() -> dt.datetime:
+    """Aware UTC now (shifted in tests by :func:`travel`)."""
+    return dt.datetime.now(dt.UTC) + _offset
+
+
+def today() -> dt.date:
+    """Today's date where the agencies work (Asia/Shanghai)."""
+    return now().astimezone(_TZ).date()
+
+
+def travel(delta: dt.timedelta) -> None:
+    """Move the clock by ``delta`` (tests only)."""
+    global _offset
+    _offset += delta
+
+
+def reset() -> None:
+    global _offset
+    _offset = dt.timedelta(0)
+
+
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years between ``birth`` and ``day`` (a 29 February birthday falls on 1 March)."""
+    years = day.year - birth.year
+    if (day.month, day.day) < (birth.month, birth.day):
+        years -= 1
+    return years

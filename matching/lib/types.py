@@ -1,0 +1,26 @@
+"""Constrained field types shared by request schemas (msgspec validates them on decode)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+LongName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Place = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+Level = Annotated[int, msgspec.Meta(ge=1, le=5)]
+Yuan = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+Score = Annotated[int, msgspec.Meta(ge=0, le=100)]
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+Username = Annotated[str, msgspec.Meta(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")]
+Password = Annotated[str, msgspec.Meta(min_length=8, max_length=200)]
+
+
+class Request(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Base of every request body: unknown fields are refused (no mass assignment)."""
+
+
+class Response(msgspec.Struct, kw_only=True):
+    """Base of every response body."""

@@ -1,0 +1,1 @@
+"""The agency network: agencies, offices, staff accounts, roles and scoping, tokens."""

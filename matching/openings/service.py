@@ -1,0 +1,336 @@
+"""Use cases for employers and openings. Openings are one pool shared by every agency."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import Select, delete, exists, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+from matching.lib import clock
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.network.principal import Principal
+from matching.openings.schemas import (
+    EmployerCreate,
+    EmployerOut,
+    EmployerPage,
+    EmployerPatch,
+    OpeningCreate,
+    OpeningOut,
+    OpeningPage,
+    OpeningPatch,
+    RequiredSkill,
+    RequiredSkillOut,
+)
+from seeds.reference import reference
+
+E = m.Employer
+O = m.Opening  # noqa: E741
+
+
+def employer_out(e: m.Employer) -> EmployerOut:
+    return EmployerOut(
+        id=e.id,
+        name=e.name,
+        city=e.city,
+        industry=e.industry,
+        reputation=e.reputation,
+        labour_protection=e.labour_protection,
+        partner=e.partner,
+        suspended=e.suspended,
+        version=e.version,
+        created_at=e.created_at,
+    )
+
+
+def _given(struct: msgspec.Struct) -> dict[str, Any]:
+    fields = struct.__struct_fields__
+    return {f: getattr(struct, f) for f in fields if getattr(struct, f) is not msgspec.UNSET}
+
+
+def _employer_scope(stmt: Select[Any], principal: Principal) -> Select[Any]:
+    if principal.is_employer:
+        return stmt.where(E.id == principal.employer_id)
+    return stmt
+
+
+async def _employer(session: AsyncSession, principal: Principal, employer_id: int) -> m.Employer:
+    stmt = _employer_scope(select(E).where(E.id == employer_id), principal)
+    employer = (await session.execute(stmt)).scalar_one_or_none()
+    if employer is None:
+        raise NotFound(f"no employer with id {employer_id}")
+    return employer
+
+
+def _nonblank(errors: FieldErrors, field: str, value: str | None) -> str | None:
+    if value is None:
+        return None
+    clean = value.strip()
+    if not clean:
+        errors.add(field, "must not be blank")
+    return clean
+
+
+async def create_employer(
+    session: AsyncSession, principal: Principal, data: EmployerCreate
+) -> EmployerOut:
+    principal.require("admin", "staff")
+    if not principal.is_admin and (
+        data.reputation is not None or data.labour_protection is not None
+    ):
+        raise Forbidden("only an admin sets an employer's standing scores")
+    errors = FieldErrors()
+    name = _nonblank(errors, "name", data.name)
+    city = _nonblank(errors, "city", data.city)
+    errors.raise_if_any()
+    employer = m.Employer(
+        name=name,
+        city=city,
+        industry=(data.industry or "").strip() or None,
+        reputation=50 if data.reputation is None else data.reputation,
+        labour_protection=50 if data.labour_protection is None else data.labour_protection,
+        partner=False,
+        suspended=False,
+        version=1,
+    )
+    session.add(employer)
+    await session.flush()
+    return employer_out(employer)
+
+
+async def get_employer(
+    session: AsyncSession, principal: Principal, employer_id: int
+) -> EmployerOut:
+    return employer_out(await _employer(session, principal, employer_id))
+
+
+async def list_employers(
+    session: AsyncSession, principal: Principal, *, limit: int, offset: int
+) -> EmployerPage:
+    base = _employer_scope(select(E), principal)
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(E.id).limit(limit).offset(offset))).scalars()
+    return EmployerPage(items=[employer_out(e) for e in rows], total=int(total))
+
+
+async def update_employer(
+    session: AsyncSession, principal: Principal, employer_id: int, patch: EmployerPatch
+) -> EmployerOut:
+    principal.require("admin", "staff")
+    employer = await _employer(session, principal, employer_id)
+    given = _given(patch)
+    given.pop("version")
+    if not principal.is_admin and ({"reputation", "labour_protection"} & given.keys()):
+        raise Forbidden("only an admin sets an employer's standing scores")
+    errors = FieldErrors()
+    for f in ("name", "city"):
+        if f in given:
+            given[f] = _nonblank(errors, f, given[f])
+    errors.raise_if_any()
+    result = await session.execute(
+        update(E)
+        .where(E.id == employer_id, E.version == patch.version)
+        .values(**given, version=E.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"employer {employer_id} was changed by someone else; reload and try again",
+            extra={"field": "version", "current_version": employer.version},
+        )
+    await session.refresh(employer)
+    return employer_out(employer)
+
+
+def _check_required(errors: FieldErrors, skills: Sequence[RequiredSkill]) -> None:
+    known = reference().skill_codes
+    seen: set[str] = set()
+    for i, s in enumerate(skills):
+        if s.code not in known:
+            errors.add(
+                f"required_skills[{i}].code", f"unknown skill code {s.code!r}; see GET /skills"
+            )
+        elif s.code in seen:
+            errors.add(f"required_skills[{i}].code", f"skill {s.code!r} is listed twice")
+        seen.add(s.code)
+
+
+def _check_terms(errors: FieldErrors, wage_min: int, wage_max: int) -> None:
+    if wage_min > wage_max:
+        errors.add("monthly_wage_min", "must not exceed monthly_wage_max")
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningFilter:
+    city: str | None = None
+    skill: str | None = None
+    status: str | None = None
+    employer_id: int | None = None
+
+
+def _opening_scope(stmt: Select[Any], principal: Principal) -> Select[Any]:
+    if principal.is_employer:
+        return stmt.where(O.employer_id == principal.employer_id)
+    return stmt
+
+
+async def _openings_out(session: AsyncSession, rows: Sequence[Any]) -> list[OpeningOut]:
+    ids = [r.id for r in rows]
+    skills: dict[int, list[RequiredSkillOut]] = defaultdict(list)
+    if ids:
+        q = (
+            select(m.OpeningSkill)
+            .where(m.OpeningSkill.opening_id.in_(ids))
+            .order_by(m.OpeningSkill.opening_id, m.OpeningSkill.skill_code)
+        )
+        for s in (await session.execute(q)).scalars():
+            skills[s.opening_id].append(RequiredSkillOut(code=s.skill_code, min_level=s.min_level))
+    return [
+        OpeningOut(
+            id=r.id,
+            employer_id=r.employer_id,
+            employer_name=r.employer_name,
+            title=r.title,
+            city=r.city,
+            county=r.county,
+            required_skills=skills.get(r.id, []),
+            headcount=r.headcount,
+            monthly_wage_min=r.monthly_wage_min,
+            monthly_wage_max=r.monthly_wage_max,
+            housing_provided=r.housing_provided,
+            start_date=r.start_date,
+            status=r.status,
+            version=r.version,
+            created_at=r.created_at,
+        )
+        for r in rows
+    ]
+
+
+def _opening_select() -> Select[Any]:
+    return select(*O.__table__.c, E.name.label("employer_name")).join(E, E.id == O.employer_id)
+
+
+async def get_opening(session: AsyncSession, principal: Principal, opening_id: int) -> OpeningOut:
+    stmt = _opening_scope(_opening_select().where(O.id == opening_id), principal)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"no opening with id {opening_id}")
+    return (await _openings_out(session, [row]))[0]
+
+
+async def list_openings(
+    session: AsyncSession, principal: Principal, flt: OpeningFilter, *, limit: int, offset: int
+) -> OpeningPage:
+    conditions: list[Any] = []
+    if flt.city:
+        conditions.append(O.city == flt.city)
+    if flt.status:
+        if flt.status not in ("open", "closed"):
+            raise Invalid("status", "must be open or closed")
+        conditions.append(O.status == flt.status)
+    if flt.employer_id is not None:
+        conditions.append(O.employer_id == flt.employer_id)
+    if flt.skill:
+        if flt.skill not in reference().skill_codes:
+            raise Invalid("skill", f"unknown skill code {flt.skill!r}")
+        sk = m.OpeningSkill
+        conditions.append(exists().where(sk.opening_id == O.id, sk.skill_code == flt.skill))
+    base = _opening_scope(_opening_select().where(*conditions), principal)
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(O.id).limit(limit).offset(offset))).all()
+    return OpeningPage(items=await _openings_out(session, rows), total=int(total))
+
+
+async def post_opening(
+    session: AsyncSession, principal: Principal, data: OpeningCreate
+) -> OpeningOut:
+    employer = await _employer(session, principal, data.employer_id)
+    errors = FieldErrors()
+    title = _nonblank(errors, "title", data.title)
+    city = _nonblank(errors, "city", data.city)
+    county = _nonblank(errors, "county", data.county)
+    _check_terms(errors, data.monthly_wage_min, data.monthly_wage_max)
+    if data.start_date < clock.today():
+        errors.add("start_date", "is in the past")
+    _check_required(errors, data.required_skills)
+    errors.raise_if_any()
+    if employer.suspended:
+        raise Conflict(f"employer {employer.id} is suspended and may not post openings")
+    now = clock.now()
+    opening = m.Opening(
+        employer_id=employer.id,
+        title=title,
+        city=city,
+        county=county,
+        headcount=data.headcount,
+        monthly_wage_min=data.monthly_wage_min,
+        monthly_wage_max=data.monthly_wage_max,
+        housing_provided=data.housing_provided,
+        start_date=data.start_date,
+        status="open",
+        version=1,
+        created_by_id=principal.account_id or None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(opening)
+    await session.flush()
+    await _write_required(session, opening.id, data.required_skills)
+    return await get_opening(session, principal, opening.id)
+
+
+async def _write_required(
+    session: AsyncSession, opening_id: int, skills: Sequence[RequiredSkill]
+) -> None:
+    await session.execute(delete(m.OpeningSkill).where(m.OpeningSkill.opening_id == opening_id))
+    if skills:
+        await session.execute(
+            insert(m.OpeningSkill),
+            [
+                {"opening_id": opening_id, "skill_code": s.code, "min_level": s.min_level}
+                for s in skills
+            ],
+        )
+
+
+async def update_opening(
+    session: AsyncSession, principal: Principal, opening_id: int, patch: OpeningPatch
+) -> OpeningOut:
+    current = await get_opening(session, principal, opening_id)
+    given = _given(patch)
+    given.pop("version")
+    errors = FieldErrors()
+    for f in ("title", "city", "county"):
+        if f in given:
+            given[f] = _nonblank(errors, f, given[f])
+    _check_terms(
+        errors,
+        given.get("monthly_wage_min", current.monthly_wage_min),
+        given.get("monthly_wage_max", current.monthly_wage_max),
+    )
+    if "start_date" in given and given["start_date"] < clock.today():
+        errors.add("start_date", "is in the past")
+    skills = given.pop("required_skills", None)
+    if skills is not None:
+        _check_required(errors, skills)
+    errors.raise_if_any()
+    result = await session.execute(
+        update(O)
+        .where(O.id == opening_id, O.version == patch.version)
+        .values(**given, version=O.version + 1, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"opening {opening_id} was changed by someone else; reload and try again",
+            extra={"field": "version", "current_version": current.version},
+        )
+    if skills is not None:
+        await _write_required(session, opening_id, skills)
+    return await get_opening(session, principal, opening_id)

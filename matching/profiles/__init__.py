@@ -1,0 +1,1 @@
+"""Worker profiles (务工人员): skills, priority groups, preferences, consent."""

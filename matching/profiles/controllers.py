@@ -1,0 +1,101 @@
+"""Routes for worker profiles (``/api/v1/workers``) and the reference lists."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, patch, post
+from litestar.params import FromPath, JSONBody, Parameter
+
+from matching.api.auth import PUBLIC
+from matching.api.deps import Ctx, DbSession, Who
+from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.lib.types import Response
+from matching.profiles import service
+from matching.profiles.repository import WorkerFilter
+from matching.profiles.schemas import Worker, WorkerCreate, WorkerPage, WorkerPatch
+from seeds.reference import reference
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
+Term = Annotated[str | None, Parameter(max_length=100)]
+
+
+class WorkerController(Controller):
+    path = "/workers"
+    tags = ["workers"]
+
+    @post("/", summary="Register a worker (staff register for their own agency)")
+    async def register(
+        self, data: JSONBody[WorkerCreate], db_session: DbSession, ctx: Ctx, principal: Who
+    ) -> Worker:
+        return await service.register_worker(db_session, ctx, principal, data)
+
+    @get("/{worker_id:int}", summary="One worker; the ID number comes back masked")
+    async def read(self, worker_id: FromPath[int], db_session: DbSession, principal: Who) -> Worker:
+        return await service.get_worker(db_session, principal, worker_id)
+
+    @patch("/{worker_id:int}", summary="Change a worker; send the version you read")
+    async def change(
+        self,
+        worker_id: FromPath[int],
+        data: JSONBody[WorkerPatch],
+        db_session: DbSession,
+        ctx: Ctx,
+        principal: Who,
+    ) -> Worker:
+        return await service.update_worker(db_session, ctx, principal, worker_id, data)
+
+    @get("/", summary="Search workers by skill, priority group, status, name or phone")
+    async def search(
+        self,
+        db_session: DbSession,
+        principal: Who,
+        skill: Term = None,
+        priority_group: Term = None,
+        status: Term = None,
+        q: Term = None,
+        agency_id: Annotated[int | None, Parameter(ge=1)] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> WorkerPage:
+        flt = WorkerFilter(agency_id, skill, priority_group, status, q)
+        return await service.search_workers(db_session, principal, flt, limit=limit, offset=offset)
+
+
+class Label(Response):
+    code: str
+    zh: str
+    en: str
+
+
+class GroupLabel(Label):
+    priority: bool
+    assignable: bool
+
+
+class LabelPage(Response):
+    items: list[Label]
+    total: int
+
+
+class GroupPage(Response):
+    items: list[GroupLabel]
+    total: int
+
+
+@get(
+    "/skills", tags=["reference"], opt=PUBLIC, summary="Skill codes with Chinese and English labels"
+)
+async def list_skills() -> LabelPage:
+    items = [Label(code=s.code, zh=s.zh, en=s.en) for s in reference().skills]
+    return LabelPage(items=items, total=len(items))
+
+
+@get("/priority-groups", tags=["reference"], opt=PUBLIC, summary="Priority groups (重点群体)")
+async def list_priority_groups() -> GroupPage:
+    items = [
+        GroupLabel(code=g.code, zh=g.zh, en=g.en, priority=g.priority, assignable=g.assignable)
+        for g in reference().groups
+    ]
+    return GroupPage(items=items, total=len(items))

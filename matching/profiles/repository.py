@@ -1,0 +1,130 @@
+"""Queries on worker profiles. Core statements on the hot read paths: no ORM identity map."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+
+W = m.WorkerProfile.__table__.c
+S = m.WorkerSkill.__table__.c
+G = m.WorkerGroup.__table__.c
+
+WORKER_COLUMNS = (
+    W.id,
+    W.agency_id,
+    W.name,
+    W.phone,
+    W.birth_date,
+    W.home_county,
+    W.willing_to_relocate,
+    W.preferred_cities,
+    W.min_monthly_wage,
+    W.needs_housing,
+    W.available_from,
+    W.consent_matching,
+    W.id_number_masked,
+    W.locale,
+    W.status,
+    W.version,
+    W.created_at,
+    W.updated_at,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerFilter:
+    agency_id: int | None = None
+    skill: str | None = None
+    priority_group: str | None = None
+    status: str | None = None
+    q: str | None = None
+
+
+def _scoped(stmt: Select[Any], agency_id: int | None) -> Select[Any]:
+    return stmt if agency_id is None else stmt.where(W.agency_id == agency_id)
+
+
+async def get_row(session: AsyncSession, worker_id: int, agency_id: int | None) -> Row[Any] | None:
+    """One worker, in the caller's agency only (``agency_id`` None: any agency)."""
+    stmt = _scoped(select(*WORKER_COLUMNS).where(W.id == worker_id), agency_id)
+    return (await session.execute(stmt)).first()
+
+
+async def skills_and_groups(
+    session: AsyncSession, ids: Sequence[int]
+) -> tuple[dict[int, list[Row[Any]]], dict[int, list[str]]]:
+    skills: dict[int, list[Row[Any]]] = defaultdict(list)
+    groups: dict[int, list[str]] = defaultdict(list)
+    if not ids:
+        return skills, groups
+    if len(ids) == 1:  # the common case: equality keeps the statement cacheable and cheap
+        skill_where, group_where = S.worker_id == ids[0], G.worker_id == ids[0]
+    else:
+        skill_where, group_where = S.worker_id.in_(ids), G.worker_id.in_(ids)
+    stmt = select(S.worker_id, S.skill_code, S.level, S.source, S.certified_on).where(skill_where)
+    for row in (await session.execute(stmt.order_by(S.worker_id, S.skill_code))).all():
+        skills[row.worker_id].append(row)
+    gstmt = select(G.worker_id, G.group_code).where(group_where).order_by(G.worker_id, G.group_code)
+    for row in (await session.execute(gstmt)).all():
+        groups[row.worker_id].append(row.group_code)
+    return skills, groups
+
+
+async def find_duplicate(
+    session: AsyncSession, *, phone: str | None, id_hash: str | None, exclude_id: int | None
+) -> tuple[str, int] | None:
+    """The field and id of an existing worker with the same phone or ID number, if any."""
+    checks = [("phone", W.phone, phone), ("id_number", W.id_number_hash, id_hash)]
+    for field, column, value in checks:
+        if value is None:
+            continue
+        stmt = select(W.id).where(column == value)
+        if exclude_id is not None:
+            stmt = stmt.where(W.id != exclude_id)
+        found = (await session.execute(stmt.limit(1))).scalar()
+        if found is not None:
+            return field, int(found)
+    return None
+
+
+def _like(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search(
+    session: AsyncSession, flt: WorkerFilter, *, limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    conditions: list[Any] = []
+    if flt.agency_id is not None:
+        conditions.append(W.agency_id == flt.agency_id)
+    if flt.status:
+        conditions.append(W.status == flt.status)
+    if flt.skill:
+        conditions.append(exists().where(S.worker_id == W.id, S.skill_code == flt.skill))
+    if flt.priority_group:
+        conditions.append(exists().where(G.worker_id == W.id, G.group_code == flt.priority_group))
+    if flt.q:
+        pattern = _like(flt.q.strip())
+        conditions.append(
+            or_(W.name.like(pattern, escape="\\"), W.phone.like(pattern, escape="\\"))
+        )
+    total = (
+        await session.execute(
+            select(func.count()).select_from(m.WorkerProfile.__table__).where(*conditions)
+        )
+    ).scalar_one()
+    rows = (
+        await session.execute(
+            select(*WORKER_COLUMNS).where(*conditions).order_by(W.id).limit(limit).offset(offset)
+        )
+    ).all()
+    return list(rows), int(total)

@@ -1,0 +1,93 @@
+"""Request and response bodies for ``/api/v1/workers``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from matching.lib.types import Code, Id, Level, Name, Place, Request, Response, Yuan
+
+IdNumber = Annotated[str, msgspec.Meta(max_length=32)]
+Phone = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+Locale = Literal["zh", "en"]
+
+
+class SkillLevel(Request):
+    code: Code
+    level: Level
+
+
+class WorkerCreate(Request):
+    name: Name
+    phone: Phone
+    birth_date: dt.date
+    home_county: Place
+    consent_matching: bool
+    skills: Annotated[list[SkillLevel], msgspec.Meta(max_length=20)] = []
+    priority_groups: Annotated[list[Code], msgspec.Meta(max_length=10)] = []
+    willing_to_relocate: bool = False
+    preferred_cities: Annotated[list[Place], msgspec.Meta(max_length=20)] = []
+    min_monthly_wage: Yuan | None = None
+    needs_housing: bool = False
+    available_from: dt.date | None = None
+    id_number: IdNumber | None = None
+    agency_id: Id | None = None
+    locale: Locale = "zh"
+
+
+class WorkerPatch(Request):
+    """Every field optional but ``version``: the version read, so a stale write is refused."""
+
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    name: Name | UnsetType = UNSET
+    phone: Phone | UnsetType = UNSET
+    birth_date: dt.date | UnsetType = UNSET
+    home_county: Place | UnsetType = UNSET
+    consent_matching: bool | UnsetType = UNSET
+    skills: Annotated[list[SkillLevel], msgspec.Meta(max_length=20)] | UnsetType = UNSET
+    priority_groups: Annotated[list[Code], msgspec.Meta(max_length=10)] | UnsetType = UNSET
+    willing_to_relocate: bool | UnsetType = UNSET
+    preferred_cities: Annotated[list[Place], msgspec.Meta(max_length=20)] | UnsetType = UNSET
+    min_monthly_wage: Yuan | UnsetType | None = UNSET
+    needs_housing: bool | UnsetType = UNSET
+    available_from: dt.date | UnsetType | None = UNSET
+    id_number: IdNumber | UnsetType | None = UNSET
+    locale: Locale | UnsetType = UNSET
+
+
+class SkillOut(Response):
+    code: str
+    level: int
+    source: str = "declared"
+    certified_on: dt.date | None = None
+
+
+class Worker(Response):
+    id: int
+    agency_id: int
+    name: str
+    phone: str
+    birth_date: dt.date
+    home_county: str
+    skills: list[SkillOut]
+    priority_groups: list[str]
+    willing_to_relocate: bool
+    preferred_cities: list[str]
+    min_monthly_wage: int | None
+    needs_housing: bool
+    available_from: dt.date | None
+    consent_matching: bool
+    id_number: str | None
+    locale: str
+    status: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class WorkerPage(Response):
+    items: list[Worker]
+    total: int

@@ -1,0 +1,362 @@
+"""Use cases for worker profiles: register, read, search, update. Services flush, never commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+from sqlalchemy import delete, insert, update
+from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+from matching.lib import clock
+from matching.lib.context import Context
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.network.principal import Principal
+from matching.profiles import repository as repo
+from matching.profiles.identity import mask_id_number, normalise_mobile, parse_id_number
+from matching.profiles.schemas import (
+    SkillLevel,
+    SkillOut,
+    Worker,
+    WorkerCreate,
+    WorkerPage,
+    WorkerPatch,
+)
+from seeds.reference import reference
+
+MIN_AGE = 16  # Labour Law art. 15
+WORKER_STATUSES = ("available", "offered", "placed", "inactive")
+
+
+def _scope(principal: Principal) -> int | None:
+    """The agency a principal's worker queries are confined to (None: every agency)."""
+    if principal.is_admin:
+        return None
+    if principal.is_staff and principal.agency_id is not None:
+        return principal.agency_id
+    raise Forbidden("only agency staff and admins may see worker profiles")
+
+
+def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str]) -> Worker:
+    return Worker(
+        id=row.id,
+        agency_id=row.agency_id,
+        name=row.name,
+        phone=row.phone,
+        birth_date=row.birth_date,
+        home_county=row.home_county,
+        skills=[
+            SkillOut(code=s.skill_code, level=s.level, source=s.source, certified_on=s.certified_on)
+            for s in skills
+        ],
+        priority_groups=list(groups),
+        willing_to_relocate=row.willing_to_relocate,
+        preferred_cities=list(row.preferred_cities or []),
+        min_monthly_wage=row.min_monthly_wage,
+        needs_housing=row.needs_housing,
+        available_from=row.available_from,
+        consent_matching=row.consent_matching,
+        id_number=row.id_number_masked,
+        locale=row.locale,
+        status=row.status,
+        version=row.version,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _clean_text(errors: FieldErrors, field: str, value: str) -> str:
+    cleaned = value.strip()
+    if not cleaned:
+        errors.add(field, "must not be blank")
+    return cleaned
+
+
+def _check_skills(errors: FieldErrors, skills: Sequence[SkillLevel]) -> None:
+    known = reference().skill_codes
+    seen: set[str] = set()
+    for i, skill in enumerate(skills):
+        if skill.code not in known:
+            errors.add(f"skills[{i}].code", f"unknown skill code {skill.code!r}; see GET /skills")
+        elif skill.code in seen:
+            errors.add(f"skills[{i}].code", f"skill {skill.code!r} is listed twice")
+        seen.add(skill.code)
+
+
+def _check_groups(errors: FieldErrors, groups: Sequence[str]) -> list[str]:
+    ref = reference()
+    out: list[str] = []
+    for i, code in enumerate(groups):
+        if code not in ref.group_codes:
+            errors.add(f"priority_groups[{i}]", f"unknown priority group {code!r}")
+        elif code not in ref.assignable_group_codes:
+            errors.add(f"priority_groups[{i}]", f"{code!r} is set by the service, not by hand")
+        elif code in out:
+            errors.add(f"priority_groups[{i}]", f"{code!r} is listed twice")
+        else:
+            out.append(code)
+    return out
+
+
+def _check_birth(errors: FieldErrors, birth: dt.date) -> None:
+    today = clock.today()
+    if birth > today:
+        errors.add("birth_date", "is in the future")
+    elif clock.age_on(birth, today) < MIN_AGE:
+        errors.add("birth_date", f"she must be at least {MIN_AGE} to register (Labour Law art. 15)")
+    elif birth.year < 1900:
+        errors.add("birth_date", "is not a plausible birth date")
+
+
+def _cities(values: Sequence[str]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        c = v.strip()
+        if c and c not in out:
+            out.append(c)
+    return out
+
+
+class _IdNumber(msgspec.Struct):
+    enc: str | None
+    hash: str | None
+    masked: str | None
+
+
+def _id_number(ctx: Context, errors: FieldErrors, raw: str | None, birth: dt.date) -> _IdNumber:
+    if raw is None or raw.strip() == "":
+        return _IdNumber(None, None, None)
+    try:
+        value, born = parse_id_number(raw)
+    except ValueError as exc:
+        errors.add("id_number", str(exc))
+        return _IdNumber(None, None, None)
+    if born != birth:
+        errors.add("id_number", f"its birth date {born.isoformat()} differs from birth_date")
+    return _IdNumber(ctx.keys.encrypt(value), ctx.keys.lookup_hash(value), mask_id_number(value))
+
+
+async def _refuse_duplicates(
+    session: AsyncSession, phone: str | None, id_hash: str | None, exclude_id: int | None
+) -> None:
+    dup = await repo.find_duplicate(session, phone=phone, id_hash=id_hash, exclude_id=exclude_id)
+    if dup is not None:
+        field, existing = dup
+        label = "phone number" if field == "phone" else "ID number"
+        raise Conflict(
+            f"a worker with this {label} is already registered (id {existing})",
+            extra={"field": field, "existing_id": existing},
+        )
+
+
+async def _agency_for_new_worker(
+    session: AsyncSession, principal: Principal, requested: int | None
+) -> int:
+    if principal.is_staff:
+        if requested is not None and requested != principal.agency_id:
+            raise Forbidden("staff register workers for their own agency only")
+        assert principal.agency_id is not None
+        return principal.agency_id
+    principal.require("admin")
+    if requested is None:
+        raise Invalid("agency_id", "an admin must say which agency registers her")
+    if await session.get(m.Agency, requested) is None:
+        raise Invalid("agency_id", f"no agency with id {requested}")
+    return requested
+
+
+async def _write_skills_groups(
+    session: AsyncSession,
+    worker_id: int,
+    skills: Sequence[SkillLevel] | None,
+    groups: Sequence[str] | None,
+) -> None:
+    if skills is not None:
+        await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
+        if skills:
+            await session.execute(
+                insert(m.WorkerSkill),
+                [
+                    {
+                        "worker_id": worker_id,
+                        "skill_code": s.code,
+                        "level": s.level,
+                        "source": "declared",
+                    }
+                    for s in skills
+                ],
+            )
+    if groups is not None:
+        await session.execute(delete(m.WorkerGroup).where(m.WorkerGroup.worker_id == worker_id))
+        if groups:
+            await session.execute(
+                insert(m.WorkerGroup), [{"worker_id": worker_id, "group_code": g} for g in groups]
+            )
+
+
+async def get_worker(session: AsyncSession, principal: Principal, worker_id: int) -> Worker:
+    row = await repo.get_row(session, worker_id, _scope(principal))
+    if row is None:
+        raise NotFound(f"no worker with id {worker_id}")
+    skills, groups = await repo.skills_and_groups(session, [row.id])
+    return _to_worker(row, skills.get(row.id, []), groups.get(row.id, []))
+
+
+async def register_worker(
+    session: AsyncSession, ctx: Context, principal: Principal, data: WorkerCreate
+) -> Worker:
+    _scope(principal)
+    agency_id = await _agency_for_new_worker(session, principal, data.agency_id)
+    errors = FieldErrors()
+    name = _clean_text(errors, "name", data.name)
+    county = _clean_text(errors, "home_county", data.home_county)
+    phone: str | None = None
+    try:
+        phone = normalise_mobile(data.phone)
+    except ValueError as exc:
+        errors.add("phone", str(exc))
+    _check_birth(errors, data.birth_date)
+    ident = _id_number(ctx, errors, data.id_number, data.birth_date)
+    _check_skills(errors, data.skills)
+    groups = _check_groups(errors, data.priority_groups)
+    errors.raise_if_any()
+    await _refuse_duplicates(session, phone, ident.hash, None)
+    now = clock.now()
+    worker = m.WorkerProfile(
+        agency_id=agency_id,
+        name=name,
+        phone=phone,
+        birth_date=data.birth_date,
+        home_county=county,
+        willing_to_relocate=data.willing_to_relocate,
+        preferred_cities=_cities(data.preferred_cities),
+        min_monthly_wage=data.min_monthly_wage,
+        needs_housing=data.needs_housing,
+        available_from=data.available_from,
+        consent_matching=data.consent_matching,
+        consent_at=now if data.consent_matching else None,
+        id_number_enc=ident.enc,
+        id_number_hash=ident.hash,
+        id_number_masked=ident.masked,
+        locale=data.locale,
+        status="available",
+        version=1,
+        created_by_id=principal.account_id or None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(worker)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent registration won the race
+        raise Conflict("a worker with this phone or ID number is already registered") from exc
+    await _write_skills_groups(session, worker.id, data.skills, groups)
+    return await get_worker(session, principal, worker.id)
+
+
+async def update_worker(
+    session: AsyncSession, ctx: Context, principal: Principal, worker_id: int, patch: WorkerPatch
+) -> Worker:
+    row = await repo.get_row(session, worker_id, _scope(principal))
+    if row is None:
+        raise NotFound(f"no worker with id {worker_id}")
+    errors = FieldErrors()
+    values: dict[str, Any] = {}
+    given = {
+        f: getattr(patch, f)
+        for f in patch.__struct_fields__
+        if getattr(patch, f) is not msgspec.UNSET
+    }
+    given.pop("version")
+    if "name" in given:
+        values["name"] = _clean_text(errors, "name", given["name"])
+    if "home_county" in given:
+        values["home_county"] = _clean_text(errors, "home_county", given["home_county"])
+    if "phone" in given:
+        try:
+            values["phone"] = normalise_mobile(given["phone"])
+        except ValueError as exc:
+            errors.add("phone", str(exc))
+    birth = given.get("birth_date", row.birth_date)
+    if "birth_date" in given:
+        _check_birth(errors, birth)
+        values["birth_date"] = birth
+    if "id_number" in given:
+        ident = _id_number(ctx, errors, given["id_number"], birth)
+        values.update(
+            id_number_enc=ident.enc, id_number_hash=ident.hash, id_number_masked=ident.masked
+        )
+    elif "birth_date" in given and row.id_number_masked is not None:
+        enc = await session.get(m.WorkerProfile, worker_id)
+        assert enc is not None and enc.id_number_enc is not None
+        _, born = parse_id_number(ctx.keys.decrypt(enc.id_number_enc))
+        if born != birth:
+            errors.add("birth_date", "differs from the birth date in her ID number")
+    skills = given.get("skills")
+    if skills is not None:
+        _check_skills(errors, skills)
+    groups = _check_groups(errors, given["priority_groups"]) if "priority_groups" in given else None
+    for f in (
+        "willing_to_relocate",
+        "min_monthly_wage",
+        "needs_housing",
+        "available_from",
+        "locale",
+    ):
+        if f in given:
+            values[f] = given[f]
+    if "preferred_cities" in given:
+        values["preferred_cities"] = _cities(given["preferred_cities"])
+    if "consent_matching" in given:
+        values["consent_matching"] = given["consent_matching"]
+        values["consent_at"] = clock.now() if given["consent_matching"] else None
+    errors.raise_if_any()
+    await _refuse_duplicates(session, values.get("phone"), values.get("id_number_hash"), worker_id)
+    values.update(version=row.version + 1, updated_at=clock.now())
+    result = await session.execute(
+        update(m.WorkerProfile)
+        .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.version == patch.version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(
+            f"worker {worker_id} was changed by someone else (you sent version {patch.version}, "
+            f"it is now {row.version}); reload and try again",
+            extra={"field": "version", "current_version": row.version},
+        )
+    await _write_skills_groups(session, worker_id, skills, groups)
+    return await get_worker(session, principal, worker_id)
+
+
+async def search_workers(
+    session: AsyncSession,
+    principal: Principal,
+    flt: repo.WorkerFilter,
+    *,
+    limit: int,
+    offset: int,
+) -> WorkerPage:
+    scope = _scope(principal)
+    if scope is not None:
+        if flt.agency_id not in (None, scope):
+            raise Forbidden("staff see their own agency's workers only")
+        flt = repo.WorkerFilter(scope, flt.skill, flt.priority_group, flt.status, flt.q)
+    errors = FieldErrors()
+    if flt.skill is not None and flt.skill not in reference().skill_codes:
+        errors.add("skill", f"unknown skill code {flt.skill!r}")
+    if flt.priority_group is not None and flt.priority_group not in reference().group_codes:
+        errors.add("priority_group", f"unknown priority group {flt.priority_group!r}")
+    if flt.status is not None and flt.status not in WORKER_STATUSES:
+        errors.add("status", f"must be one of {', '.join(WORKER_STATUSES)}")
+    errors.raise_if_any()
+    rows, total = await repo.search(session, flt, limit=limit, offset=offset)
+    skills, groups = await repo.skills_and_groups(session, [r.id for r in rows])
+    return WorkerPage(
+        items=[_to_worker(r, skills.get(r.id, []), groups.get(r.id, [])) for r in rows], total=total
+    )

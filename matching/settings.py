@@ -1,0 +1,85 @@
+"""Configuration from ``LAOWU_*`` environment variables, read once into one frozen object."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./data/laowu.db"
+
+
+class ConfigurationError(RuntimeError):
+    """The environment does not describe a runnable service."""
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    secret_key: str | None = None
+    data_dir: Path = field(default_factory=lambda: Path("data"))
+    token_ttl_seconds: int = 8 * 3600
+    offer_days: int = 3
+    notify_webhook_url: str | None = None
+    notify_webhook_secret: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    timezone: str = "Asia/Shanghai"
+    # argon2 cost; tests lower it so that hundreds of logins stay fast.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
+    db_pool_size: int = 10
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        return cls(
+            database_url=env.get("LAOWU_DATABASE_URL") or DEFAULT_DATABASE_URL,
+            secret_key=env.get("LAOWU_SECRET_KEY") or None,
+            data_dir=Path(env.get("LAOWU_DATA_DIR") or "data"),
+            token_ttl_seconds=_int(env, "LAOWU_TOKEN_TTL_SECONDS", 8 * 3600),
+            offer_days=_int(env, "LAOWU_OFFER_DAYS", 3),
+            notify_webhook_url=env.get("LAOWU_NOTIFY_WEBHOOK_URL") or None,
+            notify_webhook_secret=env.get("LAOWU_NOTIFY_WEBHOOK_SECRET") or None,
+            max_body_bytes=_int(env, "LAOWU_MAX_BODY_BYTES", 1024 * 1024),
+            db_pool_size=_int(env, "LAOWU_DB_POOL_SIZE", 10),
+        )
+
+    def resolved_secret_key(self) -> str:
+        """The key that signs tokens and links and derives the ID-number keys.
+
+        On the embedded default (SQLite) a random key is generated once and kept in the data
+        folder, so a bare `laowu serve` works; on PostgreSQL the operator must set one.
+        """
+        if self.secret_key:
+            return self.secret_key
+        if not self.is_sqlite:
+            raise ConfigurationError(
+                "LAOWU_SECRET_KEY must be set when LAOWU_DATABASE_URL points at PostgreSQL"
+            )
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process created it first: use theirs
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key

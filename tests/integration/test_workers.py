@@ -1,0 +1,115 @@
+"""Worker profiles through the HTTP API: register, read, search, update, scoping."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.support import Api, id_number_for, unique_phone, worker_payload
+
+
+async def test_register_and_read_back(api: Api) -> None:
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    born = dt.date(1990, 5, 17)
+    body = worker_payload(id_number=id_number_for(born), phone="138 0013 8000")
+    r = await api.request("POST", "/workers", staff, json=body)
+    assert r.status_code == 201, r.text
+    w = r.json()
+    assert w["status"] == "available"
+    assert w["agency_id"] == agency["id"]
+    assert w["phone"] == "+8613800138000"
+    assert w["id_number"] == "3206**********" + id_number_for(born)[-4:]
+    assert w["skills"] == [
+        {"code": "sewing", "level": 4, "source": "declared", "certified_on": None}
+    ]
+    assert w["priority_groups"] == ["poor_household"]
+    assert w["version"] == 1
+    read = await api.ok("GET", f"/workers/{w['id']}", staff)
+    assert read == w
+    # stored encrypted: the clear ID number is nowhere in the table
+    assert id_number_for(born) not in await api.digest_text()
+
+
+async def test_staff_see_only_their_agency(api: Api) -> None:
+    a, b = await api.agency(), await api.agency()
+    staff_a, staff_b = await api.staff(a["id"]), await api.staff(b["id"])
+    w = await api.worker(staff_a)
+    r = await api.request("GET", f"/workers/{w['id']}", staff_b)
+    assert r.status_code == 404
+    assert r.headers["content-type"].startswith("application/problem+json")
+    r = await api.request("PATCH", f"/workers/{w['id']}", staff_b, json={"version": 1, "name": "x"})
+    assert r.status_code == 404
+    listed = await api.ok("GET", "/workers", staff_b)
+    assert listed == {"items": [], "total": 0}
+    assert (await api.ok("GET", "/workers", await api.admin()))["total"] == 1
+
+
+async def test_search_filters(api: Api) -> None:
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    await api.worker(
+        staff, name="张桂英", skills=[{"code": "embroidery", "level": 3}], priority_groups=[]
+    )
+    sewer = await api.worker(staff, name="李秀兰", priority_groups=["military_spouse"])
+    await api.worker(staff, name="王玉梅", phone="13912340000", priority_groups=[])
+
+    async def ids(query: str) -> list[int]:
+        page = await api.ok("GET", f"/workers?{query}", staff)
+        assert page["total"] == len(page["items"])
+        return [w["id"] for w in page["items"]]
+
+    assert len(await ids("skill=embroidery")) == 1
+    assert await ids("priority_group=military_spouse") == [sewer["id"]]
+    assert len(await ids("q=秀")) == 1
+    assert len(await ids("q=1391234")) == 1
+    assert len(await ids("status=available")) == 3
+    assert len(await ids("q=%25")) == 0  # a literal percent sign matches nothing here
+    page = await api.ok("GET", "/workers?limit=2&offset=2", staff)
+    assert page["total"] == 3 and len(page["items"]) == 1
+
+
+async def test_patch_with_version(api: Api) -> None:
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    w = await api.worker(staff)
+    changed = await api.ok(
+        "PATCH",
+        f"/workers/{w['id']}",
+        staff,
+        json={"version": 1, "min_monthly_wage": 5000, "skills": [{"code": "quilting", "level": 2}]},
+    )
+    assert changed["version"] == 2
+    assert changed["min_monthly_wage"] == 5000
+    assert [s["code"] for s in changed["skills"]] == ["quilting"]
+    before = await api.digest()
+    r = await api.request("PATCH", f"/workers/{w['id']}", staff, json={"version": 1, "name": "x"})
+    assert r.status_code == 409
+    assert r.json()["current_version"] == 2
+    assert await api.digest() == before
+
+
+async def test_duplicate_phone_and_id_number_name_the_existing_record(api: Api) -> None:
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    born = dt.date(1988, 2, 29)
+    first = await api.worker(
+        staff, phone="13700001111", birth_date=born.isoformat(), id_number=id_number_for(born)
+    )
+    before = await api.digest()
+    r = await api.request("POST", "/workers", staff, json=worker_payload(phone="+86 137 0000 1111"))
+    assert r.status_code == 409
+    assert r.json()["existing_id"] == first["id"] and r.json()["field"] == "phone"
+    dup_id = worker_payload(birth_date=born.isoformat(), id_number=id_number_for(born).lower())
+    r = await api.request("POST", "/workers", staff, json=dup_id)
+    assert r.status_code == 409
+    assert r.json()["existing_id"] == first["id"] and r.json()["field"] == "id_number"
+    assert await api.digest() == before
+
+
+async def test_admin_registers_for_a_named_agency(api: Api) -> None:
+    agency = await api.agency()
+    admin = await api.admin()
+    r = await api.request("POST", "/workers", admin, json=worker_payload())
+    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "agency_id"
+    w = await api.worker(admin, agency_id=agency["id"], phone=unique_phone())
+    assert w["agency_id"] == agency["id"]
