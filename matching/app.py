@@ -19,6 +19,8 @@ from matching.api.problems import EXCEPTION_HANDLERS
 from matching.api.system import health, ping
 from matching.db.engine import create_engine, create_sessionmaker
 from matching.lib.context import Context
+from matching.matches.controllers import MatchRunController, worker_offers
+from matching.matches.runner import shutdown_pool
 from matching.network import passwords
 from matching.network.controllers import (
     AgencyController,
@@ -48,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         try:
             yield
         finally:
+            shutdown_pool()
             await engine.dispose()
 
     api = Router(
@@ -64,6 +67,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WorkerController,
             EmployerController,
             OpeningController,
+            MatchRunController,
+            worker_offers,
         ],
     )
     app = Litestar(

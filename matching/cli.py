@@ -87,6 +87,41 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_match_run(settings: Settings, args: argparse.Namespace) -> int:
+    from matching.matches.runner import execute_run
+    from matching.matches.service import request_run
+    from matching.network.principal import SYSTEM
+
+    ctx = Context.from_settings(settings)
+    migrate.upgrade(settings.database_url)
+
+    def progress(phase: str, message: str) -> None:
+        print(f"[{phase}] {message}", file=sys.stderr, flush=True)
+
+    async def run() -> Any:
+        engine = create_engine(settings.database_url, pool_size=2)
+        try:
+            maker = create_sessionmaker(engine)
+            async with maker() as session, session.begin():
+                queued = await request_run(session, SYSTEM, dry_run=args.dry_run, trigger="cli")
+            progress("queued", f"match run {queued.id}{' (dry run)' if args.dry_run else ''}")
+            # The command runs the engine in this process: it has nothing else to serve.
+            return await execute_run(maker, ctx, queued.id, progress=progress, off_loop=False)
+        finally:
+            await engine.dispose()
+
+    result = asyncio.run(run())
+    if result is None:
+        return _fail("the run was taken by another process", 1)
+    if args.wait:
+        import msgspec
+
+        print(msgspec.json.encode(result).decode())
+    else:
+        print(json.dumps({"id": result.id, "status": result.status}))
+    return 0 if result.status == "done" else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="laowu", description="Laowu (劳务通) labour-transfer service"
@@ -114,6 +149,13 @@ def build_parser() -> argparse.ArgumentParser:
     seed_sub.add_parser("demo", help="the demo network (idempotent)").set_defaults(
         func=cmd_seed_demo
     )
+
+    match = sub.add_parser("match", help="matching")
+    match_sub = match.add_subparsers(dest="match_command", required=True)
+    mrun = match_sub.add_parser("run", help="run matching now, with a progress line per phase")
+    mrun.add_argument("--wait", action="store_true", help="print the run's summary as JSON")
+    mrun.add_argument("--dry-run", action="store_true", help="compute and report; write no offers")
+    mrun.set_defaults(func=cmd_match_run)
     return parser
 
 

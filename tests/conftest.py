@@ -47,6 +47,8 @@ def _reset_postgres(url: str) -> None:
 def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     if request.param == "postgresql":
         if not PG_URL:
+            if os.environ.get("LAOWU_REQUIRE_POSTGRES"):
+                pytest.fail("LAOWU_REQUIRE_POSTGRES is set but LAOWU_TEST_DATABASE_URL is not")
             pytest.skip("LAOWU_TEST_DATABASE_URL is not set")
         _reset_postgres(PG_URL)
         url = PG_URL
@@ -69,7 +71,7 @@ def settings(db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:  # type: ignore[type-arg]
+async def client(settings: Settings) -> AsyncIterator[AsyncTestClient]:
     app = create_app(settings)
     async with AsyncTestClient(app=app) as c:
         yield c
@@ -96,7 +98,7 @@ async def _empty_tables(engine: AsyncEngine) -> None:
 
 
 @pytest.fixture
-async def api(client: AsyncTestClient, engine: AsyncEngine) -> AsyncIterator[Api]:  # type: ignore[type-arg]
+async def api(client: AsyncTestClient, engine: AsyncEngine) -> AsyncIterator[Api]:
     yield Api(client, engine)
     clock.reset()
     await _empty_tables(engine)

@@ -66,7 +66,7 @@ def opening_payload(employer_id: int, **overrides: Any) -> dict[str, Any]:
 class Api:
     """Drives the HTTP API for a test and makes the accounts and records it needs."""
 
-    def __init__(self, client: AsyncTestClient, engine: AsyncEngine) -> None:  # type: ignore[type-arg]
+    def __init__(self, client: AsyncTestClient, engine: AsyncEngine) -> None:
         self.client = client
         self.engine = engine
         self._admin: dict[str, str] | None = None
@@ -98,7 +98,7 @@ class Api:
     async def agency(self, name: str | None = None) -> dict[str, Any]:
         return await self.ok(
             "POST", "/agencies", await self.admin(), json={"name": name or f"agency {next(_seq)}"}
-        )  # type: ignore[no-any-return]
+        )
 
     async def staff(self, agency_id: int, office_id: int | None = None) -> dict[str, str]:
         username = f"staff{next(_seq)}"
@@ -110,7 +110,7 @@ class Api:
 
     async def employer(self, **overrides: Any) -> dict[str, Any]:
         body = {"name": f"employer {next(_seq)}", "city": "上海", "industry": "电子"} | overrides
-        return await self.ok("POST", "/employers", await self.admin(), json=body)  # type: ignore[no-any-return]
+        return await self.ok("POST", "/employers", await self.admin(), json=body)
 
     async def employer_account(self, employer_id: int) -> dict[str, str]:
         username = f"hr{next(_seq)}"
@@ -124,14 +124,14 @@ class Api:
         return await self.login(username)
 
     async def worker(self, headers: dict[str, str], **overrides: Any) -> dict[str, Any]:
-        return await self.ok("POST", "/workers", headers, json=worker_payload(**overrides))  # type: ignore[no-any-return]
+        return await self.ok("POST", "/workers", headers, json=worker_payload(**overrides))
 
     async def opening(
         self, headers: dict[str, str], employer_id: int, **overrides: Any
     ) -> dict[str, Any]:
         return await self.ok(
             "POST", "/openings", headers, json=opening_payload(employer_id, **overrides)
-        )  # type: ignore[no-any-return]
+        )
 
     async def digest(self) -> str:
         """A hash of every row of every table: equal before and after means nothing was written."""
@@ -158,3 +158,67 @@ async def _digest_text(self: Api) -> str:
 
 
 Api.digest_text = _digest_text  # type: ignore[attr-defined]
+
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def assert_problem(r: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    """The answer is an RFC 9457 problem with ``status``; with ``field``, an error names it."""
+    assert r.status_code == status, f"expected {status}, got {r.status_code}: {r.text}"
+    assert r.headers["content-type"].startswith(PROBLEM_JSON), r.headers["content-type"]
+    body: dict[str, Any] = r.json()
+    assert body["status"] == status, body
+    assert isinstance(body["title"], str) and body["title"], body
+    assert isinstance(body["detail"], str) and body["detail"], body
+    if field is not None:
+        errors = body.get("errors")
+        assert isinstance(errors, list) and errors, body
+        for e in errors:
+            assert set(e) >= {"field", "message"} and e["message"], body
+        assert field in [e["field"] for e in errors], f"no error names {field!r}: {body}"
+    return body
+
+
+def error_for(body: dict[str, Any], field: str) -> str:
+    """The message of the first error naming ``field``."""
+    return next(e["message"] for e in body["errors"] if e["field"] == field)  # type: ignore[no-any-return]
+
+
+def birthday_years_ago(years: int, day: dt.date | None = None) -> dt.date:
+    """The date ``years`` before ``day`` (default: today by matching.lib.clock); 29 Feb → 28 Feb."""
+    day = day or clock.today()
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def make_token(
+    account_id: int,
+    username: str,
+    role: str,
+    *,
+    expires_in: int,
+    secret: str | None = None,
+    **scope: int | None,
+) -> str:
+    """A bearer token signed like the app's (HS256 with the derived token key), any expiry."""
+    import jwt
+
+    from matching.lib.keys import Keys
+    from tests.conftest import TEST_SECRET
+
+    now = clock.now()
+    payload = {
+        "sub": str(account_id),
+        "iat": int((now - dt.timedelta(hours=1)).timestamp()),
+        "exp": int((now + dt.timedelta(seconds=expires_in)).timestamp()),
+        "username": username,
+        "role": role,
+        "agency_id": scope.get("agency_id"),
+        "office_id": scope.get("office_id"),
+        "employer_id": scope.get("employer_id"),
+    }
+    key = Keys.from_secret(secret or TEST_SECRET).token.hex()
+    return jwt.encode(payload, key, algorithm="HS256")

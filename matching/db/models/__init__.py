@@ -3,6 +3,7 @@
 Import as ``from matching.db import models as m``.
 """
 
+from matching.db.models._matches import MatchRun, Offer, Proposal, Unproposed
 from matching.db.models._network import Account, Agency, Office
 from matching.db.models._openings import Employer, Opening, OpeningSkill
 from matching.db.models._profiles import WorkerGroup, WorkerProfile, WorkerSkill
@@ -11,9 +12,13 @@ __all__ = [
     "Account",
     "Agency",
     "Employer",
+    "MatchRun",
+    "Offer",
     "Office",
     "Opening",
     "OpeningSkill",
+    "Proposal",
+    "Unproposed",
     "WorkerGroup",
     "WorkerProfile",
     "WorkerSkill",

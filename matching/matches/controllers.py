@@ -1,0 +1,107 @@
+"""Routes for match runs, their proposals, and a worker's offers."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from litestar import Controller, Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.params import FromPath, JSONBody, Parameter
+
+from matching.api.deps import DbSession, Who, runtime
+from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.matches import service
+from matching.matches.runner import execute_run
+from matching.matches.schemas import (
+    MatchRunOut,
+    MatchRunPage,
+    OfferPage,
+    ProposalPage,
+    RunRequest,
+    WorkerOutcome,
+)
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
+Lang = Literal["zh", "en"]
+
+
+class MatchRunController(Controller):
+    path = "/match-runs"
+    tags = ["matching"]
+
+    @post("/", status_code=202, summary="Start a match run now (answers at once)")
+    async def start(
+        self,
+        request: Request[object, object, object],
+        db_session: DbSession,
+        principal: Who,
+        data: JSONBody[RunRequest | None] = None,
+    ) -> Response[MatchRunOut]:
+        run = await service.request_run(db_session, principal, dry_run=bool(data and data.dry_run))
+        rt = runtime(request.app.state)
+        # Runs after the response is sent, so after this request's transaction committed.
+        return Response(
+            run,
+            status_code=202,
+            background=BackgroundTask(execute_run, rt.sessionmaker, rt.ctx, run.id),
+        )
+
+    @get("/", summary="Recent match runs")
+    async def list_(
+        self,
+        db_session: DbSession,
+        principal: Who,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> MatchRunPage:
+        return await service.list_runs(db_session, principal, limit=limit, offset=offset)
+
+    @get("/{run_id:int}", summary="A run: status, stats, timings per phase, fairness audit")
+    async def read(
+        self, run_id: FromPath[int], db_session: DbSession, principal: Who
+    ) -> MatchRunOut:
+        return await service.get_run(db_session, principal, run_id)
+
+    @get("/{run_id:int}/proposals", summary="Proposals with their reasons")
+    async def proposals(
+        self,
+        run_id: FromPath[int],
+        db_session: DbSession,
+        principal: Who,
+        lang: Lang = "zh",
+        opening_id: Annotated[int | None, Parameter(ge=1)] = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> ProposalPage:
+        return await service.list_proposals(
+            db_session,
+            principal,
+            run_id,
+            lang=lang,
+            opening_id=opening_id,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/{run_id:int}/workers/{worker_id:int}", summary="Why she was proposed, or why not")
+    async def outcome(
+        self,
+        run_id: FromPath[int],
+        worker_id: FromPath[int],
+        db_session: DbSession,
+        principal: Who,
+        lang: Lang = "zh",
+    ) -> WorkerOutcome:
+        return await service.worker_outcome(db_session, principal, run_id, worker_id, lang=lang)
+
+
+@get("/workers/{worker_id:int}/offers", tags=["matching"], summary="A worker's offers")
+async def worker_offers(
+    worker_id: FromPath[int],
+    db_session: DbSession,
+    principal: Who,
+    limit: Limit = DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> OfferPage:
+    return await service.worker_offers(db_session, principal, worker_id, limit=limit, offset=offset)
