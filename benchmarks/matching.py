@@ -1,0 +1,103 @@
+"""Benchmark the matching engine on synthetic instances and print JSON (stdout).
+
+Each size runs in a fresh subprocess so peak memory (getrusage ru_maxrss, the whole process,
+generator included) does not mix between sizes. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+SIZES = {"S": (10_000, 1_000), "M": (100_000, 10_000), "L": (1_000_000, 50_000)}
+TODAY = 20_000  # 2024-10-04, fixed so runs compare
+
+
+def _tiers(stats: dict[str, int]) -> dict[str, int]:
+    return {k: stats[k] for k in ("priority_proposals", "proposals", "quality_total")}
+
+
+def run_size(name: str) -> dict[str, Any]:
+    """Measure one size in this process."""
+    from matching.engine import _solve as solve_mod
+    from matching.engine import greedy, solve
+    from seeds.synthetic import generate
+
+    n, m = SIZES[name]
+    t = time.perf_counter()
+    w, o, v, ex = generate(n, m, seed=0, today=TODAY)
+    gen = time.perf_counter() - t
+    print(f"[{name}] generated {n}x{m} in {gen:.1f}s; solving", file=sys.stderr, flush=True)
+    solve_mod.STAGE_TIMES.clear()
+    r = solve(w, o, v, ex, today=TODAY, audit=True)
+    stages = list(solve_mod.STAGE_TIMES)
+    tm = r.timings
+    engine = tm["eligibility"] + tm["scoring"] + tm["solve"]
+    print(f"[{name}] engine {engine:.1f}s; greedy baseline", file=sys.stderr, flush=True)
+    g = greedy(w, o, v, ex, today=TODAY, audit=False)
+    return {
+        "workers": n,
+        "openings": m,
+        "generate_s": round(gen, 2),
+        "eligible_pairs": r.stats["eligible_pairs"],
+        "components": r.stats["components"],
+        "batches": r.stats["batches"],
+        "staged_batches": r.stats["staged_batches"],
+        "timings_s": {k: round(x, 2) for k, x in tm.items()},
+        "solve_stages_s": [round(x, 2) for x in stages],
+        "engine_s": round(engine, 2),
+        "engine_with_audit_s": round(engine + tm["audit"], 2),
+        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_method": "getrusage(RUSAGE_SELF).ru_maxrss of a fresh subprocess",
+        "engine": _tiers(r.stats),
+        "greedy": _tiers(g.stats),
+        "greedy_solve_s": round(g.timings["solve"], 2),
+        "audit_priority_tier": r.audit["priority_tier"],
+    }
+
+
+def tight() -> dict[str, Any]:
+    from matching.engine import greedy, solve
+    from seeds.synthetic import tight_instance
+
+    w, o, v, ex = tight_instance()
+    return {
+        "engine": _tiers(solve(w, o, v, ex, today=TODAY).stats),
+        "greedy": _tiers(greedy(w, o, v, ex, today=TODAY).stats),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--sizes", default="S,M", help="comma-separated of S, M, L")
+    ap.add_argument("--one", help=argparse.SUPPRESS)  # internal: measure one size, print JSON
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(run_size(args.one)))
+        return
+    out: dict[str, Any] = {"tight_instance": tight(), "sizes": {}}
+    for name in [s.strip() for s in args.sizes.split(",") if s.strip()]:
+        if name not in SIZES:
+            raise SystemExit(f"unknown size {name}")
+        proc = subprocess.run(
+            [sys.executable, __file__, "--one", name],
+            stdout=subprocess.PIPE,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        )
+        out["sizes"][name] = json.loads(proc.stdout)
+    print(json.dumps(out, indent=2, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,42 @@
+"""The matching engine (匹配引擎): pure functions over arrays; no database, no I/O, no clock.
+
+``solve`` proposes at most one opening per worker, optimal for (priority-tier workers placed,
+workers placed, total quality) in that strict order; ``render_*`` put its reasons into words.
+"""
+
+from ._eligibility import coming_of_age_day
+from ._explain import render_reasons, render_unproposed
+from ._match import greedy, solve
+from ._score import PART_NAMES, Q_MAX
+from ._types import (
+    BETTER_USE,
+    NO_DAY,
+    NO_ELIGIBLE,
+    TAKEN_BY_PRIORITY,
+    Exclusions,
+    Label,
+    MatchResult,
+    Openings,
+    Vocab,
+    Workers,
+)
+
+__all__ = [
+    "BETTER_USE",
+    "NO_DAY",
+    "NO_ELIGIBLE",
+    "PART_NAMES",
+    "Q_MAX",
+    "TAKEN_BY_PRIORITY",
+    "Exclusions",
+    "Label",
+    "MatchResult",
+    "Openings",
+    "Vocab",
+    "Workers",
+    "coming_of_age_day",
+    "greedy",
+    "render_reasons",
+    "render_unproposed",
+    "solve",
+]

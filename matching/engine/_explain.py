@@ -1,0 +1,174 @@
+"""Reasons in words a worker can read (推荐理由), in Chinese and English, from a MatchResult."""
+
+from __future__ import annotations
+
+from ._score import PART_NAMES
+from ._types import NO_DAY, NO_ELIGIBLE, TAKEN_BY_PRIORITY, MatchResult
+
+_PART_ZH = {
+    "skill": "技能",
+    "pay": "薪资",
+    "city": "意向城市",
+    "reputation": "信誉",
+    "protection": "劳保",
+    "partner": "合作单位",
+    "training": "培训",
+}
+_PART_EN = {
+    "skill": "skills",
+    "pay": "pay",
+    "city": "preferred city",
+    "reputation": "reputation",
+    "protection": "protection",
+    "partner": "partner",
+    "training": "training",
+}
+
+
+def _date(day: int) -> str:
+    """ISO date for a day number (Hinnant's civil_from_days, scalar)."""
+    z = day + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    y = yoe + era * 400 + (m <= 2)
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _check_lang(lang: str) -> bool:
+    if lang not in ("zh", "en"):
+        raise ValueError("lang must be 'zh' or 'en'")
+    return lang == "zh"
+
+
+def _group_names(result: MatchResult, mask: int, zh: bool, only_priority: bool) -> list[str]:
+    names = []
+    for bit, label in enumerate(result.vocab.groups):
+        if mask >> bit & 1 and (not only_priority or label.code in result.vocab.priority_groups):
+            names.append(label.zh if zh else label.en)
+    return names
+
+
+def render_reasons(result: MatchResult, k: int, lang: str = "zh") -> list[str]:
+    """Short sentences on proposal ``k``: the rules she meets and the parts of the score."""
+    zh = _check_lang(lang)
+    v = result.vocab
+    out: list[str] = []
+    if result.priority[k]:
+        names = _group_names(result, int(result.groups[k]), zh, only_priority=True)
+        out.append(
+            ("优先群体：" + "、".join(names)) if zh else "priority group: " + ", ".join(names)
+        )
+
+    levels, mins = result.skill_level[k], result.skill_min[k]
+    required = [s for s in range(len(v.skills)) if mins[s] > 0]
+    for s in required:
+        sk = v.skills[s]
+        if zh:
+            out.append(f"持有{sk.zh}{levels[s]}级，岗位要求{mins[s]}级")
+        else:
+            out.append(f"{sk.en} level {levels[s]}, opening asks {mins[s]}")
+    if not required:
+        out.append("岗位无技能等级要求" if zh else "the opening asks for no particular skill")
+
+    city = v.cities[int(result.city[k])] if 0 <= result.city[k] < len(v.cities) else "?"
+    if result.local[k]:
+        county = v.counties[int(result.county[k])]
+        out.append(
+            f"岗位在您的家乡{county}" if zh else f"the opening is in your home county {county}"
+        )
+    elif result.preferred_city[k]:
+        out.append(
+            f"岗位在{city}，是您的意向城市" if zh else f"in {city}, one of your preferred cities"
+        )
+    else:
+        out.append(
+            f"岗位在{city}，您愿意外出务工" if zh else f"in {city}; you are willing to relocate"
+        )
+    if result.preferred_city[k] and result.local[k]:
+        out.append(f"{city}是您的意向城市" if zh else f"{city} is one of your preferred cities")
+
+    wage, floor = int(result.wage_max[k]), int(result.min_wage[k])
+    if floor > 0:
+        word = "高于" if wage > floor else "不低于"
+        out.append(
+            f"月薪最高{wage}元，{word}您的最低要求{floor}元"
+            if zh
+            else f"monthly wage up to {wage} yuan, {'above' if wage > floor else 'meeting'} "
+            f"your minimum of {floor} yuan"
+        )
+    else:
+        out.append(f"月薪最高{wage}元" if zh else f"monthly wage up to {wage} yuan")
+    if result.housing[k]:
+        if result.needs_housing[k]:
+            out.append("包住宿，满足您的住宿需要" if zh else "housing provided, as you need")
+        else:
+            out.append("包住宿" if zh else "housing provided")
+
+    start = _date(int(result.start_day[k]))
+    if result.available_day[k] != NO_DAY:
+        out.append(
+            f"{start}开工，您届时可以上岗" if zh else f"starts {start}; you are available by then"
+        )
+    else:
+        out.append(f"{start}开工" if zh else f"starts {start}")
+
+    rep, prot = int(result.reputation[k]), int(result.protection[k])
+    out.append(
+        f"用工单位信誉{rep}分，劳动保障{prot}分（满分100）"
+        if zh
+        else f"employer reputation {rep}/100, labour protection {prot}/100"
+    )
+    if result.partner[k]:
+        out.append("长期合作的用工单位" if zh else "long-term partner employer")
+    trained = int(result.trained_recent[k])
+    if trained:
+        names = [(lab.zh if zh else lab.en) for s, lab in enumerate(v.skills) if trained >> s & 1]
+        out.append(
+            "近期通过培训取得" + "、".join(names) + "技能认证"
+            if zh
+            else "recently certified through training: " + ", ".join(names)
+        )
+
+    shown = [
+        (_PART_ZH[n] if zh else _PART_EN[n], int(result.parts[n][k]))
+        for n in PART_NAMES
+        if result.parts[n][k]
+    ]
+    detail = ("，" if zh else ", ").join(f"{name}{'' if zh else ' '}{pts}" for name, pts in shown)
+    score = int(result.score[k])
+    if zh:
+        out.append(f"匹配质量{score}分（满分{result.q_max}）" + (f"：{detail}" if detail else ""))
+    else:
+        out.append(f"match quality {score} of {result.q_max}" + (f": {detail}" if detail else ""))
+    return out
+
+
+def render_unproposed(result: MatchResult, j: int, lang: str = "zh") -> str:
+    """One sentence on why unproposed worker ``j`` got no proposal in this run."""
+    zh = _check_lang(lang)
+    reason = int(result.unproposed_reason[j])
+    n = int(result.unproposed_eligible[j])
+    if reason == NO_ELIGIBLE:
+        return (
+            "本轮没有同时满足技能、地点、薪资、住宿和上岗时间要求的岗位"
+            if zh
+            else "no opening this run meets all the rules for her (skills, place, pay, housing, "
+            "start date)"
+        )
+    if reason == TAKEN_BY_PRIORITY:
+        return (
+            f"符合条件的{n}个岗位名额已全部优先安排给重点群体人员"
+            if zh
+            else f"the places at her {n} eligible opening(s) all went to priority-group workers"
+        )
+    return (
+        f"符合条件的{n}个岗位名额已满，安排给了其他人员，以便让更多人上岗或匹配更好"
+        if zh
+        else f"the places at her {n} eligible opening(s) went to others, so that more people are "
+        "placed or matches are better"
+    )

@@ -1,0 +1,229 @@
+"""Examples: tight instance vs greedy, determinism, the age rule, empty inputs and reasons."""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from matching.engine import (
+    BETTER_USE,
+    NO_ELIGIBLE,
+    TAKEN_BY_PRIORITY,
+    Exclusions,
+    Openings,
+    Workers,
+    coming_of_age_day,
+    greedy,
+    render_reasons,
+    render_unproposed,
+    solve,
+)
+from matching.engine._score import quality_parts
+from seeds.synthetic import generate, tight_instance
+from tests.unit.engine.conftest import TODAY, VOCAB, Op, W, openings_of, workers_of
+
+
+def _permute_workers(w: Workers, perm: np.ndarray) -> Workers:
+    counts = np.diff(w.pref_ptr)[perm]
+    ptr = np.zeros(perm.size + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(counts)
+    cities = np.concatenate(
+        [w.pref_city[w.pref_ptr[i] : w.pref_ptr[i + 1]] for i in perm] or [np.zeros(0, np.int32)]
+    ).astype(np.int32)
+    return Workers(
+        id=w.id[perm], registered_at=w.registered_at[perm], birth_day=w.birth_day[perm],
+        available_day=w.available_day[perm], home_county=w.home_county[perm],
+        relocate=w.relocate[perm], pref_ptr=ptr, pref_city=cities, min_wage=w.min_wage[perm],
+        needs_housing=w.needs_housing[perm], skill=w.skill[perm], trained_day=w.trained_day[perm],
+        groups=w.groups[perm],
+    )  # fmt: skip
+
+
+def _permute_openings(o: Openings, perm: np.ndarray) -> Openings:
+    return Openings(**{name: getattr(o, name)[perm] for name in Openings.__dataclass_fields__})
+
+
+def test_tight_instance_engine_places_more_priority_than_greedy() -> None:
+    w, o, v, ex = tight_instance()
+    eng = solve(w, o, v, ex, today=20_000)
+    base = greedy(w, o, v, ex, today=20_000)
+    assert eng.stats["priority_proposals"] == 2
+    assert base.stats["priority_proposals"] == 1
+    assert eng.stats["priority_proposals"] > base.stats["priority_proposals"]
+    assert base.stats["quality_total"] > eng.stats["quality_total"]  # greedy chased quality
+    assert list(eng.unproposed_id) == [1]
+    assert list(eng.unproposed_reason) == [TAKEN_BY_PRIORITY]
+    audit = eng.audit["poor_household"]
+    assert audit["proposed"] == 1 and audit["counterfactual_proposed"] == 0
+
+
+def test_same_snapshot_twice_and_permuted_give_identical_proposals() -> None:
+    w, o, v, ex = generate(3000, 300, seed=7, today=20_000)
+    a = solve(w, o, v, ex, today=20_000)
+    b = solve(w, o, v, ex, today=20_000)
+    rng = np.random.default_rng(1)
+    c = solve(
+        _permute_workers(w, rng.permutation(len(w))),
+        _permute_openings(o, rng.permutation(len(o))),
+        v,
+        ex,
+        today=20_000,
+    )
+    assert len(a) > 100
+    for r in (b, c):
+        np.testing.assert_array_equal(a.worker_id, r.worker_id)
+        np.testing.assert_array_equal(a.opening_id, r.opening_id)
+        np.testing.assert_array_equal(a.runner_up, r.runner_up)
+        np.testing.assert_array_equal(a.unproposed_id, r.unproposed_id)
+        np.testing.assert_array_equal(a.unproposed_reason, r.unproposed_reason)
+
+
+def test_tie_break_prefers_earlier_registration_then_lower_id() -> None:
+    ws = [W(id=9, registered_at=50), W(id=3, registered_at=50), W(id=1, registered_at=60)]
+    r = solve(workers_of(ws), openings_of([Op(id=1)]), VOCAB, today=TODAY)
+    assert list(r.worker_id) == [3]
+
+
+def test_coming_of_age_around_birthdays_and_29_february() -> None:
+    def day(y: int, m: int, d: int) -> int:
+        return int(
+            (np.datetime64(f"{y:04d}-{m:02d}-{d:02d}") - np.datetime64("1970-01-01")).astype(int)
+        )
+
+    born = np.array([day(2008, 2, 29), day(2008, 3, 1), day(2084, 2, 29), day(2009, 12, 31)])
+    got = coming_of_age_day(born.astype(np.int32)).tolist()
+    # 2024 is a leap year; 2100 is not, so that 29 February birthday arrives on 1 March.
+    assert got == [day(2024, 2, 29), day(2024, 3, 1), day(2100, 3, 1), day(2025, 12, 31)]
+    seventeen = coming_of_age_day(np.array([day(2004, 2, 29)], dtype=np.int32), years=17)
+    assert seventeen.tolist() == [day(2021, 3, 1)]
+
+    # The rule in a solve: 16 on the start day qualifies, the day before does not.
+    for birth, start, ok in [
+        (day(2008, 2, 29), day(2024, 2, 29), True),
+        (day(2008, 2, 29), day(2024, 2, 28), False),
+        (day(2008, 3, 1), day(2024, 3, 1), True),
+        (day(2008, 3, 2), day(2024, 3, 1), False),
+        (day(2084, 2, 29), day(2100, 2, 28), False),
+        (day(2084, 2, 29), day(2100, 3, 1), True),
+    ]:
+        r = solve(
+            workers_of([W(id=1, birth_day=birth)]),
+            openings_of([Op(id=1, start_day=start)]),
+            VOCAB,
+            today=start - 30,
+        )
+        assert (len(r) == 1) is ok, (birth, start)
+        if not ok:
+            assert r.unproposed_reason[0] == NO_ELIGIBLE
+
+
+def test_empty_inputs() -> None:
+    for ws, os_ in [([], []), ([W(id=1)], []), ([], [Op(id=1)])]:
+        r = solve(workers_of(ws), openings_of(os_), VOCAB, Exclusions(), today=TODAY)
+        assert len(r) == 0
+        assert r.runner_up.shape == (0, 3)
+        assert r.stats["eligible_pairs"] == 0 and r.stats["proposals"] == 0
+        assert len(r.unproposed_id) == len(ws)
+        assert set(r.timings) == {"eligibility", "scoring", "solve", "audit", "explain"}
+    g = greedy(workers_of([]), openings_of([]), VOCAB, today=TODAY)
+    assert len(g) == 0
+
+
+def test_no_eligible_pair() -> None:
+    ws = [W(id=1, min_wage=9000), W(id=2, relocate=False, home_county=1)]
+    r = solve(workers_of(ws), openings_of([Op(id=1, wage_max=5000)]), VOCAB, today=TODAY)
+    assert len(r) == 0
+    assert list(r.unproposed_reason) == [NO_ELIGIBLE, NO_ELIGIBLE]
+    assert "没有" in render_unproposed(r, 0, "zh")
+    assert "no opening" in render_unproposed(r, 1, "en")
+
+
+def test_better_use_reason() -> None:
+    # W2 qualifies only for O1; W1 for both. Placing both forces W1 to O2.
+    ws = [W(id=1, skill=(3, 0)), W(id=2, skill=(3, 0), min_wage=6500), W(id=3, skill=(3, 0))]
+    os_ = [Op(id=1, wage_max=7000, skill_min=(2, 0)), Op(id=2, wage_max=4500)]
+    r = solve(workers_of(ws), openings_of(os_), VOCAB, today=TODAY)
+    assert len(r) == 2
+    assert list(r.unproposed_reason) == [BETTER_USE]
+    assert "其他人员" in render_unproposed(r, 0)
+
+
+def test_reasons_in_chinese_and_english() -> None:
+    ws = [
+        W(
+            id=1,
+            groups=1,
+            skill=(4, 0),
+            trained_day=(TODAY - 20, -(2**31)),
+            min_wage=4000,
+            needs_housing=True,
+            prefs=(0,),
+        )
+    ]
+    os_ = [Op(id=7, skill_min=(3, 0), wage_max=5200, housing=True, reputation=85, partner=True)]
+    r = solve(workers_of(ws), openings_of(os_), VOCAB, today=TODAY)
+    zh = render_reasons(r, 0, "zh")
+    en = render_reasons(r, 0, "en")
+    text_zh, text_en = " ".join(zh), " ".join(en)
+    zh_facts = ["优先群体：贫困户", "持有缝纫4级，岗位要求3级", "包住宿", "上海", "信誉85分"]
+    zh_facts += ["月薪最高5200元，高于您的最低要求4000元", "长期合作", "缝纫技能认证"]
+    for fact in zh_facts:
+        assert fact in text_zh, fact
+    for fact in ["priority group: poor household", "sewing level 4, opening asks 3",
+                 "above your minimum of 4000 yuan", "housing provided", "reputation 85/100",
+                 "partner employer", "certified through training: sewing"]:  # fmt: skip
+        assert fact in text_en, fact
+    assert f"匹配质量{int(r.score[0])}分" in text_zh
+    assert r.parts["training"][0] == 8 and r.parts["city"][0] == 10 and r.parts["skill"][0] == 4
+
+
+def test_runner_ups_are_other_eligible_openings_best_first() -> None:
+    ws = [W(id=1)]
+    os_ = [Op(id=i, reputation=10 * i) for i in range(1, 6)]
+    r = solve(workers_of(ws), openings_of(os_), VOCAB, today=TODAY)
+    assert int(r.opening_id[0]) == 5
+    assert r.runner_up.tolist() == [[4, 3, 2]]
+
+
+def test_quality_has_no_sensitive_input_and_ignores_birth_day() -> None:
+    params = set(inspect.signature(quality_parts).parameters)
+    tokens = {t for p in params for t in p.split("_")}
+    for word in ("birth", "age", "sex", "gender", "marital", "children", "child", "day"):
+        assert word not in tokens, params
+    w, o, v, ex = generate(2000, 200, seed=3, today=20_000)
+    adult = dict((name, getattr(w, name)) for name in Workers.__dataclass_fields__)
+    a = solve(Workers(**{**adult, "birth_day": np.full(len(w), 20_000 - 40 * 365, np.int32)}),
+              o, v, ex, today=20_000)  # fmt: skip
+    b = solve(Workers(**{**adult, "birth_day": np.full(len(w), 20_000 - 25 * 365, np.int32)}),
+              o, v, ex, today=20_000)  # fmt: skip
+    np.testing.assert_array_equal(a.worker_id, b.worker_id)
+    np.testing.assert_array_equal(a.score, b.score)
+
+
+def test_audit_rows_and_counterfactual() -> None:
+    w, o, v, ex = generate(3000, 300, seed=5, today=20_000)
+    r = solve(w, o, v, ex, today=20_000)
+    assert set(r.audit) == {g.code for g in v.groups} | {"priority_tier", "all"}
+    tier = r.audit["priority_tier"]
+    assert tier["proposed"] >= tier["counterfactual_proposed"]
+    assert r.audit["all"]["proposed"] == r.stats["proposals"]
+    assert r.audit["all"]["counterfactual_proposed"] == r.stats["proposals"]  # tier 2 unchanged
+    plain = solve(w, o, v, ex, today=20_000, priority_tier=False, audit=False)
+    assert plain.stats["proposals"] == r.stats["proposals"]
+    assert plain.stats["quality_total"] >= r.stats["quality_total"]
+    assert plain.audit == {}
+
+
+def test_greedy_obeys_capacity_and_one_per_worker() -> None:
+    w, o, v, ex = generate(2000, 200, seed=2, today=20_000)
+    g = greedy(w, o, v, ex, today=20_000)
+    assert len(set(g.worker_id.tolist())) == len(g)
+    cap = dict(zip(o.id.tolist(), o.capacity.tolist(), strict=True))
+    ids, counts = np.unique(g.opening_id, return_counts=True)
+    assert all(c <= cap[i] for i, c in zip(ids.tolist(), counts.tolist(), strict=True))
+    e = solve(w, o, v, ex, today=20_000)
+    assert (e.stats["priority_proposals"], e.stats["proposals"]) >= (
+        g.stats["priority_proposals"],
+        g.stats["proposals"],
+    )
