@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any
@@ -30,16 +31,31 @@ def runtime(state: State) -> Runtime:
     return rt
 
 
+def _untouched(session: AsyncSession) -> bool:
+    """Nothing begun, loaded, added or deleted: committing or closing would do nothing."""
+    return not (session.in_transaction() or session.identity_map or session.new or session.deleted)
+
+
 async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
-    """One session and one transaction per request: commit on success, roll back on any error."""
-    async with runtime(state).sessionmaker() as session:
+    """One session and one transaction per request: commit on success, roll back on any error.
+
+    A request that never used its session (a read that ran one autocommit statement, or a
+    refusal before any query) skips the commit and close round of greenlet switches.
+    """
+    session = runtime(state).sessionmaker()
+    try:
         try:
             yield session
         except BaseException:
-            await session.rollback()
+            if not _untouched(session):
+                await session.rollback()
             raise
         else:
-            await session.commit()
+            if not _untouched(session):
+                await session.commit()
+    finally:
+        if not _untouched(session):
+            await asyncio.shield(session.close())
 
 
 def provide_ctx(state: State) -> Context:

@@ -7,8 +7,9 @@ import re
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from matching.lib.errors import DomainError, Invalid
 
@@ -16,6 +17,7 @@ log = logging.getLogger("laowu.errors")
 
 PROBLEM_JSON = "application/problem+json"
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]*)`")
 _GENDER_WORDS = ("gender", "sex", "性别", "男", "女")
 SEX_DISCRIMINATION = (
     "an opening may not ask for a gender: the Employment Promotion Law (art. 27) bans sex "
@@ -52,6 +54,11 @@ def _field_of(key: str | None, message: str) -> tuple[str, str]:
         if any(word in name.lower() for word in _GENDER_WORDS):
             return name, SEX_DISCRIMINATION
         return name, "is not a field of this resource"
+    missing = _MISSING_FIELD.search(message)
+    if missing and (not key or key == "data"):
+        return missing.group(1), "is required"
+    if message == "'data'":  # an empty or null body: there is no object to read fields from
+        return "body", "must be a JSON object"
     if not key or key == "data":
         return "body", message
     return key, message
@@ -94,7 +101,8 @@ def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
         429: "Too many requests",
     }
     detail = exc.detail
-    if status == 400 and "malformed" in detail.lower():
+    undecodable = isinstance(exc.__cause__, SerializationException)
+    if status == 400 and (undecodable or "malformed" in detail.lower()):
         detail = f"the body is not valid JSON ({detail})"
         return problem(
             request, 400, "Malformed JSON", detail, [{"field": "body", "message": detail}]
@@ -103,6 +111,41 @@ def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response
+
+
+def on_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """msgspec gives up on absurdly nested JSON with a RecursionError: the client's fault."""
+    if "deserializ" not in str(exc):
+        return on_unexpected(request, exc)
+    detail = "the body is not valid JSON (nested too deeply)"
+    return problem(request, 400, "Malformed JSON", detail, [{"field": "body", "message": detail}])
+
+
+# SQLSTATE class 22 ("data exception"): PostgreSQL refuses a value the client sent, e.g. a NUL
+# character in text or a number beyond the column's range. The client's fault, not ours.
+_DATA_EXCEPTION = "22"
+
+
+def on_database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    if isinstance(exc, IntegrityError):
+        # Services check for duplicates first; this is the race two requests can still run.
+        log.info("integrity conflict on %s: %s", request.url.path, exc.orig)
+        return problem(
+            request,
+            409,
+            "Conflict",
+            "this conflicts with a record written at the same moment (a duplicate or a changed "
+            "reference); reload and try again",
+        )
+    sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
+    if not sqlstate.startswith(_DATA_EXCEPTION):
+        return on_unexpected(request, exc)
+    log.info("refused a value the database cannot store on %s: %s", request.url.path, exc.orig)
+    detail = (
+        "a value cannot be stored: a number is out of range or a text holds a character "
+        "(such as NUL) that is not allowed"
+    )
+    return problem(request, 422, "Invalid input", detail, [{"field": "body", "message": detail}])
 
 
 def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -119,6 +162,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: on_validation,
     DomainError: on_domain,
     HTTPException: on_http,
+    RecursionError: on_recursion,
+    DBAPIError: on_database,
     Exception: on_unexpected,
 }
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -43,8 +44,12 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
     return create_async_engine(
         url,
         echo=echo,
+        # A fixed set of long-lived connections: with overflow, a busy server opened and closed
+        # a connection (a new PostgreSQL backend, TLS negotiation) on many requests. Requests
+        # beyond pool_size wait for a connection instead (one process needs few).
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
+        pool_timeout=30,
         pool_pre_ping=False,
         # asyncpg's statement cache makes repeated queries cheap; keep it on.
         connect_args={"server_settings": {"application_name": "laowu", "timezone": "UTC"}},
@@ -53,3 +58,21 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
+
+
+def autocommit_reads(engine: Engine) -> Engine:
+    """The (sync) engine, sharing its pool, for single-statement reads outside a transaction.
+
+    On PostgreSQL this is AUTOCOMMIT: no BEGIN and COMMIT round trips. On SQLite the driver
+    opens no transaction for a SELECT anyway, and switching the isolation level would cost a
+    thread hop each way, so the engine is returned as it is. Made once per engine.
+    """
+    if engine.dialect.name == "sqlite":
+        return engine
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found

@@ -13,7 +13,8 @@ Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 Level = Annotated[int, msgspec.Meta(ge=1, le=5)]
 Yuan = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
 Score = Annotated[int, msgspec.Meta(ge=0, le=100)]
-Id = Annotated[int, msgspec.Meta(ge=1, le=2**62)]
+MAX_ID = 2**31 - 1  # identifiers are INTEGER (32-bit) columns on PostgreSQL
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 Username = Annotated[str, msgspec.Meta(min_length=3, max_length=100, pattern=r"^[A-Za-z0-9_.@-]+$")]
 Password = Annotated[str, msgspec.Meta(min_length=8, max_length=200)]
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from matching.api.auth import PUBLIC, issue_token
 from matching.api.deps import Ctx, DbSession, Who
 from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.lib.types import MAX_ID
 from matching.network import service
 from matching.network.schemas import (
     AgencyCreate,
@@ -26,6 +27,7 @@ from matching.network.schemas import (
 )
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
@@ -65,9 +67,7 @@ class AgencyController(Controller):
         return await service.list_agencies(db_session, principal)
 
     @get("/{agency_id:int}")
-    async def read(
-        self, agency_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> AgencyOut:
+    async def read(self, agency_id: PathId, db_session: DbSession, principal: Who) -> AgencyOut:
         return await service.get_agency(db_session, principal, agency_id)
 
 

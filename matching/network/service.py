@@ -76,6 +76,8 @@ async def create_agency(session: AsyncSession, principal: Principal, name: str) 
     clean = name.strip()
     if not clean:
         raise Invalid("name", "must not be blank")
+    if "\x00" in clean:
+        raise Invalid("name", "must not contain a NUL character")
     if (await session.execute(select(m.Agency.id).where(m.Agency.name == clean))).first():
         raise Conflict(f"an agency named {clean!r} exists", extra={"field": "name"})
     agency = m.Agency(name=clean)
@@ -103,6 +105,9 @@ async def create_office(
         errors.add("name", "must not be blank")
     if not city:
         errors.add("city", "must not be blank")
+    for field, value in (("name", name), ("city", city), ("phone", data.phone or "")):
+        if "\x00" in value:
+            errors.add(field, "must not contain a NUL character")
     if await session.get(m.Agency, data.agency_id) is None:
         errors.add("agency_id", f"no agency with id {data.agency_id}")
     errors.raise_if_any()

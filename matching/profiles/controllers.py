@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from matching.api.auth import PUBLIC
 from matching.api.deps import Ctx, DbSession, Who
 from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from matching.lib.types import Response
+from matching.lib.types import MAX_ID, Response
 from matching.profiles import service
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import Worker, WorkerCreate, WorkerPage, WorkerPatch
 from seeds.reference import reference
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 Term = Annotated[str | None, Parameter(max_length=100)]
 
@@ -32,13 +33,13 @@ class WorkerController(Controller):
         return await service.register_worker(db_session, ctx, principal, data)
 
     @get("/{worker_id:int}", summary="One worker; the ID number comes back masked")
-    async def read(self, worker_id: FromPath[int], db_session: DbSession, principal: Who) -> Worker:
+    async def read(self, worker_id: PathId, db_session: DbSession, principal: Who) -> Worker:
         return await service.get_worker(db_session, principal, worker_id)
 
     @patch("/{worker_id:int}", summary="Change a worker; send the version you read")
     async def change(
         self,
-        worker_id: FromPath[int],
+        worker_id: PathId,
         data: JSONBody[WorkerPatch],
         db_session: DbSession,
         ctx: Ctx,
@@ -55,7 +56,7 @@ class WorkerController(Controller):
         priority_group: Term = None,
         status: Term = None,
         q: Term = None,
-        agency_id: Annotated[int | None, Parameter(ge=1)] = None,
+        agency_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> WorkerPage:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberType
@@ -31,10 +32,13 @@ def check_digit(first17: str) -> str:
 
 def parse_id_number(raw: str) -> tuple[str, dt.date]:
     """Validate an 18-character resident ID number; answer it normalised and its birth date."""
-    value = raw.strip().upper()
+    # NFKC turns full-width digits (typed with a Chinese IME) into ASCII ones, so that one
+    # number has one spelling and the duplicate check (a hash of it) cannot be side-stepped.
+    value = unicodedata.normalize("NFKC", raw).strip().upper()
     if len(value) != 18:
         raise ValueError("must be 18 characters")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    digits = "0123456789"
+    if any(c not in digits for c in value[:17]) or value[17] not in digits + "X":
         raise ValueError("must be 17 digits followed by a digit or X")
     try:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -7,11 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Engine, Select, bindparam, exists, func, or_, select
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from matching.db import models as m
+from matching.db.engine import autocommit_reads
 
 W = m.WorkerProfile.__table__.c
 S = m.WorkerSkill.__table__.c
@@ -56,6 +58,79 @@ async def get_row(session: AsyncSession, worker_id: int, agency_id: int | None) 
     """One worker, in the caller's agency only (``agency_id`` None: any agency)."""
     stmt = _scoped(select(*WORKER_COLUMNS).where(W.id == worker_id), agency_id)
     return (await session.execute(stmt)).first()
+
+
+def _worker_with_skills_and_groups(scoped: bool) -> Select[Any]:
+    """One statement for one worker with her skills and groups (built once, cached compiled).
+
+    The outer joins give one row per (skill, group) pair: a handful, since skills and groups
+    come from short reference lists. Ordered by skill, then group, so that the first appearance
+    of each is in the order the separate queries used to give.
+    """
+    wt, st, gt = m.WorkerProfile.__table__, m.WorkerSkill.__table__, m.WorkerGroup.__table__
+    stmt = (
+        select(*WORKER_COLUMNS, S.skill_code, S.level, S.source, S.certified_on, G.group_code)
+        .select_from(wt.outerjoin(st, S.worker_id == W.id).outerjoin(gt, G.worker_id == W.id))
+        .where(W.id == bindparam("worker_id"))
+        .order_by(S.skill_code, G.group_code)
+    )
+    return stmt.where(W.agency_id == bindparam("agency_id")) if scoped else stmt
+
+
+_ONE_WORKER_ANY = _worker_with_skills_and_groups(scoped=False)
+_ONE_WORKER_SCOPED = _worker_with_skills_and_groups(scoped=True)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerRecord:
+    row: Row[Any]
+    skills: list[Row[Any]]
+    """Rows with ``skill_code``, ``level``, ``source`` and ``certified_on``, by skill code."""
+    groups: list[str]
+
+
+def _read_outside_transaction(
+    session: Session, stmt: Select[Any], params: dict[str, Any]
+) -> Sequence[Row[Any]]:
+    """Check out a connection, run one statement, give it back: one greenlet, no ORM."""
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):  # a session bound to a connection: read through it
+        return session.execute(stmt, params).all()
+    with autocommit_reads(bind).connect() as conn:
+        return conn.execute(stmt, params).all()
+
+
+async def get_with_skills_and_groups(
+    session: AsyncSession, worker_id: int, agency_id: int | None
+) -> WorkerRecord | None:
+    """One worker with her skills and groups, in the caller's agency only, in one round trip.
+
+    Inside the request's transaction (after a write) the read goes through the session so that
+    it sees that transaction's work. A session that has not begun has nothing to see: then the
+    single statement runs on an autocommit connection from the same pool, which spares the
+    BEGIN and COMMIT round trips and the ORM session machinery (one statement is its own
+    consistent snapshot); checkout, statement and release happen in one greenlet switch.
+    """
+    if agency_id is None:
+        stmt, params = _ONE_WORKER_ANY, {"worker_id": worker_id}
+    else:
+        stmt, params = _ONE_WORKER_SCOPED, {"worker_id": worker_id, "agency_id": agency_id}
+    if session.in_transaction():
+        rows = (await session.execute(stmt, params)).all()
+    else:
+        rows = await session.run_sync(_read_outside_transaction, stmt, params)
+    if not rows:
+        return None
+    skills: list[Row[Any]] = []
+    groups: list[str] = []
+    seen: set[str] = set()
+    for r in rows:
+        if r.skill_code is not None and r.skill_code not in seen:
+            seen.add(r.skill_code)
+            skills.append(r)
+        if r.group_code is not None and r.group_code not in groups:
+            groups.append(r.group_code)
+    return WorkerRecord(rows[0], skills, groups)
 
 
 async def skills_and_groups(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, insert, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,6 +74,8 @@ def _clean_text(errors: FieldErrors, field: str, value: str) -> str:
     cleaned = value.strip()
     if not cleaned:
         errors.add(field, "must not be blank")
+    elif "\x00" in cleaned:
+        errors.add(field, "must not contain a NUL character")
     return cleaned
 
 
@@ -111,6 +113,12 @@ def _check_birth(errors: FieldErrors, birth: dt.date) -> None:
         errors.add("birth_date", f"she must be at least {MIN_AGE} to register (Labour Law art. 15)")
     elif birth.year < 1900:
         errors.add("birth_date", "is not a plausible birth date")
+
+
+def _check_cities(errors: FieldErrors, values: Sequence[str]) -> None:
+    for i, v in enumerate(values):
+        if "\x00" in v:
+            errors.add(f"preferred_cities[{i}]", "must not contain a NUL character")
 
 
 def _cities(values: Sequence[str]) -> list[str]:
@@ -177,22 +185,41 @@ async def _write_skills_groups(
     groups: Sequence[str] | None,
 ) -> None:
     if skills is not None:
-        await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
-        if skills:
-            await session.execute(
-                insert(m.WorkerSkill),
-                [
-                    {
-                        "worker_id": worker_id,
-                        "skill_code": s.code,
-                        "level": s.level,
-                        "source": "declared",
-                    }
-                    for s in skills
-                ],
+        # A level certified by training keeps its source and date while staff leave it as is.
+        kept = {
+            r.skill_code: r
+            for r in (
+                await session.execute(
+                    select(m.WorkerSkill).where(
+                        m.WorkerSkill.worker_id == worker_id, m.WorkerSkill.source == "training"
+                    )
+                )
+            ).scalars()
+        }
+        rows = []
+        for s in skills:
+            old = kept.get(s.code)
+            same = old is not None and old.level == s.level
+            rows.append(
+                {
+                    "worker_id": worker_id,
+                    "skill_code": s.code,
+                    "level": s.level,
+                    "source": "training" if same else "declared",
+                    "certified_on": old.certified_on if same and old else None,
+                }
             )
+        await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
+        if rows:
+            await session.execute(insert(m.WorkerSkill), rows)
     if groups is not None:
-        await session.execute(delete(m.WorkerGroup).where(m.WorkerGroup.worker_id == worker_id))
+        # Derived groups (re-employment) are the service's to set and lift, not the form's.
+        await session.execute(
+            delete(m.WorkerGroup).where(
+                m.WorkerGroup.worker_id == worker_id,
+                m.WorkerGroup.group_code.in_(sorted(reference().assignable_group_codes)),
+            )
+        )
         if groups:
             await session.execute(
                 insert(m.WorkerGroup), [{"worker_id": worker_id, "group_code": g} for g in groups]
@@ -200,11 +227,10 @@ async def _write_skills_groups(
 
 
 async def get_worker(session: AsyncSession, principal: Principal, worker_id: int) -> Worker:
-    row = await repo.get_row(session, worker_id, _scope(principal))
-    if row is None:
+    found = await repo.get_with_skills_and_groups(session, worker_id, _scope(principal))
+    if found is None:
         raise NotFound(f"no worker with id {worker_id}")
-    skills, groups = await repo.skills_and_groups(session, [row.id])
-    return _to_worker(row, skills.get(row.id, []), groups.get(row.id, []))
+    return _to_worker(found.row, found.skills, found.groups)
 
 
 async def register_worker(
@@ -223,6 +249,7 @@ async def register_worker(
     _check_birth(errors, data.birth_date)
     ident = _id_number(ctx, errors, data.id_number, data.birth_date)
     _check_skills(errors, data.skills)
+    _check_cities(errors, data.preferred_cities)
     groups = _check_groups(errors, data.priority_groups)
     errors.raise_if_any()
     await _refuse_duplicates(session, phone, ident.hash, None)
@@ -311,12 +338,20 @@ async def update_worker(
         if f in given:
             values[f] = given[f]
     if "preferred_cities" in given:
+        _check_cities(errors, given["preferred_cities"])
         values["preferred_cities"] = _cities(given["preferred_cities"])
     if "consent_matching" in given:
         values["consent_matching"] = given["consent_matching"]
         values["consent_at"] = clock.now() if given["consent_matching"] else None
     errors.raise_if_any()
     await _refuse_duplicates(session, values.get("phone"), values.get("id_number_hash"), worker_id)
+    stale = Conflict(
+        f"worker {worker_id} was changed by someone else (you sent version {patch.version}, "
+        f"it is now {row.version}); reload and try again",
+        extra={"field": "version", "current_version": row.version},
+    )
+    if patch.version != row.version:  # also keeps an out-of-range version away from the database
+        raise stale
     values.update(version=row.version + 1, updated_at=clock.now())
     result = await session.execute(
         update(m.WorkerProfile)
@@ -325,11 +360,7 @@ async def update_worker(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict(
-            f"worker {worker_id} was changed by someone else (you sent version {patch.version}, "
-            f"it is now {row.version}); reload and try again",
-            extra={"field": "version", "current_version": row.version},
-        )
+        raise stale
     await _write_skills_groups(session, worker_id, skills, groups)
     return await get_worker(session, principal, worker_id)
 

@@ -113,3 +113,43 @@ async def test_admin_registers_for_a_named_agency(api: Api) -> None:
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "agency_id"
     w = await api.worker(admin, agency_id=agency["id"], phone=unique_phone())
     assert w["agency_id"] == agency["id"]
+
+
+async def test_patching_skills_keeps_a_training_certificate(api: Api) -> None:
+    from sqlalchemy import select, update
+
+    from matching.db import models as m
+
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    w = await api.worker(staff, skills=[{"code": "sewing", "level": 3}])
+    async with api.engine.begin() as conn:
+        await conn.execute(
+            update(m.WorkerSkill)
+            .where(m.WorkerSkill.worker_id == w["id"])
+            .values(source="training", certified_on=dt.date(2026, 10, 1))
+        )
+    changed = await api.ok(
+        "PATCH",
+        f"/workers/{w['id']}",
+        staff,
+        json={
+            "version": w["version"],
+            "skills": [{"code": "sewing", "level": 3}, {"code": "quilting", "level": 2}],
+        },
+    )
+    by_code = {s["code"]: s for s in changed["skills"]}
+    assert by_code["sewing"]["source"] == "training"
+    assert by_code["sewing"]["certified_on"] == "2026-10-01"
+    assert by_code["quilting"]["source"] == "declared"
+    # a different level is the staff's declaration, not the course's
+    changed = await api.ok(
+        "PATCH",
+        f"/workers/{w['id']}",
+        staff,
+        json={"version": changed["version"], "skills": [{"code": "sewing", "level": 5}]},
+    )
+    assert changed["skills"][0]["source"] == "declared"
+    async with api.engine.connect() as conn:
+        rows = (await conn.execute(select(m.WorkerSkill))).all()
+    assert len(rows) == 1

@@ -1,0 +1,55 @@
+"""Refuse wrong JSON types in request bodies instead of coercing them.
+
+Litestar converts bodies with msgspec's lax rules, so ``"min_monthly_wage": "4000"`` would be
+accepted as 4000 and ``"consent_matching": "false"`` as False. For a register of people that
+is the wrong kindness: this hook decodes JSON bodies once more, strictly, against the handler's
+body type, and turns a mismatch into the same field-naming validation error.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+import msgspec
+from litestar import Request
+from litestar.exceptions import ValidationException
+
+_PATH = re.compile(r" - at `\$\.?(.*)`$")
+
+
+@cache
+def _decoder(body_type: Any) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(body_type, strict=True)
+
+
+async def strict_json_body(request: Request[Any, Any, Any]) -> None:
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        return
+    param = request.route_handler.parsed_fn_signature.parameters.get("data")
+    body = await request.body()
+    if param is None:
+        # A route that takes no body must not silently ignore one (a fee typed by hand).
+        if body.strip() not in (b"", b"{}", b"null"):
+            raise ValidationException(
+                detail="Validation failed",
+                extra=[{"message": "this endpoint takes no body", "key": "data", "source": "body"}],
+            )
+        return
+    if not body.strip():
+        return  # Litestar answers an empty body on its own terms
+    try:
+        _decoder(param.annotation).decode(body)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        match = _PATH.search(message)
+        key = match.group(1) if match and match.group(1) else "data"
+        text = _PATH.sub("", message)
+        raise ValidationException(
+            detail="Validation failed", extra=[{"message": text, "key": key, "source": "body"}]
+        ) from exc
+    except msgspec.DecodeError:
+        return  # malformed JSON: Litestar's own decoding reports it
