@@ -1,15 +1,16 @@
-"""The ``laowu`` command line: serve, migrate, admin, seed (the composition root)."""
+"""The ``laowu`` command line: serve, scheduler, migrate, admin, seed (the composition root)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import getpass
 import json
 import logging
 import os
 import sys
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,9 +53,57 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
     settings.resolved_secret_key()  # refuse to start on PostgreSQL without a key, before migrating
     migrate.upgrade(settings.database_url)
-    app = create_app(settings)
+    lifespans = []
+    if not args.no_scheduler:
+        # The composition root wires the scheduler into the server's loop: matching never
+        # imports workers. Only the leader fires, so several `serve` processes are safe.
+        from workers import in_process
+
+        _scheduler_logging()
+
+        @contextlib.asynccontextmanager
+        async def scheduler(_app: Any) -> AsyncIterator[None]:
+            async with in_process(settings):
+                yield
+
+        lifespans.append(scheduler)
+    app = create_app(settings, lifespans=lifespans)
     print(f"Laowu serving on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+    return 0
+
+
+def _scheduler_logging() -> None:
+    """Job outcomes, misses and failures at INFO, with times: the scheduler's own record."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    sched = logging.getLogger("laowu.scheduler")
+    sched.setLevel(logging.INFO)
+    sched.addHandler(handler)
+    sched.propagate = False
+
+
+def cmd_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+    from workers import SchedulerAlreadyRunning, run_forever
+    from workers.leader import FileLeadership
+
+    settings.resolved_secret_key()
+    if settings.is_sqlite:
+        # Refuse before migrating or connecting: a second scheduler on one SQLite file would
+        # fire every job twice. The lock taken here is the one the scheduler keeps.
+        probe = FileLeadership(settings.database_url)
+        try:
+            probe.acquire()
+        except SchedulerAlreadyRunning as exc:
+            return _fail(str(exc), 1)
+        finally:
+            asyncio.run(probe.stop())
+    migrate.upgrade(settings.database_url)
+    _scheduler_logging()
+    try:
+        asyncio.run(run_forever(settings))
+    except SchedulerAlreadyRunning as exc:  # lost the race between the probe and the start
+        return _fail(str(exc), 1)
     return 0
 
 
@@ -134,6 +183,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-scheduler", action="store_true", help="do not run jobs in-process")
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
+
+    sub.add_parser(
+        "scheduler", help="run the scheduled jobs (leader-elected on PostgreSQL)"
+    ).set_defaults(func=cmd_scheduler)
 
     sub.add_parser("migrate", help="migrate the database to head").set_defaults(func=cmd_migrate)
 

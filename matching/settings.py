@@ -39,6 +39,16 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_kib: int = 65536
     db_pool_size: int = 10
+    public_url: str = "http://127.0.0.1:8000"
+    match_cron: str = "0 6 * * *"
+    dispatch_interval_seconds: int = 5
+    notice_max_attempts: int = 8
+    notice_backoff_seconds: int = 10
+    webhook_timeout_seconds: float = 5.0
+    # The scheduler (workers/): how often offers are expired and reminders written, and how
+    # often a follower tries for the leader lock (takeover after a dead leader ≈ this + a poll).
+    expire_interval_seconds: int = 60
+    leader_poll_seconds: int = 5
 
     @property
     def is_sqlite(self) -> bool:
@@ -57,6 +67,14 @@ class Settings:
             notify_webhook_secret=env.get("LAOWU_NOTIFY_WEBHOOK_SECRET") or None,
             max_body_bytes=_int(env, "LAOWU_MAX_BODY_BYTES", 1024 * 1024),
             db_pool_size=_int(env, "LAOWU_DB_POOL_SIZE", 10),
+            public_url=(env.get("LAOWU_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+            match_cron=env.get("LAOWU_MATCH_CRON") or "0 6 * * *",
+            dispatch_interval_seconds=_int(env, "LAOWU_DISPATCH_INTERVAL_SECONDS", 5),
+            notice_max_attempts=_int(env, "LAOWU_NOTICE_MAX_ATTEMPTS", 8),
+            notice_backoff_seconds=_int(env, "LAOWU_NOTICE_BACKOFF_SECONDS", 10),
+            webhook_timeout_seconds=float(_int(env, "LAOWU_WEBHOOK_TIMEOUT_SECONDS", 5)),
+            expire_interval_seconds=_int(env, "LAOWU_EXPIRE_INTERVAL_SECONDS", 60),
+            leader_poll_seconds=_int(env, "LAOWU_LEADER_POLL_SECONDS", 5),
         )
 
     def resolved_secret_key(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
@@ -23,7 +23,7 @@ from matching.matches.schemas import (
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
-Lang = Literal["zh", "en"]
+Lang = Annotated[Literal["zh", "en"], Parameter(description="language of the reasons")]
 
 
 class MatchRunController(Controller):
@@ -33,7 +33,7 @@ class MatchRunController(Controller):
     @post("/", status_code=202, summary="Start a match run now (answers at once)")
     async def start(
         self,
-        request: Request[object, object, object],
+        request: Request[Any, Any, Any],
         db_session: DbSession,
         principal: Who,
         data: JSONBody[RunRequest | None] = None,

@@ -105,7 +105,7 @@ async def execute_run(
                 run_id,
                 outcome,
                 dry_run=dry_run,
-                offer_days=ctx.settings.offer_days,
+                ctx=ctx,
                 timings=timings | {"write": 0.0, "total": 0.0},
             )
         timings["write"] = time.perf_counter() - t

@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
+from matching.lib.context import Context
 from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from matching.matches import offers
 from matching.matches.repository import OF, chunks, used_slots
 from matching.matches.schemas import (
     MatchRunOut,
@@ -176,8 +178,10 @@ async def insert_proposals(session: AsyncSession, run_id: int, rows: list[Propos
 
 
 async def insert_offers(
-    session: AsyncSession, run_id: int, rows: list[ProposalRow], offer_days: int
+    session: AsyncSession, ctx: Context, run_id: int, rows: list[ProposalRow]
 ) -> None:
+    """One pending offer per proposal, her link and her notice, and she is no longer free."""
+    offer_days = ctx.settings.offer_days
     now = clock.now()
     expires = now + dt.timedelta(days=offer_days)
     ids = [r.worker_id for r in rows]
@@ -204,6 +208,8 @@ async def insert_offers(
                 for r in rows[start : start + 5000]
             ],
         )
+    new_ids = (await session.execute(select(OF.id).where(OF.run_id == run_id))).scalars().all()
+    await offers.announce(session, ctx, new_ids)
 
 
 async def insert_unproposed(
@@ -225,7 +231,7 @@ async def record_outcome(
     outcome: Outcome,
     *,
     dry_run: bool,
-    offer_days: int,
+    ctx: Context,
     timings: dict[str, float],
 ) -> None:
     """Write the run, its proposals, offers and reasons: the caller commits it as ONE unit."""
@@ -235,7 +241,7 @@ async def record_outcome(
     else:
         kept = await _valid_now(session, outcome.proposals)
         await insert_proposals(session, run_id, kept)
-        await insert_offers(session, run_id, kept, offer_days)
+        await insert_offers(session, ctx, run_id, kept)
         await insert_unproposed(session, run_id, outcome.unproposed)
         stats.update(
             offers=len(kept),

@@ -122,11 +122,19 @@ async def load(session: AsyncSession, now: dt.datetime, today: dt.date) -> Snaps
     declined = (
         await session.execute(select(OF.worker_id, OF.opening_id).where(OF.status == "declined"))
     ).all()
-    return build(wrows, orows, srows, grows, osrows, declined, today)
+    bans = (await session.execute(select(m.EmployerBan.worker_id, m.EmployerBan.employer_id))).all()
+    return build(wrows, orows, srows, grows, osrows, declined, today, bans)
 
 
 def build(
-    wrows: Any, orows: Any, srows: Any, grows: Any, osrows: Any, declined: Any, today: dt.date
+    wrows: Any,
+    orows: Any,
+    srows: Any,
+    grows: Any,
+    osrows: Any,
+    declined: Any,
+    today: dt.date,
+    bans: Any = (),
 ) -> Snapshot:
     cities: set[str] = {r.city for r in orows}
     counties: set[str] = {r.home_county for r in wrows} | {r.county for r in orows if r.county}
@@ -206,5 +214,7 @@ def build(
         declined_opening=np.fromiter(
             (r.opening_id for r in declined), np.int64, count=len(declined)
         ),
+        banned_worker=np.fromiter((r.worker_id for r in bans), np.int64, count=len(bans)),
+        banned_employer=np.fromiter((r.employer_id for r in bans), np.int64, count=len(bans)),
     )
     return Snapshot(workers, openings, vocab, exclusions, day(today))

@@ -124,4 +124,5 @@ class Offer(IdMixin, Base):
     responded_at: Mapped[dt.datetime | None] = mapped_column()
     responded_by: Mapped[str | None] = mapped_column(String(32))  # "worker" or "staff:<id>"
     reason: Mapped[str | None] = mapped_column(String(500))
+    reminded_at: Mapped[dt.datetime | None] = mapped_column()  # the "about to expire" notice
     version: Mapped[int] = mapped_column(Integer, default=1)

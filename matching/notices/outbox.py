@@ -1,0 +1,52 @@
+"""Writing to the outbox: called inside the transaction of the event that causes the notice."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+from matching.db.dialect import insert_ignoring_conflicts
+from matching.lib import clock
+
+
+def notice_row(
+    *,
+    kind: str,
+    dedupe_key: str,
+    worker_id: int | None,
+    to_phone: str,
+    text: str,
+    locale: str = "zh",
+    link: str = "",
+    offer_id: int | None = None,
+    placement_id: int | None = None,
+) -> dict[str, Any]:
+    now = clock.now()
+    return {
+        "kind": kind,
+        "dedupe_key": dedupe_key,
+        "idempotency_key": uuid.uuid4().hex,
+        "worker_id": worker_id,
+        "offer_id": offer_id,
+        "placement_id": placement_id,
+        "to_phone": to_phone,
+        "locale": locale,
+        "text": text,
+        "link": link,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+
+
+async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Queue notices; a row whose ``dedupe_key`` exists already is skipped, so a cause that is
+    handled twice (a job run twice) still sends one notice."""
+    for start in range(0, len(rows), 2000):
+        await session.execute(
+            insert_ignoring_conflicts(session, m.Notice), rows[start : start + 2000]
+        )
