@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncGenerator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.template.config import TemplateConfig
 
 from matching import __version__
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.problems import EXCEPTION_HANDLERS
+from matching.api.strict import strict_json_body
 from matching.api.system import health, ping
 from matching.db.engine import create_engine, create_sessionmaker
 from matching.lib.context import Context
@@ -28,14 +33,39 @@ from matching.network.controllers import (
     OfficeController,
     StaffController,
 )
-from matching.openings.controllers import EmployerController, OpeningController
+from matching.network.fee_controllers import FeeScheduleController
+from matching.notices.controllers import NoticeController
+from matching.openings.controllers import (
+    EmployerController,
+    OpeningController,
+    StandingController,
+)
+from matching.placements.aftercare_controllers import (
+    CaseController,
+    FollowUpController,
+    TaskController,
+)
+from matching.placements.controllers import OfferController, PlacementController
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
 from matching.settings import Settings
+from matching.training.controllers import (
+    CourseController,
+    EnrolmentController,
+    TrainingSessionController,
+    worker_training,
+)
+from matching.web.worker import CheckinController, WorkerLinkController
 
 log = logging.getLogger("laowu")
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
+
+
+def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan] = ()) -> Litestar:
+    """The application; ``lifespans`` run inside the app's own (after its engine is up), in the
+    server's event loop: ``laowu serve`` passes the in-process scheduler this way, so that
+    ``matching`` never imports ``workers``."""
     settings = settings or Settings.from_env()
     ctx = Context.from_settings(settings)
     passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
@@ -55,6 +85,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     api = Router(
         path="/api/v1",
+        before_request=strict_json_body,
         route_handlers=[
             health,
             ping,
@@ -69,10 +100,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OpeningController,
             MatchRunController,
             worker_offers,
+            OfferController,
+            PlacementController,
+            FollowUpController,
+            TaskController,
+            CaseController,
+            StandingController,
+            NoticeController,
+            FeeScheduleController,
+            CourseController,
+            TrainingSessionController,
+            EnrolmentController,
+            worker_training,
         ],
     )
     app = Litestar(
-        route_handlers=[api],
+        route_handlers=[api, WorkerLinkController, CheckinController],
         dependencies={
             "db_session": Provide(provide_session),
             "ctx": Provide(provide_ctx, sync_to_thread=False),
@@ -80,8 +123,18 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         exception_handlers=EXCEPTION_HANDLERS,
         on_app_init=[jwt_auth.on_app_init],
-        lifespan=[lifespan],
+        lifespan=[lifespan, *lifespans],
         request_max_body_size=settings.max_body_bytes,
+        template_config=TemplateConfig(
+            directory=Path(__file__).parent / "web" / "templates", engine=JinjaTemplateEngine
+        ),
+        # Pages use a CSRF cookie and form token; the API uses bearer tokens and is exempt.
+        csrf_config=CSRFConfig(
+            secret=ctx.keys.link.hex(),
+            cookie_httponly=True,
+            cookie_secure=settings.public_url.startswith("https://"),
+            exclude=[r"^/api/", r"^/schema"],
+        ),
         openapi_config=OpenAPIConfig(
             title="Laowu (劳务通) API",
             version=__version__,
@@ -90,6 +143,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         logging_config=LoggingConfig(
             root={"level": "INFO", "handlers": ["queue_listener"]},
+            # one line per webhook call would drown the log; failures are logged by the dispatcher
+            loggers={"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
             log_exceptions="debug",
             disable_stack_trace={400, 401, 403, 404, 409, 413, 422},
         ),

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import FromPath, JSONBody, Parameter
 
-from matching.api.deps import DbSession, Who
+from matching.api.deps import Ctx, DbSession, Who
 from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from matching.openings import service
+from matching.lib.types import MAX_ID, Request
+from matching.openings import service, standing
 from matching.openings.schemas import (
     EmployerCreate,
     EmployerOut,
@@ -22,6 +24,7 @@ from matching.openings.schemas import (
 )
 
 Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 Term = Annotated[str | None, Parameter(max_length=100)]
 
@@ -47,15 +50,13 @@ class EmployerController(Controller):
         return await service.list_employers(db_session, principal, limit=limit, offset=offset)
 
     @get("/{employer_id:int}")
-    async def read(
-        self, employer_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> EmployerOut:
+    async def read(self, employer_id: PathId, db_session: DbSession, principal: Who) -> EmployerOut:
         return await service.get_employer(db_session, principal, employer_id)
 
     @patch("/{employer_id:int}")
     async def change(
         self,
-        employer_id: FromPath[int],
+        employer_id: PathId,
         data: JSONBody[EmployerPatch],
         db_session: DbSession,
         principal: Who,
@@ -81,7 +82,7 @@ class OpeningController(Controller):
         city: Term = None,
         skill: Term = None,
         status: Term = None,
-        employer_id: Annotated[int | None, Parameter(ge=1)] = None,
+        employer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> OpeningPage:
@@ -89,17 +90,61 @@ class OpeningController(Controller):
         return await service.list_openings(db_session, principal, flt, limit=limit, offset=offset)
 
     @get("/{opening_id:int}")
-    async def read(
-        self, opening_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> OpeningOut:
+    async def read(self, opening_id: PathId, db_session: DbSession, principal: Who) -> OpeningOut:
         return await service.get_opening(db_session, principal, opening_id)
 
     @patch("/{opening_id:int}")
     async def change(
         self,
-        opening_id: FromPath[int],
+        opening_id: PathId,
         data: JSONBody[OpeningPatch],
         db_session: DbSession,
         principal: Who,
     ) -> OpeningOut:
         return await service.update_opening(db_session, principal, opening_id, data)
+
+
+class PartnerRequest(Request):
+    partner: bool
+
+
+class SuspendRequest(Request):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+class StandingController(Controller):
+    path = "/employers/{employer_id:int}"
+    tags = ["employers"]
+
+    @get("/standing", summary="Reputation and labour protection, with every change and its cause")
+    async def read(
+        self, employer_id: FromPath[int], db_session: DbSession, principal: Who
+    ) -> standing.StandingHistory:
+        return await standing.history(db_session, principal, employer_id)
+
+    @post("/partner", status_code=200, summary="Mark or unmark a long-term partner (admin)")
+    async def partner(
+        self,
+        employer_id: FromPath[int],
+        data: JSONBody[PartnerRequest],
+        db_session: DbSession,
+        principal: Who,
+    ) -> standing.StandingHistory:
+        return await standing.set_partner(db_session, principal, employer_id, data.partner)
+
+    @post("/suspend", status_code=200, summary="Suspend: openings leave matching, offers withdrawn")
+    async def suspend(
+        self,
+        employer_id: FromPath[int],
+        data: JSONBody[SuspendRequest],
+        db_session: DbSession,
+        ctx: Ctx,
+        principal: Who,
+    ) -> standing.StandingHistory:
+        return await standing.suspend(db_session, ctx, principal, employer_id, data.reason)
+
+    @post("/reinstate", status_code=200, summary="Lift a suspension (admin)")
+    async def reinstate(
+        self, employer_id: FromPath[int], db_session: DbSession, principal: Who
+    ) -> standing.StandingHistory:
+        return await standing.reinstate(db_session, principal, employer_id)

@@ -73,6 +73,8 @@ def _nonblank(errors: FieldErrors, field: str, value: str | None) -> str | None:
     clean = value.strip()
     if not clean:
         errors.add(field, "must not be blank")
+    elif "\x00" in clean:
+        errors.add(field, "must not contain a NUL character")
     return clean
 
 
@@ -132,6 +134,11 @@ async def update_employer(
         if f in given:
             given[f] = _nonblank(errors, f, given[f])
     errors.raise_if_any()
+    if patch.version != employer.version:  # also keeps an out-of-range version from the database
+        raise Conflict(
+            f"employer {employer_id} was changed by someone else; reload and try again",
+            extra={"field": "version", "current_version": employer.version},
+        )
     result = await session.execute(
         update(E)
         .where(E.id == employer_id, E.version == patch.version)
@@ -241,6 +248,8 @@ async def list_openings(
             raise Invalid("skill", f"unknown skill code {flt.skill!r}")
         sk = m.OpeningSkill
         conditions.append(exists().where(sk.opening_id == O.id, sk.skill_code == flt.skill))
+    if not principal.is_admin:  # a suspended employer's openings leave the public lists
+        conditions.append(E.suspended.is_(False))
     base = _opening_scope(_opening_select().where(*conditions), principal)
     total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
     rows = (await session.execute(base.order_by(O.id).limit(limit).offset(offset))).all()
@@ -320,6 +329,11 @@ async def update_opening(
     if skills is not None:
         _check_required(errors, skills)
     errors.raise_if_any()
+    if patch.version != current.version:  # also keeps an out-of-range version from the database
+        raise Conflict(
+            f"opening {opening_id} was changed by someone else; reload and try again",
+            extra={"field": "version", "current_version": current.version},
+        )
     result = await session.execute(
         update(O)
         .where(O.id == opening_id, O.version == patch.version)

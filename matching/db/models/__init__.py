@@ -3,21 +3,52 @@
 Import as ``from matching.db import models as m``.
 """
 
+from matching.db.models._aftercare import (
+    Case,
+    CaseEntry,
+    CheckinLink,
+    Course,
+    EmployerBan,
+    Enrolment,
+    FeeSchedule,
+    StandingChange,
+    Task,
+    TrainingSession,
+)
+from matching.db.models._jobs import JobRun
 from matching.db.models._matches import MatchRun, Offer, Proposal, Unproposed
 from matching.db.models._network import Account, Agency, Office
+from matching.db.models._notices import InboundMessage, Notice
 from matching.db.models._openings import Employer, Opening, OpeningSkill
+from matching.db.models._placements import FollowUp, OfferLink, Placement
 from matching.db.models._profiles import WorkerGroup, WorkerProfile, WorkerSkill
 
 __all__ = [
     "Account",
     "Agency",
+    "Case",
+    "CaseEntry",
+    "CheckinLink",
+    "Course",
     "Employer",
+    "EmployerBan",
+    "Enrolment",
+    "FeeSchedule",
+    "FollowUp",
+    "InboundMessage",
+    "JobRun",
     "MatchRun",
+    "Notice",
     "Offer",
+    "OfferLink",
     "Office",
     "Opening",
     "OpeningSkill",
+    "Placement",
     "Proposal",
+    "StandingChange",
+    "Task",
+    "TrainingSession",
     "Unproposed",
     "WorkerGroup",
     "WorkerProfile",

@@ -1,0 +1,141 @@
+"""Routes for follow-ups, tasks and rights cases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody, Parameter
+
+from matching.api.deps import DbSession, Who
+from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.lib.types import MAX_ID, Request
+from matching.placements import cases, followups, service, tasks
+from matching.placements.schemas import PlacementOut
+
+Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
+Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
+OptId = Annotated[int | None, Parameter(ge=1, le=MAX_ID)]
+Status = Annotated[str | None, Parameter(max_length=20)]
+
+
+class TaskDone(Request):
+    note: str | None = None
+
+
+class FollowUpController(Controller):
+    path = "/placements/{placement_id:int}/follow-ups"
+    tags = ["placements"]
+
+    @post("/{n:int}", status_code=200, summary="Record a check-in by phone or visit (staff)")
+    async def record(
+        self,
+        placement_id: FromPath[int],
+        n: FromPath[int],
+        data: JSONBody[followups.StaffCheckin],
+        db_session: DbSession,
+        principal: Who,
+    ) -> PlacementOut:
+        await followups.record_by_staff(db_session, principal, placement_id, n, data)
+        return await service.get_placement(db_session, principal, placement_id)
+
+
+class TaskController(Controller):
+    path = "/tasks"
+    tags = ["aftercare"]
+
+    @get("/", summary="Tasks for the offices: worrying check-ins, unanswered ones, cases")
+    async def list_(
+        self,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        office_id: OptId = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> tasks.TaskPage:
+        return await tasks.list_tasks(
+            db_session, principal, status=status, office_id=office_id, limit=limit, offset=offset
+        )
+
+    @post("/{task_id:int}/done", status_code=200)
+    async def done(
+        self,
+        task_id: FromPath[int],
+        db_session: DbSession,
+        principal: Who,
+        data: JSONBody[TaskDone | None] = None,
+    ) -> tasks.TaskOut:
+        return await tasks.finish_task(db_session, principal, task_id, data.note if data else None)
+
+
+class CaseController(Controller):
+    path = "/cases"
+    tags = ["aftercare"]
+
+    @post("/", summary="Open a rights case (维权案件) on a placement")
+    async def create(
+        self, data: JSONBody[cases.CaseCreate], db_session: DbSession, principal: Who
+    ) -> cases.CaseOut:
+        return await cases.create_case(db_session, principal, data)
+
+    @get("/", summary="Cases, by status, office or worker")
+    async def list_(
+        self,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        office_id: OptId = None,
+        worker_id: OptId = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> cases.CasePage:
+        return await cases.list_cases(
+            db_session,
+            principal,
+            status=status,
+            office_id=office_id,
+            worker_id=worker_id,
+            limit=limit,
+            offset=offset,
+        )
+
+    @get("/figures", summary="Cases handled, mediation rate, compensation: per office and total")
+    async def figures(self, db_session: DbSession, principal: Who) -> cases.FiguresOut:
+        return await cases.figures(db_session, principal)
+
+    @get("/{case_id:int}", summary="A case with its log")
+    async def read(
+        self, case_id: FromPath[int], db_session: DbSession, principal: Who
+    ) -> cases.CaseOut:
+        return await cases.get_case(db_session, principal, case_id)
+
+    @post("/{case_id:int}/entries", summary="Add a dated entry to the case's log")
+    async def entry(
+        self,
+        case_id: FromPath[int],
+        data: JSONBody[cases.EntryCreate],
+        db_session: DbSession,
+        principal: Who,
+    ) -> cases.CaseOut:
+        return await cases.add_entry(db_session, principal, case_id, data)
+
+    @post("/{case_id:int}/status", status_code=200, summary="Move the case along its road")
+    async def status(
+        self,
+        case_id: FromPath[int],
+        data: JSONBody[cases.StatusChange],
+        db_session: DbSession,
+        principal: Who,
+    ) -> cases.CaseOut:
+        return await cases.change_status(db_session, principal, case_id, data)
+
+    @post("/{case_id:int}/recovered", status_code=200, summary="Record compensation recovered")
+    async def recovered(
+        self,
+        case_id: FromPath[int],
+        data: JSONBody[cases.Recovery],
+        db_session: DbSession,
+        principal: Who,
+    ) -> cases.CaseOut:
+        return await cases.record_recovery(db_session, principal, case_id, data)

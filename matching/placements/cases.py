@@ -1,0 +1,447 @@
+"""Rights cases (维权案件): opened by staff or from a worker's check-in; a status road
+open → mediating → resolved | escalated | closed, an append-only log of dated entries, money
+claimed and recovered, and an outcome required to close. Closing moves employer standing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+from matching.db.models._aftercare import CASE_OUTCOMES, CASE_TYPES
+from matching.lib import clock
+from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from matching.lib.types import Id, Request, Response, Yuan
+from matching.network.principal import Principal
+from matching.openings import standing
+from matching.placements.tasks import destination_office, open_task
+
+CaseType = Literal[
+    "wage_arrears",
+    "unpaid_overtime",
+    "unfair_dismissal",
+    "contract_violation",
+    "injury",
+    "harassment",
+    "housing",
+    "other",
+]
+CaseStatus = Literal["open", "mediating", "resolved", "escalated", "closed"]
+Outcome = Literal["upheld", "partly_upheld", "not_upheld", "withdrawn_by_worker", "referred"]
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+NEXT: dict[str, tuple[str, ...]] = {
+    "open": ("mediating", "escalated", "closed"),
+    "mediating": ("resolved", "escalated", "closed"),
+    "escalated": ("resolved", "closed"),
+    "resolved": (),
+    "closed": (),
+}
+FINAL = ("resolved", "closed")
+HANDLED = ("resolved", "escalated", "closed")
+
+assert set(CASE_TYPES) == set(CaseType.__args__)  # type: ignore[attr-defined]
+assert set(CASE_OUTCOMES) == set(Outcome.__args__)  # type: ignore[attr-defined]
+
+
+class CaseCreate(Request):
+    placement_id: Id
+    type: CaseType
+    summary: Text
+    money_claimed: Yuan = 0
+
+
+class EntryCreate(Request):
+    text: Text
+    action: Literal["note", "call", "visit", "mediation", "employer_contact"] = "note"
+
+
+class StatusChange(Request):
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    status: CaseStatus
+    note: Text
+    outcome: Outcome | None = None
+
+
+class Recovery(Request):
+    amount: Annotated[int, msgspec.Meta(ge=1, le=10_000_000)]
+    note: Text
+
+
+class EntryOut(Response):
+    at: dt.datetime
+    who: str
+    action: str
+    text: str
+    status_from: str | None
+    status_to: str | None
+    amount: int | None
+
+
+class CaseOut(Response):
+    id: int
+    type: str
+    status: str
+    placement_id: int
+    worker_id: int
+    employer_id: int
+    office_id: int | None
+    summary: str
+    money_claimed: int
+    money_recovered: int
+    outcome: str | None
+    opened_by: str
+    opened_at: dt.datetime
+    closed_at: dt.datetime | None
+    version: int
+    log: list[EntryOut]
+
+
+class CasePage(Response):
+    items: list[CaseOut]
+    total: int
+
+
+class Figures(Response):
+    office_id: int | None
+    office: str
+    cases: int
+    open: int
+    handled: int
+    resolved: int
+    mediation_rate: float | None
+    money_claimed: int
+    money_recovered: int
+
+
+class FiguresOut(Response):
+    total: Figures
+    by_office: list[Figures]
+
+
+def _who(principal: Principal | None) -> str:
+    return "worker:checkin" if principal is None else f"{principal.role}:{principal.account_id}"
+
+
+def _scope(principal: Principal) -> list[Any]:
+    if principal.is_admin:
+        return []
+    if principal.is_staff:
+        return [m.Case.agency_id == principal.agency_id]
+    raise Forbidden("rights cases are handled by agency staff")
+
+
+async def _entry(
+    session: AsyncSession,
+    case_id: int,
+    who: str,
+    action: str,
+    text: str,
+    *,
+    status_from: str | None = None,
+    status_to: str | None = None,
+    amount: int | None = None,
+) -> None:
+    session.add(
+        m.CaseEntry(
+            case_id=case_id,
+            at=clock.now(),
+            who=who,
+            action=action,
+            text=text,
+            status_from=status_from,
+            status_to=status_to,
+            amount=amount,
+        )
+    )
+    await session.flush()
+
+
+async def open_case(
+    session: AsyncSession,
+    principal: Principal | None,
+    placement: m.Placement,
+    case_type: str,
+    summary: str,
+    money_claimed: int = 0,
+) -> m.Case:
+    """Open a case on a placement (``principal`` None: opened from her check-in)."""
+    opening = await session.get(m.Opening, placement.opening_id)
+    assert opening is not None
+    office_id = await destination_office(session, placement.agency_id, opening.city)
+    case = m.Case(
+        type=case_type,
+        status="open",
+        placement_id=placement.id,
+        worker_id=placement.worker_id,
+        employer_id=placement.employer_id,
+        agency_id=placement.agency_id,
+        office_id=office_id,
+        summary=summary,
+        money_claimed=money_claimed,
+        money_recovered=0,
+        opened_by=_who(principal),
+        version=1,
+    )
+    session.add(case)
+    await session.flush()
+    await _entry(session, case.id, _who(principal), "opened", summary, status_to="open")
+    await open_task(
+        session,
+        kind="case_opened",
+        dedupe_key=f"case:{case.id}",
+        placement=placement,
+        city=opening.city,
+        summary=f"维权案件 #{case.id}（{case_type}）：{summary}",
+        case_id=case.id,
+    )
+    return case
+
+
+async def create_case(session: AsyncSession, principal: Principal, data: CaseCreate) -> CaseOut:
+    principal.require("admin", "staff")
+    summary = data.summary.strip()
+    if not summary:
+        raise Invalid("summary", "must not be blank")
+    placement = await session.get(m.Placement, data.placement_id)
+    if placement is None or (principal.is_staff and placement.agency_id != principal.agency_id):
+        raise Invalid("placement_id", f"no placement with id {data.placement_id}")
+    case = await open_case(session, principal, placement, data.type, summary, data.money_claimed)
+    return await get_case(session, principal, case.id)
+
+
+async def _load(session: AsyncSession, principal: Principal, case_id: int) -> m.Case:
+    stmt = select(m.Case).where(m.Case.id == case_id, *_scope(principal))
+    case = (await session.execute(stmt)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"no case with id {case_id}")
+    return case
+
+
+def _out(case: m.Case, entries: list[m.CaseEntry]) -> CaseOut:
+    return CaseOut(
+        id=case.id,
+        type=case.type,
+        status=case.status,
+        placement_id=case.placement_id,
+        worker_id=case.worker_id,
+        employer_id=case.employer_id,
+        office_id=case.office_id,
+        summary=case.summary,
+        money_claimed=case.money_claimed,
+        money_recovered=case.money_recovered,
+        outcome=case.outcome,
+        opened_by=case.opened_by,
+        opened_at=case.opened_at,
+        closed_at=case.closed_at,
+        version=case.version,
+        log=[
+            EntryOut(
+                at=e.at,
+                who=e.who,
+                action=e.action,
+                text=e.text,
+                status_from=e.status_from,
+                status_to=e.status_to,
+                amount=e.amount,
+            )
+            for e in entries
+        ],
+    )
+
+
+async def _entries(session: AsyncSession, case_ids: list[int]) -> dict[int, list[m.CaseEntry]]:
+    out: dict[int, list[m.CaseEntry]] = {i: [] for i in case_ids}
+    if case_ids:
+        stmt = (
+            select(m.CaseEntry)
+            .where(m.CaseEntry.case_id.in_(case_ids))
+            .order_by(m.CaseEntry.case_id, m.CaseEntry.id)
+        )
+        for e in (await session.execute(stmt)).scalars():
+            out[e.case_id].append(e)
+    return out
+
+
+async def get_case(session: AsyncSession, principal: Principal, case_id: int) -> CaseOut:
+    case = await _load(session, principal, case_id)
+    await session.refresh(case)
+    return _out(case, (await _entries(session, [case.id]))[case.id])
+
+
+async def list_cases(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None,
+    office_id: int | None,
+    worker_id: int | None,
+    limit: int,
+    offset: int,
+) -> CasePage:
+    conditions = _scope(principal)
+    if status is not None:
+        if status not in NEXT:
+            raise Invalid("status", f"must be one of {', '.join(NEXT)}")
+        conditions.append(m.Case.status == status)
+    if office_id is not None:
+        conditions.append(m.Case.office_id == office_id)
+    if worker_id is not None:
+        conditions.append(m.Case.worker_id == worker_id)
+    total = (
+        await session.execute(select(func.count()).select_from(m.Case).where(*conditions))
+    ).scalar_one()
+    rows = list(
+        (
+            await session.execute(
+                select(m.Case)
+                .where(*conditions)
+                .order_by(m.Case.id.desc())
+                .limit(limit)
+                .offset(offset)
+            )
+        ).scalars()
+    )
+    entries = await _entries(session, [c.id for c in rows])
+    return CasePage(items=[_out(c, entries[c.id]) for c in rows], total=int(total))
+
+
+async def add_entry(
+    session: AsyncSession, principal: Principal, case_id: int, data: EntryCreate
+) -> CaseOut:
+    case = await _load(session, principal, case_id)
+    text = data.text.strip()
+    if not text:
+        raise Invalid("text", "must not be blank")
+    if case.status in FINAL:
+        raise Conflict(f"case {case_id} is {case.status}; its log is closed")
+    await _entry(session, case.id, _who(principal), data.action, text)
+    return await get_case(session, principal, case_id)
+
+
+async def record_recovery(
+    session: AsyncSession, principal: Principal, case_id: int, data: Recovery
+) -> CaseOut:
+    """Compensation recovered for her (补偿): added to the case and logged."""
+    case = await _load(session, principal, case_id)
+    note = data.note.strip()
+    if not note:
+        raise Invalid("note", "must not be blank")
+    if case.status in FINAL:
+        raise Conflict(f"case {case_id} is {case.status}")
+    await session.execute(
+        update(m.Case)
+        .where(m.Case.id == case_id)
+        .values(money_recovered=m.Case.money_recovered + data.amount, version=m.Case.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    await _entry(session, case_id, _who(principal), "recovered", note, amount=data.amount)
+    return await get_case(session, principal, case_id)
+
+
+async def change_status(
+    session: AsyncSession, principal: Principal, case_id: int, data: StatusChange
+) -> CaseOut:
+    case = await _load(session, principal, case_id)
+    note = data.note.strip()
+    if not note:
+        raise Invalid("note", "must not be blank")
+    if data.version != case.version:
+        raise Conflict(
+            f"case {case_id} was changed by someone else; reload and try again",
+            extra={"field": "version", "current_version": case.version},
+        )
+    if data.status not in NEXT[case.status]:
+        allowed = ", ".join(NEXT[case.status]) or "nothing (it is final)"
+        raise Invalid("status", f"a {case.status} case can move to {allowed}")
+    if data.status in FINAL and data.outcome is None:
+        raise Invalid("outcome", f"closing a case ({data.status}) requires an outcome")
+    if data.status not in FINAL and data.outcome is not None:
+        raise Invalid("outcome", "an outcome is given when the case is resolved or closed")
+    now = clock.now()
+    result = await session.execute(
+        update(m.Case)
+        .where(m.Case.id == case_id, m.Case.version == data.version)
+        .values(
+            status=data.status,
+            outcome=data.outcome,
+            closed_at=now if data.status in FINAL else None,
+            version=m.Case.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise Conflict(f"case {case_id} was changed a moment ago")
+    await _entry(
+        session,
+        case_id,
+        _who(principal),
+        "status",
+        note + (f" [outcome: {data.outcome}]" if data.outcome else ""),
+        status_from=case.status,
+        status_to=data.status,
+    )
+    if data.status in FINAL and data.outcome is not None:
+        rep, prot = standing.case_effect(case.type, data.outcome)
+        await standing.move(
+            session,
+            case.employer_id,
+            {"reputation": rep, "labour_protection": prot},
+            f"case {case_id} ({case.type}) closed as {data.outcome}",
+            f"case:{case_id}",
+        )
+    return await get_case(session, principal, case_id)
+
+
+async def figures(session: AsyncSession, principal: Principal) -> FiguresOut:
+    """Cases handled, the mediation (resolution) rate and compensation recovered (调处率)."""
+    conditions = _scope(principal)
+    handled = func.sum(sql_case((m.Case.status.in_(HANDLED), 1), else_=0))
+    resolved = func.sum(sql_case((m.Case.status == "resolved", 1), else_=0))
+    open_ = func.sum(sql_case((m.Case.status.in_(("open", "mediating")), 1), else_=0))
+    stmt = (
+        select(
+            m.Case.office_id,
+            func.coalesce(m.Office.name, "").label("office"),
+            func.count().label("cases"),
+            open_.label("open"),
+            handled.label("handled"),
+            resolved.label("resolved"),
+            func.sum(m.Case.money_claimed).label("claimed"),
+            func.sum(m.Case.money_recovered).label("recovered"),
+        )
+        .outerjoin(m.Office, m.Office.id == m.Case.office_id)
+        .where(*conditions)
+        .group_by(m.Case.office_id, m.Office.name)
+        .order_by(m.Case.office_id)
+    )
+    rows = (await session.execute(stmt)).all()
+
+    def fig(office_id: int | None, office: str, r: list[Any]) -> Figures:
+        cases, open_n, handled_n, resolved_n, claimed, recovered = (int(x or 0) for x in r)
+        return Figures(
+            office_id=office_id,
+            office=office,
+            cases=cases,
+            open=open_n,
+            handled=handled_n,
+            resolved=resolved_n,
+            mediation_rate=round(resolved_n / handled_n, 4) if handled_n else None,
+            money_claimed=claimed,
+            money_recovered=recovered,
+        )
+
+    by_office = [
+        fig(r.office_id, r.office, [r.cases, r.open, r.handled, r.resolved, r.claimed, r.recovered])
+        for r in rows
+    ]
+    sums = [
+        sum(getattr(f, k) for f in by_office)
+        for k in ("cases", "open", "handled", "resolved", "money_claimed", "money_recovered")
+    ]
+    return FiguresOut(total=fig(None, "total", sums), by_office=by_office)

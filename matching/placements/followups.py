@@ -1,0 +1,276 @@
+"""Follow-ups (回访) on day 7, 30 and 90: the check-in notice and her short phone page, staff
+check-ins by phone or visit, and a task for the office when something is wrong or she does
+not answer within three days. Wages not paid on time also open a rights case."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+import msgspec
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+from matching.lib import clock
+from matching.lib.context import Context
+from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.types import Request
+from matching.network.principal import Principal
+from matching.notices import templates
+from matching.notices.outbox import enqueue, notice_row
+from matching.placements.cases import open_case
+from matching.placements.tasks import open_task
+
+ANSWER_WITHIN = dt.timedelta(days=3)
+LINK_LIFETIME = dt.timedelta(days=14)
+DAYS_OF = {1: 7, 2: 30, 3: 90}
+
+
+class CheckinAnswers(Request):
+    """Her answers: wages on time? hours as agreed? housing as promised? anything wrong?"""
+
+    wages_on_time: bool
+    hours_as_agreed: bool
+    housing_as_promised: bool | None = None
+    problem: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class StaffCheckin(CheckinAnswers, kw_only=True):
+    channel: Literal["phone", "visit"]
+    note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+def worrying(a: CheckinAnswers) -> list[str]:
+    """What in her answers needs an office's attention (empty: all is well)."""
+    issues = []
+    if not a.wages_on_time:
+        issues.append("工资未按时发放 / wages late")
+    if not a.hours_as_agreed:
+        issues.append("工时与约定不符 / hours not as agreed")
+    if a.housing_as_promised is False:
+        issues.append("住宿与承诺不符 / housing not as promised")
+    if a.problem.strip():
+        issues.append(a.problem.strip()[:300])
+    return issues
+
+
+async def _placement_city(session: AsyncSession, placement: m.Placement) -> str:
+    opening = await session.get(m.Opening, placement.opening_id)
+    assert opening is not None
+    return opening.city
+
+
+async def record(
+    session: AsyncSession,
+    follow_up: m.FollowUp,
+    answers: CheckinAnswers,
+    *,
+    channel: str,
+    by: str,
+    principal: Principal | None = None,
+) -> None:
+    """Store a check-in; open a task (and, for late wages, a case) when it worries."""
+    if follow_up.status == "done":
+        raise Conflict(f"follow-up {follow_up.n} was answered already")
+    placement = await session.get(m.Placement, follow_up.placement_id)
+    assert placement is not None
+    stored: dict[str, Any] = msgspec.to_builtins(answers)
+    await session.execute(
+        update(m.FollowUp)
+        .where(m.FollowUp.id == follow_up.id, m.FollowUp.status != "done")
+        .values(
+            status="done",
+            answers=stored,
+            channel=channel,
+            recorded_by=by[:32],
+            answered_at=clock.now(),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    issues = worrying(answers)
+    if not issues:
+        return
+    city = await _placement_city(session, placement)
+    case_id = None
+    if not answers.wages_on_time and placement.status == "active":
+        case = await open_case(
+            session,
+            principal,
+            placement,
+            "wage_arrears",
+            f"第{DAYS_OF[follow_up.n]}天回访：工资未按时发放 / day-{DAYS_OF[follow_up.n]} "
+            f"check-in: wages late. {answers.problem.strip()}".strip(),
+        )
+        case_id = case.id
+    await open_task(
+        session,
+        kind="worrying_checkin",
+        dedupe_key=f"worrying:{follow_up.id}",
+        placement=placement,
+        city=city,
+        summary=f"第{DAYS_OF[follow_up.n]}天回访有问题：" + "；".join(issues),
+        follow_up_id=follow_up.id,
+        case_id=case_id,
+    )
+
+
+async def record_by_staff(
+    session: AsyncSession, principal: Principal, placement_id: int, n: int, data: StaffCheckin
+) -> None:
+    principal.require("admin", "staff")
+    placement = await session.get(m.Placement, placement_id)
+    if placement is None or (principal.is_staff and placement.agency_id != principal.agency_id):
+        raise NotFound(f"no placement with id {placement_id}")
+    if n not in DAYS_OF:
+        raise Invalid("n", "follow-ups are numbered 1 (day 7), 2 (day 30) and 3 (day 90)")
+    follow_up = (
+        await session.execute(
+            select(m.FollowUp).where(m.FollowUp.placement_id == placement_id, m.FollowUp.n == n)
+        )
+    ).scalar_one()
+    await record(
+        session,
+        follow_up,
+        data,
+        channel=data.channel,
+        by=f"{principal.role}:{principal.account_id}",
+        principal=principal,
+    )
+
+
+async def send_due(session: AsyncSession, ctx: Context) -> int:
+    """Follow-ups that fall due today (or were missed while the scheduler was down): her
+    check-in notice and link. Safe to run twice: only 'scheduled' rows move, once."""
+    today = clock.today()
+    rows = (
+        await session.execute(
+            select(m.FollowUp, m.Placement, m.WorkerProfile, m.Employer)
+            .join(m.Placement, m.Placement.id == m.FollowUp.placement_id)
+            .join(m.WorkerProfile, m.WorkerProfile.id == m.Placement.worker_id)
+            .join(m.Employer, m.Employer.id == m.Placement.employer_id)
+            .where(
+                m.FollowUp.status == "scheduled",
+                m.FollowUp.due_on <= today,
+                m.Placement.status == "active",
+            )
+        )
+    ).all()
+    notices = []
+    for follow_up, placement, worker, employer in rows:
+        moved = await session.execute(
+            update(m.FollowUp)
+            .where(m.FollowUp.id == follow_up.id, m.FollowUp.status == "scheduled")
+            .values(status="due")
+            .execution_options(synchronize_session=False)
+        )
+        if not moved.rowcount:  # type: ignore[attr-defined]
+            continue
+        code = secrets.token_urlsafe(9)
+        session.add(
+            m.CheckinLink(
+                code=code,
+                follow_up_id=follow_up.id,
+                worker_id=worker.id,
+                expires_at=clock.now() + LINK_LIFETIME,
+            )
+        )
+        link = f"{ctx.settings.public_url}/c/{code}"
+        notices.append(
+            notice_row(
+                kind="checkin",
+                dedupe_key=f"checkin:{follow_up.id}",
+                worker_id=worker.id,
+                to_phone=worker.phone,
+                locale=worker.locale,
+                text=templates.checkin(
+                    worker.name, employer.name, DAYS_OF[follow_up.n], link, worker.locale
+                ),
+                link=link,
+                placement_id=placement.id,
+            )
+        )
+    await session.flush()
+    await enqueue(session, notices)
+    return len(notices)
+
+
+async def flag_unanswered(session: AsyncSession) -> int:
+    """No answer within three days of the due date: a task for the office to call her."""
+    cutoff = clock.today() - ANSWER_WITHIN
+    rows = (
+        await session.execute(
+            select(m.FollowUp, m.Placement)
+            .join(m.Placement, m.Placement.id == m.FollowUp.placement_id)
+            .where(m.FollowUp.status == "due", m.FollowUp.due_on < cutoff)
+        )
+    ).all()
+    for follow_up, placement in rows:
+        await session.execute(
+            update(m.FollowUp)
+            .where(m.FollowUp.id == follow_up.id, m.FollowUp.status == "due")
+            .values(status="missed")
+            .execution_options(synchronize_session=False)
+        )
+        await open_task(
+            session,
+            kind="checkin_unanswered",
+            dedupe_key=f"unanswered:{follow_up.id}",
+            placement=placement,
+            city=await _placement_city(session, placement),
+            summary=f"第{DAYS_OF[follow_up.n]}天回访三天未答复，请电话或上门回访",
+            follow_up_id=follow_up.id,
+        )
+    return len(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class OpenedCheckin:
+    follow_up: m.FollowUp
+    placement: m.Placement
+    employer: str
+    worker_name: str
+    cases: list[m.Case]
+
+
+async def open_checkin(session: AsyncSession, code: str) -> OpenedCheckin | None:
+    link = await session.get(m.CheckinLink, code)
+    if link is None or link.expires_at <= clock.now():
+        return None
+    follow_up = await session.get(m.FollowUp, link.follow_up_id)
+    assert follow_up is not None
+    placement = await session.get(m.Placement, follow_up.placement_id)
+    assert placement is not None
+    if placement.worker_id != link.worker_id:
+        return None
+    employer = await session.get(m.Employer, placement.employer_id)
+    worker = await session.get(m.WorkerProfile, placement.worker_id)
+    assert employer is not None and worker is not None
+    cases = list(
+        (
+            await session.execute(
+                select(m.Case).where(m.Case.worker_id == worker.id).order_by(m.Case.id)
+            )
+        ).scalars()
+    )
+    return OpenedCheckin(follow_up, placement, employer.name, worker.name, cases)
+
+
+async def answer_checkin(
+    session: AsyncSession, code: str, answers: CheckinAnswers
+) -> OpenedCheckin | None:
+    """Her answers through her link; None (nothing changed) if the link no longer works."""
+    opened = await open_checkin(session, code)
+    if opened is None or opened.follow_up.status == "done":
+        return None
+    await record(session, opened.follow_up, answers, channel="worker_link", by="worker:link")
+    await session.execute(
+        update(m.CheckinLink)
+        .where(m.CheckinLink.code == code)
+        .values(used_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+    return await open_checkin(session, code)

@@ -1,0 +1,58 @@
+"""Request and response bodies for placements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from matching.lib.types import Request, Response
+
+
+class FollowUpOut(Response):
+    n: int
+    due_on: dt.date
+    status: str
+    answers: dict[str, Any] | None = None
+    channel: str | None = None
+    answered_at: dt.datetime | None = None
+
+
+class PlacementOut(Response):
+    id: int
+    worker_id: int
+    opening_id: int
+    employer_id: int
+    offer_id: int
+    start_date: dt.date
+    status: str
+    ended_on: dt.date | None
+    end_reason: str | None
+    follow_ups: list[FollowUpOut]
+    # The unified fee (统一收费), computed at confirmation from the published schedule.
+    fee_due: int = 0
+    fee_waived: bool = False
+    fee_schedule_version: int | None = None
+
+
+class ConfirmRequest(Request):
+    """Confirming takes no fields: the fee comes from the published schedule, never by hand."""
+
+
+class ConfirmOut(Response):
+    placement_id: int
+    placement: PlacementOut
+
+
+EndReason = Literal["dismissed", "quit", "completed", "contract_violation"]
+
+
+class EndRequest(Request):
+    reason: EndReason
+    note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
+    ended_on: dt.date | None = None
+
+
+class WithdrawRequest(Request):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]

@@ -1,0 +1,421 @@
+"""Use cases for training (技能培训): courses, sessions, enrolment, completion, withdrawal.
+
+A course belongs to one agency and trains that agency's workers. Enrolment is free for
+priority-group workers (the waiver is recorded, 免费培训); completing a skill course certifies the
+skill on her profile (source "training"), which the matching engine reads. Services flush, never
+commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+from matching.lib import clock
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.network.fees import is_priority_worker
+from matching.network.principal import Principal
+from matching.training.schemas import (
+    CourseCreate,
+    CourseOut,
+    CoursePage,
+    EnrolmentOut,
+    EnrolmentPage,
+    SessionCreate,
+    SessionOut,
+    SessionPage,
+)
+from seeds.reference import reference
+
+C = m.Course
+TS = m.TrainingSession
+EN = m.Enrolment
+WS = m.WorkerSkill
+TAKING_A_PLACE = ("enrolled", "completed")
+
+
+def _scope(principal: Principal) -> int | None:
+    """The agency whose training a principal may see and run (None: every agency)."""
+    if principal.is_admin:
+        return None
+    if principal.is_staff and principal.agency_id is not None:
+        return principal.agency_id
+    raise Forbidden("only agency staff and admins run training")
+
+
+def _scoped(stmt: Select[Any], agency_id: int | None) -> Select[Any]:
+    return stmt if agency_id is None else stmt.where(C.agency_id == agency_id)
+
+
+def course_out(c: m.Course) -> CourseOut:
+    return CourseOut(
+        id=c.id,
+        agency_id=c.agency_id,
+        name=c.name,
+        kind=c.kind,
+        skill_code=c.skill_code,
+        level=c.level,
+        fee=c.fee,
+        created_at=c.created_at,
+    )
+
+
+def _session_out(s: m.TrainingSession, enrolled: int) -> SessionOut:
+    return SessionOut(
+        id=s.id,
+        course_id=s.course_id,
+        starts_on=s.starts_on,
+        ends_on=s.ends_on,
+        place=s.place,
+        capacity=s.capacity,
+        enrolled=enrolled,
+    )
+
+
+def _enrolment_out(e: m.Enrolment, s: m.TrainingSession, c: m.Course) -> EnrolmentOut:
+    return EnrolmentOut(
+        id=e.id,
+        session_id=e.session_id,
+        worker_id=e.worker_id,
+        status=e.status,
+        fee_due=e.fee_due,
+        fee_waived=e.fee_waived,
+        enrolled_at=e.enrolled_at,
+        completed_on=e.completed_on,
+        course=course_out(c),
+        starts_on=s.starts_on,
+        ends_on=s.ends_on,
+        place=s.place,
+    )
+
+
+def _text(errors: FieldErrors, field: str, value: str) -> str:
+    clean = value.strip()
+    if not clean:
+        errors.add(field, "must not be blank")
+    elif "\x00" in clean:
+        errors.add(field, "must not contain a NUL character")
+    return clean
+
+
+async def _agency_for_course(
+    session: AsyncSession, principal: Principal, requested: int | None
+) -> int:
+    if principal.is_staff:
+        if requested is not None and requested != principal.agency_id:
+            raise Forbidden("staff create courses for their own agency only")
+        assert principal.agency_id is not None
+        return principal.agency_id
+    if requested is None:
+        raise Invalid("agency_id", "an admin must say which agency runs the course")
+    if await session.get(m.Agency, requested) is None:
+        raise Invalid("agency_id", f"no agency with id {requested}")
+    return requested
+
+
+async def create_course(
+    session: AsyncSession, principal: Principal, data: CourseCreate
+) -> CourseOut:
+    _scope(principal)
+    agency_id = await _agency_for_course(session, principal, data.agency_id)
+    errors = FieldErrors()
+    name = _text(errors, "name", data.name)
+    if data.kind == "skill":
+        if data.skill_code is None:
+            errors.add("skill_code", "is required for a skill course; see GET /skills")
+        elif data.skill_code not in reference().skill_codes:
+            errors.add("skill_code", f"unknown skill code {data.skill_code!r}; see GET /skills")
+        if data.level is None:
+            errors.add("level", "is required for a skill course: the level it certifies (1–5)")
+    else:
+        if data.skill_code is not None:
+            errors.add("skill_code", "a legal-rights course certifies no skill; leave it out")
+        if data.level is not None:
+            errors.add("level", "a legal-rights course certifies no level; leave it out")
+    errors.raise_if_any()
+    course = C(
+        agency_id=agency_id,
+        name=name,
+        kind=data.kind,
+        skill_code=data.skill_code,
+        level=data.level,
+        fee=data.fee,
+        created_at=clock.now(),
+    )
+    session.add(course)
+    await session.flush()
+    return course_out(course)
+
+
+async def list_courses(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    agency_id: int | None,
+    limit: int,
+    offset: int,
+) -> CoursePage:
+    scope = _scope(principal)
+    if scope is not None and agency_id not in (None, scope):
+        raise Forbidden("staff see their own agency's courses only")
+    base = _scoped(select(C), scope if scope is not None else agency_id)
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(C.id).limit(limit).offset(offset))).scalars()
+    return CoursePage(items=[course_out(c) for c in rows], total=int(total))
+
+
+async def _course(session: AsyncSession, principal: Principal, course_id: int) -> m.Course:
+    stmt = _scoped(select(C).where(C.id == course_id), _scope(principal))
+    course = (await session.execute(stmt)).scalar_one_or_none()
+    if course is None:
+        raise NotFound(f"no course with id {course_id}")
+    return course
+
+
+async def add_session(
+    session: AsyncSession, principal: Principal, course_id: int, data: SessionCreate
+) -> SessionOut:
+    course = await _course(session, principal, course_id)
+    errors = FieldErrors()
+    if data.starts_on < clock.today():
+        errors.add("starts_on", "is in the past")
+    if data.ends_on < data.starts_on:
+        errors.add("ends_on", "must not be before starts_on")
+    place = _text(errors, "place", data.place)
+    errors.raise_if_any()
+    ts = TS(
+        course_id=course.id,
+        starts_on=data.starts_on,
+        ends_on=data.ends_on,
+        place=place,
+        capacity=data.capacity,
+        version=1,
+    )
+    session.add(ts)
+    await session.flush()
+    return _session_out(ts, 0)
+
+
+async def _taken(session: AsyncSession, session_ids: list[int]) -> dict[int, int]:
+    if not session_ids:
+        return {}
+    stmt = (
+        select(EN.session_id, func.count())
+        .where(EN.session_id.in_(session_ids), EN.status.in_(TAKING_A_PLACE))
+        .group_by(EN.session_id)
+    )
+    return {int(r[0]): int(r[1]) for r in (await session.execute(stmt)).all()}
+
+
+async def list_sessions(session: AsyncSession, principal: Principal, course_id: int) -> SessionPage:
+    course = await _course(session, principal, course_id)
+    rows = list(
+        (
+            await session.execute(
+                select(TS).where(TS.course_id == course.id).order_by(TS.starts_on, TS.id)
+            )
+        ).scalars()
+    )
+    taken = await _taken(session, [s.id for s in rows])
+    items = [_session_out(s, taken.get(s.id, 0)) for s in rows]
+    return SessionPage(items=items, total=len(items))
+
+
+async def _session_and_course(
+    session: AsyncSession, principal: Principal, session_id: int, *, lock: bool = False
+) -> tuple[m.TrainingSession, m.Course]:
+    stmt = _scoped(
+        select(TS, C).join(C, C.id == TS.course_id).where(TS.id == session_id), _scope(principal)
+    )
+    if lock:  # PostgreSQL: enrolments in one session queue up here (SQLite has one writer)
+        stmt = stmt.with_for_update(of=TS)
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"no training session with id {session_id}")
+    return row[0], row[1]
+
+
+async def enrol(
+    session: AsyncSession, principal: Principal, session_id: int, worker_id: int
+) -> EnrolmentOut:
+    """Enrol one of the course agency's workers; free for priority groups, recorded as waived."""
+    ts, course = await _session_and_course(session, principal, session_id, lock=True)
+    if ts.ends_on < clock.today():
+        raise Conflict(f"training session {session_id} ended on {ts.ends_on.isoformat()}")
+    worker = (
+        await session.execute(
+            select(m.WorkerProfile.id).where(
+                m.WorkerProfile.id == worker_id, m.WorkerProfile.agency_id == course.agency_id
+            )
+        )
+    ).first()
+    if worker is None:
+        raise NotFound(f"no worker with id {worker_id}")
+    existing = (
+        await session.execute(select(EN).where(EN.session_id == ts.id, EN.worker_id == worker_id))
+    ).scalar_one_or_none()
+    if existing is not None and existing.status != "withdrawn":
+        raise Conflict(
+            f"worker {worker_id} is already enrolled in training session {session_id} "
+            f"(enrolment {existing.id}, {existing.status})",
+            extra={"field": "worker_id", "enrolment_id": existing.id},
+        )
+    taken = (await _taken(session, [ts.id])).get(ts.id, 0)
+    if taken >= ts.capacity:
+        raise Conflict(
+            f"training session {session_id} is full: its capacity is {ts.capacity} and "
+            f"{taken} places are taken",
+            extra={"field": "capacity", "capacity": ts.capacity},
+        )
+    waived = await is_priority_worker(session, worker_id)
+    fee_due = 0 if waived else course.fee
+    now = clock.now()
+    if existing is not None:  # she withdrew before: the same enrolment comes back
+        existing.status, existing.fee_due, existing.fee_waived = "enrolled", fee_due, waived
+        existing.enrolled_at, existing.completed_on = now, None
+        enrolment = existing
+    else:
+        enrolment = EN(
+            session_id=ts.id,
+            worker_id=worker_id,
+            status="enrolled",
+            fee_due=fee_due,
+            fee_waived=waived,
+            enrolled_at=now,
+        )
+        session.add(enrolment)
+    # Every enrolment moves the session's version: two that raced past the count cannot both land.
+    bumped = await session.execute(
+        update(TS)
+        .where(TS.id == ts.id, TS.version == ts.version)
+        .values(version=TS.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"training session {session_id} changed a moment ago; try again")
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"worker {worker_id} was enrolled a moment ago") from exc
+    return _enrolment_out(enrolment, ts, course)
+
+
+async def _enrolment(
+    session: AsyncSession, principal: Principal, enrolment_id: int
+) -> tuple[m.Enrolment, m.TrainingSession, m.Course]:
+    stmt = _scoped(
+        select(EN, TS, C)
+        .join(TS, TS.id == EN.session_id)
+        .join(C, C.id == TS.course_id)
+        .where(EN.id == enrolment_id),
+        _scope(principal),
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"no enrolment with id {enrolment_id}")
+    return row[0], row[1], row[2]
+
+
+async def _move(session: AsyncSession, e: m.Enrolment, to: str, **values: Any) -> None:
+    """enrolled → ``to``, once: a second completion or withdrawal is a conflict."""
+    if e.status != "enrolled":
+        raise Conflict(f"enrolment {e.id} is {e.status} already", extra={"status": e.status})
+    result = await session.execute(
+        update(EN)
+        .where(EN.id == e.id, EN.status == "enrolled")
+        .values(status=to, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict(f"enrolment {e.id} changed a moment ago")
+    await session.refresh(e)
+
+
+async def _certify(
+    session: AsyncSession, worker_id: int, code: str, level: int, day: dt.date
+) -> None:
+    """Her skill at max(held, certified), marked as certified by training on ``day``."""
+    held = (
+        await session.execute(
+            select(WS.level).where(WS.worker_id == worker_id, WS.skill_code == code)
+        )
+    ).scalar()
+    if held is None:
+        await session.execute(
+            insert(WS).values(
+                worker_id=worker_id,
+                skill_code=code,
+                level=level,
+                source="training",
+                certified_on=day,
+            )
+        )
+    else:
+        await session.execute(
+            update(WS)
+            .where(WS.worker_id == worker_id, WS.skill_code == code)
+            .values(level=max(int(held), level), source="training", certified_on=day)
+            .execution_options(synchronize_session=False)
+        )
+    # Her profile changed: a PATCH made from an older read must not overwrite the certificate.
+    await session.execute(
+        update(m.WorkerProfile)
+        .where(m.WorkerProfile.id == worker_id)
+        .values(version=m.WorkerProfile.version + 1, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def complete(
+    session: AsyncSession, principal: Principal, enrolment_id: int, completed_on: dt.date | None
+) -> EnrolmentOut:
+    """She finished the course: a skill course certifies its skill level on her profile."""
+    e, ts, course = await _enrolment(session, principal, enrolment_id)
+    day = completed_on or clock.today()
+    if e.status == "enrolled":
+        if day > clock.today():
+            raise Invalid("completed_on", "is in the future")
+        if day < ts.starts_on:
+            raise Invalid(
+                "completed_on", f"is before the session starts ({ts.starts_on.isoformat()})"
+            )
+    await _move(session, e, "completed", completed_on=day)
+    if course.kind == "skill" and course.skill_code is not None and course.level is not None:
+        await _certify(session, e.worker_id, course.skill_code, course.level, day)
+    await session.flush()
+    return _enrolment_out(e, ts, course)
+
+
+async def withdraw(session: AsyncSession, principal: Principal, enrolment_id: int) -> EnrolmentOut:
+    """She leaves before completing; her place is freed (the enrolment stays on record)."""
+    e, ts, course = await _enrolment(session, principal, enrolment_id)
+    await _move(session, e, "withdrawn")
+    return _enrolment_out(e, ts, course)
+
+
+async def worker_training(
+    session: AsyncSession, principal: Principal, worker_id: int
+) -> EnrolmentPage:
+    """Her enrolments, oldest first, with the course, the fee and whether it was waived."""
+    scope = _scope(principal)
+    stmt = select(m.WorkerProfile.id).where(m.WorkerProfile.id == worker_id)
+    if scope is not None:
+        stmt = stmt.where(m.WorkerProfile.agency_id == scope)
+    if (await session.execute(stmt)).first() is None:
+        raise NotFound(f"no worker with id {worker_id}")
+    rows = (
+        await session.execute(
+            select(EN, TS, C)
+            .join(TS, TS.id == EN.session_id)
+            .join(C, C.id == TS.course_id)
+            .where(EN.worker_id == worker_id)
+            .order_by(EN.enrolled_at, EN.id)
+        )
+    ).all()
+    items = [_enrolment_out(r[0], r[1], r[2]) for r in rows]
+    return EnrolmentPage(items=items, total=len(items))
