@@ -16,6 +16,9 @@ import msgspec
 from litestar import Request
 from litestar.exceptions import ValidationException
 
+RAW_BODY = {"raw_body": True}
+"""Route opt for a handler that reads and checks its body itself (e.g. a signed webhook)."""
+
 _PATH = re.compile(r" - at `\$\.?(.*)`$")
 
 
@@ -28,6 +31,8 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     if request.method not in ("POST", "PUT", "PATCH"):
         return
     if not request.headers.get("content-type", "").startswith("application/json"):
+        return
+    if request.route_handler.opt.get("raw_body"):
         return
     param = request.route_handler.parsed_fn_signature.parameters.get("data")
     body = await request.body()

@@ -9,6 +9,7 @@ from litestar.params import FromPath, FromQuery, Parameter
 
 from matching.api.auth import PUBLIC
 from matching.api.deps import Ctx, DbSession, Who
+from matching.api.strict import RAW_BODY
 from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from matching.notices import service
 from matching.notices.schemas import InboundOut, NoticeOut, NoticePage, NoticeStatus
@@ -45,7 +46,8 @@ class NoticeController(Controller):
     @post(
         "/inbound",
         status_code=200,
-        opt=PUBLIC,  # the gateway signs instead of logging in
+        # The gateway signs instead of logging in; the handler reads (and checks) the raw body.
+        opt=PUBLIC | RAW_BODY,
         summary="An SMS reply relayed by the gateway (signed): 1 accepts, 2 declines",
     )
     async def inbound(
