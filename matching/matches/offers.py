@@ -10,10 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.dialect import bulk_insert
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Forbidden, NotFound
@@ -149,8 +150,7 @@ async def announce(session: AsyncSession, ctx: Context, offer_ids: Sequence[int]
         }
         for r in rows
     ]
-    for start in range(0, len(links), 5000):
-        await session.execute(insert(m.OfferLink), links[start : start + 5000])
+    await bulk_insert(session, m.OfferLink, links)
     notices = [
         notice_row(
             kind="offer_made",
@@ -164,7 +164,8 @@ async def announce(session: AsyncSession, ctx: Context, offer_ids: Sequence[int]
         )
         for v in await views(session, offer_ids)
     ]
-    await enqueue(session, notices)
+    # New offers have new cause keys: nothing to deduplicate, so the fast bulk path.
+    await bulk_insert(session, m.Notice, notices)
 
 
 def _can_act_for(principal: Principal, v: OfferView) -> None:

@@ -8,11 +8,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.dialect import bulk_insert
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
@@ -157,24 +158,23 @@ async def _valid_now(session: AsyncSession, rows: list[ProposalRow]) -> list[Pro
 
 
 async def insert_proposals(session: AsyncSession, run_id: int, rows: list[ProposalRow]) -> None:
-    for start in range(0, len(rows), 2000):
-        batch = rows[start : start + 2000]
-        await session.execute(
-            insert(m.Proposal),
-            [
-                {
-                    "run_id": run_id,
-                    "worker_id": r.worker_id,
-                    "opening_id": r.opening_id,
-                    "score": r.score,
-                    "priority": r.priority,
-                    "parts": r.parts,
-                    "reasons": r.reasons,
-                    "runners_up": r.runners_up,
-                }
-                for r in batch
-            ],
-        )
+    await bulk_insert(
+        session,
+        m.Proposal,
+        [
+            {
+                "run_id": run_id,
+                "worker_id": r.worker_id,
+                "opening_id": r.opening_id,
+                "score": r.score,
+                "priority": r.priority,
+                "parts": r.parts,
+                "reasons": r.reasons,
+                "runners_up": r.runners_up,
+            }
+            for r in rows
+        ],
+    )
 
 
 async def insert_offers(
@@ -192,22 +192,22 @@ async def insert_offers(
             .values(status="offered")
             .execution_options(synchronize_session=False)
         )
-    for start in range(0, len(rows), 5000):
-        await session.execute(
-            insert(m.Offer),
-            [
-                {
-                    "run_id": run_id,
-                    "worker_id": r.worker_id,
-                    "opening_id": r.opening_id,
-                    "status": "pending",
-                    "created_at": now,
-                    "expires_at": expires,
-                    "version": 1,
-                }
-                for r in rows[start : start + 5000]
-            ],
-        )
+    await bulk_insert(
+        session,
+        m.Offer,
+        [
+            {
+                "run_id": run_id,
+                "worker_id": r.worker_id,
+                "opening_id": r.opening_id,
+                "status": "pending",
+                "created_at": now,
+                "expires_at": expires,
+                "version": 1,
+            }
+            for r in rows
+        ],
+    )
     new_ids = (await session.execute(select(OF.id).where(OF.run_id == run_id))).scalars().all()
     await offers.announce(session, ctx, new_ids)
 
@@ -215,14 +215,14 @@ async def insert_offers(
 async def insert_unproposed(
     session: AsyncSession, run_id: int, rows: list[tuple[int, int, str, str]]
 ) -> None:
-    for start in range(0, len(rows), 5000):
-        await session.execute(
-            insert(m.Unproposed),
-            [
-                {"run_id": run_id, "worker_id": w, "reason": c, "zh": zh[:300], "en": en[:300]}
-                for w, c, zh, en in rows[start : start + 5000]
-            ],
-        )
+    await bulk_insert(
+        session,
+        m.Unproposed,
+        [
+            {"run_id": run_id, "worker_id": w, "reason": c, "zh": zh[:300], "en": en[:300]}
+            for w, c, zh, en in rows
+        ],
+    )
 
 
 async def record_outcome(

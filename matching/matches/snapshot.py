@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,23 @@ E = m.Employer.__table__.c
 
 def day(d: dt.date | None) -> int:
     return NO_DAY if d is None else d.toordinal() - EPOCH
+
+
+def _days(values: Any) -> NDArray[np.int32]:
+    """Dates (None allowed) to day numbers, in C rather than a Python loop."""
+    arr = np.array(values, dtype="datetime64[D]")
+    out = arr.astype(np.int64)
+    out[np.isnat(arr)] = NO_DAY
+    return out.astype(np.int32)
+
+
+def _rows_of(ids: NDArray[np.int64], wanted: Any) -> NDArray[np.int64]:
+    """Positions of ``wanted`` ids in the sorted ``ids`` (-1 where absent)."""
+    keys = np.array(wanted, dtype=np.int64)
+    pos = np.searchsorted(ids, keys)
+    pos = np.minimum(pos, max(len(ids) - 1, 0))
+    found = (ids[pos] == keys) if len(ids) else np.zeros(len(keys), dtype=np.bool_)
+    return np.where(found, pos, -1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,39 +165,41 @@ def build(
     group_bit = {g.code: i for i, g in enumerate(vocab.groups)}
     n, k = len(wrows), len(vocab.skills)
 
-    wid = np.fromiter((r.id for r in wrows), dtype=np.int64, count=n)
-    row_of = {int(w): i for i, w in enumerate(wid)}
-    prefs = [[city_code[c] for c in (r.preferred_cities or [])] for r in wrows]
+    cols = list(zip(*wrows, strict=True)) if n else [()] * 9
+    w_id, w_created, w_birth, w_avail, w_county, w_reloc, w_prefs, w_wage, w_housing = cols
+    wid = np.array(w_id, dtype=np.int64)
+    prefs = [[city_code[c] for c in (p or ())] for p in w_prefs]
     ptr = np.zeros(n + 1, dtype=np.int64)
     ptr[1:] = np.cumsum([len(p) for p in prefs])
     skill = np.zeros((n, k), dtype=np.int8)
     trained = np.full((n, k), NO_DAY, dtype=np.int32)
-    for r in srows:
-        i = row_of.get(r.worker_id)
-        if i is None or r.skill_code not in skill_index:
-            continue
-        j = skill_index[r.skill_code]
-        skill[i, j] = r.level
-        if r.source == "training" and r.certified_on is not None:
-            trained[i, j] = day(r.certified_on)
+    if srows:
+        s_worker, s_code, s_level, s_source, s_cert = zip(*srows, strict=True)
+        rows_i = _rows_of(wid, s_worker)
+        cols_j = np.array([skill_index.get(c, -1) for c in s_code], dtype=np.int64)
+        ok = (rows_i >= 0) & (cols_j >= 0)
+        skill[rows_i[ok], cols_j[ok]] = np.array(s_level, dtype=np.int8)[ok]
+        cert = _days(s_cert)
+        certified = ok & (np.array(s_source) == "training") & (cert != NO_DAY)
+        trained[rows_i[certified], cols_j[certified]] = cert[certified]
     groups = np.zeros(n, dtype=np.int32)
-    for r in grows:
-        i = row_of.get(r.worker_id)
-        if i is not None and r.group_code in group_bit:
-            groups[i] |= np.int32(1 << group_bit[r.group_code])
+    if grows:
+        g_worker, g_code = zip(*grows, strict=True)
+        rows_i = _rows_of(wid, g_worker)
+        bits = np.array([group_bit.get(c, -1) for c in g_code], dtype=np.int64)
+        ok = (rows_i >= 0) & (bits >= 0)
+        np.bitwise_or.at(groups, rows_i[ok], (1 << bits[ok]).astype(np.int32))
     workers = Workers(
         id=wid,
-        registered_at=np.fromiter(
-            (int(r.created_at.timestamp()) for r in wrows), dtype=np.int64, count=n
-        ),
-        birth_day=np.fromiter((day(r.birth_date) for r in wrows), dtype=np.int32, count=n),
-        available_day=np.fromiter((day(r.available_from) for r in wrows), dtype=np.int32, count=n),
-        home_county=np.fromiter((county_code[r.home_county] for r in wrows), np.int32, count=n),
-        relocate=np.fromiter((bool(r.willing_to_relocate) for r in wrows), np.bool_, count=n),
+        registered_at=np.array([int(t.timestamp()) for t in w_created], dtype=np.int64),
+        birth_day=_days(w_birth),
+        available_day=_days(w_avail),
+        home_county=np.array([county_code[c] for c in w_county], dtype=np.int32),
+        relocate=np.array(w_reloc, dtype=np.bool_),
         pref_ptr=ptr,
         pref_city=np.fromiter((c for p in prefs for c in p), dtype=np.int32, count=int(ptr[-1])),
-        min_wage=np.fromiter((r.min_monthly_wage or 0 for r in wrows), np.int32, count=n),
-        needs_housing=np.fromiter((bool(r.needs_housing) for r in wrows), np.bool_, count=n),
+        min_wage=np.array([v or 0 for v in w_wage], dtype=np.int32),
+        needs_housing=np.array(w_housing, dtype=np.bool_),
         skill=skill,
         trained_day=trained,
         groups=groups,
