@@ -6,10 +6,11 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from matching.api.deps import DbSession, Who, runtime
-from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.api.params import Limit, Offset, PathId
+from matching.lib.pagination import DEFAULT_LIMIT
 from matching.matches import service
 from matching.matches.runner import execute_run
 from matching.matches.schemas import (
@@ -21,8 +22,6 @@ from matching.matches.schemas import (
     WorkerOutcome,
 )
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 Lang = Annotated[Literal["zh", "en"], Parameter(description="language of the reasons")]
 
 
@@ -58,15 +57,13 @@ class MatchRunController(Controller):
         return await service.list_runs(db_session, principal, limit=limit, offset=offset)
 
     @get("/{run_id:int}", summary="A run: status, stats, timings per phase, fairness audit")
-    async def read(
-        self, run_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> MatchRunOut:
+    async def read(self, run_id: PathId, db_session: DbSession, principal: Who) -> MatchRunOut:
         return await service.get_run(db_session, principal, run_id)
 
     @get("/{run_id:int}/proposals", summary="Proposals with their reasons")
     async def proposals(
         self,
-        run_id: FromPath[int],
+        run_id: PathId,
         db_session: DbSession,
         principal: Who,
         lang: Lang = "zh",
@@ -87,8 +84,8 @@ class MatchRunController(Controller):
     @get("/{run_id:int}/workers/{worker_id:int}", summary="Why she was proposed, or why not")
     async def outcome(
         self,
-        run_id: FromPath[int],
-        worker_id: FromPath[int],
+        run_id: PathId,
+        worker_id: PathId,
         db_session: DbSession,
         principal: Who,
         lang: Lang = "zh",
@@ -98,7 +95,7 @@ class MatchRunController(Controller):
 
 @get("/workers/{worker_id:int}/offers", tags=["matching"], summary="A worker's offers")
 async def worker_offers(
-    worker_id: FromPath[int],
+    worker_id: PathId,
     db_session: DbSession,
     principal: Who,
     limit: Limit = DEFAULT_LIMIT,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 
 from matching.api.auth import PUBLIC, issue_token
 from matching.api.deps import Ctx, DbSession, Who
-from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from matching.lib.types import MAX_ID
+from matching.api.params import Limit, Offset, PathId
+from matching.lib.pagination import DEFAULT_LIMIT
 from matching.network import service
 from matching.network.schemas import (
     AgencyCreate,
@@ -25,10 +25,6 @@ from matching.network.schemas import (
     TokenRequest,
     TokenResponse,
 )
-
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
 class AuthController(Controller):

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, get, post
-from litestar.params import JSONBody, Parameter
+from litestar.params import JSONBody
 
 from matching.api.deps import DbSession, Who
-from matching.lib.types import MAX_ID
+from matching.api.params import PathId
 from matching.network import fees
 from matching.network.fee_schemas import FeeScheduleCreate, FeeScheduleOut
-
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
 
 
 class FeeScheduleController(Controller):

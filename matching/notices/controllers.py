@@ -5,18 +5,16 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, Parameter
+from litestar.params import FromQuery, Parameter
 
 from matching.api.auth import PUBLIC
 from matching.api.deps import Ctx, DbSession, Who
+from matching.api.params import Limit, Offset, PathId
 from matching.api.strict import RAW_BODY
-from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.lib.pagination import DEFAULT_LIMIT
 from matching.notices import service
 from matching.notices.schemas import InboundOut, NoticeOut, NoticePage, NoticeStatus
 from matching.notices.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER
-
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
 class NoticeController(Controller):
@@ -38,9 +36,7 @@ class NoticeController(Controller):
         )
 
     @post("/{notice_id:int}/retry", status_code=200, summary="Send a failed notice again")
-    async def retry(
-        self, notice_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> NoticeOut:
+    async def retry(self, notice_id: PathId, db_session: DbSession, principal: Who) -> NoticeOut:
         return await service.retry(db_session, principal, notice_id)
 
     @post(

@@ -6,10 +6,11 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, get, patch, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from matching.api.deps import Ctx, DbSession, Who
-from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.api.params import Limit, Offset, PathId, Term
+from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import MAX_ID, Request
 from matching.openings import service, standing
 from matching.openings.schemas import (
@@ -22,11 +23,6 @@ from matching.openings.schemas import (
     OpeningPage,
     OpeningPatch,
 )
-
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
-Term = Annotated[str | None, Parameter(max_length=100)]
 
 
 class EmployerController(Controller):
@@ -118,14 +114,14 @@ class StandingController(Controller):
 
     @get("/standing", summary="Reputation and labour protection, with every change and its cause")
     async def read(
-        self, employer_id: FromPath[int], db_session: DbSession, principal: Who
+        self, employer_id: PathId, db_session: DbSession, principal: Who
     ) -> standing.StandingHistory:
         return await standing.history(db_session, principal, employer_id)
 
     @post("/partner", status_code=200, summary="Mark or unmark a long-term partner (admin)")
     async def partner(
         self,
-        employer_id: FromPath[int],
+        employer_id: PathId,
         data: JSONBody[PartnerRequest],
         db_session: DbSession,
         principal: Who,
@@ -135,7 +131,7 @@ class StandingController(Controller):
     @post("/suspend", status_code=200, summary="Suspend: openings leave matching, offers withdrawn")
     async def suspend(
         self,
-        employer_id: FromPath[int],
+        employer_id: PathId,
         data: JSONBody[SuspendRequest],
         db_session: DbSession,
         ctx: Ctx,
@@ -145,6 +141,6 @@ class StandingController(Controller):
 
     @post("/reinstate", status_code=200, summary="Lift a suspension (admin)")
     async def reinstate(
-        self, employer_id: FromPath[int], db_session: DbSession, principal: Who
+        self, employer_id: PathId, db_session: DbSession, principal: Who
     ) -> standing.StandingHistory:
         return await standing.reinstate(db_session, principal, employer_id)

@@ -8,14 +8,12 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from matching.api.deps import DbSession, Who
-from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from matching.lib.types import MAX_ID, Request
+from matching.api.params import Limit, Offset, OptId, PathId
+from matching.lib.pagination import DEFAULT_LIMIT
+from matching.lib.types import Request
 from matching.placements import cases, followups, service, tasks
 from matching.placements.schemas import PlacementOut
 
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
-OptId = Annotated[int | None, Parameter(ge=1, le=MAX_ID)]
 Status = Annotated[str | None, Parameter(max_length=20)]
 
 
@@ -30,7 +28,7 @@ class FollowUpController(Controller):
     @post("/{n:int}", status_code=200, summary="Record a check-in by phone or visit (staff)")
     async def record(
         self,
-        placement_id: FromPath[int],
+        placement_id: PathId,
         n: FromPath[int],
         data: JSONBody[followups.StaffCheckin],
         db_session: DbSession,
@@ -61,7 +59,7 @@ class TaskController(Controller):
     @post("/{task_id:int}/done", status_code=200)
     async def done(
         self,
-        task_id: FromPath[int],
+        task_id: PathId,
         db_session: DbSession,
         principal: Who,
         data: JSONBody[TaskDone | None] = None,
@@ -105,15 +103,13 @@ class CaseController(Controller):
         return await cases.figures(db_session, principal)
 
     @get("/{case_id:int}", summary="A case with its log")
-    async def read(
-        self, case_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> cases.CaseOut:
+    async def read(self, case_id: PathId, db_session: DbSession, principal: Who) -> cases.CaseOut:
         return await cases.get_case(db_session, principal, case_id)
 
     @post("/{case_id:int}/entries", summary="Add a dated entry to the case's log")
     async def entry(
         self,
-        case_id: FromPath[int],
+        case_id: PathId,
         data: JSONBody[cases.EntryCreate],
         db_session: DbSession,
         principal: Who,
@@ -123,7 +119,7 @@ class CaseController(Controller):
     @post("/{case_id:int}/status", status_code=200, summary="Move the case along its road")
     async def status(
         self,
-        case_id: FromPath[int],
+        case_id: PathId,
         data: JSONBody[cases.StatusChange],
         db_session: DbSession,
         principal: Who,
@@ -133,7 +129,7 @@ class CaseController(Controller):
     @post("/{case_id:int}/recovered", status_code=200, summary="Record compensation recovered")
     async def recovered(
         self,
-        case_id: FromPath[int],
+        case_id: PathId,
         data: JSONBody[cases.Recovery],
         db_session: DbSession,
         principal: Who,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 
 from matching.api.deps import Ctx, DbSession, Who
+from matching.api.params import PathId
 from matching.lib.errors import Invalid
 from matching.lib.types import Response
 from matching.matches import offers
@@ -63,9 +64,7 @@ class OfferController(Controller):
     tags = ["offers"]
 
     @get("/{offer_id:int}", summary="One offer")
-    async def read(
-        self, offer_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> OfferDetail:
+    async def read(self, offer_id: PathId, db_session: DbSession, principal: Who) -> OfferDetail:
         v = await offers.view(db_session, offer_id)
         offers._can_decide(principal, v)
         return detail(v)
@@ -73,17 +72,13 @@ class OfferController(Controller):
     @post(
         "/{offer_id:int}/accept", status_code=200, summary="Accept on the worker's behalf (staff)"
     )
-    async def accept(
-        self, offer_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> OfferDetail:
+    async def accept(self, offer_id: PathId, db_session: DbSession, principal: Who) -> OfferDetail:
         return detail(await offers.respond_as_staff(db_session, principal, offer_id, accept=True))
 
     @post(
         "/{offer_id:int}/decline", status_code=200, summary="Decline on the worker's behalf (staff)"
     )
-    async def decline(
-        self, offer_id: FromPath[int], db_session: DbSession, principal: Who
-    ) -> OfferDetail:
+    async def decline(self, offer_id: PathId, db_session: DbSession, principal: Who) -> OfferDetail:
         return detail(await offers.respond_as_staff(db_session, principal, offer_id, accept=False))
 
     @post(
@@ -91,7 +86,7 @@ class OfferController(Controller):
     )
     async def confirm(
         self,
-        offer_id: FromPath[int],
+        offer_id: PathId,
         db_session: DbSession,
         ctx: Ctx,
         principal: Who,
@@ -105,7 +100,7 @@ class OfferController(Controller):
     )
     async def withdraw(
         self,
-        offer_id: FromPath[int],
+        offer_id: PathId,
         data: JSONBody[WithdrawRequest],
         db_session: DbSession,
         ctx: Ctx,
@@ -123,14 +118,14 @@ class PlacementController(Controller):
 
     @get("/{placement_id:int}", summary="A placement with its follow-ups")
     async def read(
-        self, placement_id: FromPath[int], db_session: DbSession, principal: Who
+        self, placement_id: PathId, db_session: DbSession, principal: Who
     ) -> PlacementOut:
         return await service.get_placement(db_session, principal, placement_id)
 
     @post("/{placement_id:int}/end", status_code=200, summary="End a placement, with the reason")
     async def end(
         self,
-        placement_id: FromPath[int],
+        placement_id: PathId,
         data: JSONBody[EndRequest],
         db_session: DbSession,
         principal: Who,

@@ -9,17 +9,13 @@ from litestar.params import JSONBody, Parameter
 
 from matching.api.auth import PUBLIC
 from matching.api.deps import Ctx, DbSession, Who
-from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.api.params import Limit, Offset, PathId, Term
+from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import MAX_ID, Response
 from matching.profiles import service
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import Worker, WorkerCreate, WorkerPage, WorkerPatch
 from seeds.reference import reference
-
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
-Term = Annotated[str | None, Parameter(max_length=100)]
 
 
 class WorkerController(Controller):

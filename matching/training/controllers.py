@@ -8,7 +8,8 @@ from litestar import Controller, get, post
 from litestar.params import JSONBody, Parameter
 
 from matching.api.deps import DbSession, Who
-from matching.lib.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from matching.api.params import Limit, Offset, PathId
+from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import MAX_ID
 from matching.training import service
 from matching.training.schemas import (
@@ -24,10 +25,6 @@ from matching.training.schemas import (
     SessionOut,
     SessionPage,
 )
-
-Limit = Annotated[int, Parameter(ge=1, le=MAX_LIMIT)]
-PathId = Annotated[int, Parameter(ge=1, le=MAX_ID)]
-Offset = Annotated[int, Parameter(ge=0, le=10_000_000)]
 
 
 class CourseController(Controller):
