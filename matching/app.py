@@ -1,4 +1,4 @@
-"""create_app(): the Litestar application (API and, later, the web pages) with its plugins."""
+"""create_app(): the Litestar application (API and the web pages) with its plugins."""
 
 from __future__ import annotations
 
@@ -54,6 +54,8 @@ from matching.training.controllers import (
     TrainingSessionController,
     worker_training,
 )
+from matching.web import catalog
+from matching.web.app import session_middleware, web_router
 from matching.web.worker import CheckinController, WorkerLinkController
 
 log = logging.getLogger("laowu")
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         ],
     )
     app = Litestar(
-        route_handlers=[api, WorkerLinkController, CheckinController],
+        route_handlers=[api, WorkerLinkController, CheckinController, *web_router(settings)],
         dependencies={
             "db_session": Provide(provide_session),
             "ctx": Provide(provide_ctx, sync_to_thread=False),
@@ -123,10 +125,13 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         },
         exception_handlers=EXCEPTION_HANDLERS,
         on_app_init=[jwt_auth.on_app_init],
+        middleware=[session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
         request_max_body_size=settings.max_body_bytes,
         template_config=TemplateConfig(
-            directory=Path(__file__).parent / "web" / "templates", engine=JinjaTemplateEngine
+            directory=Path(__file__).parent / "web" / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=catalog.configure,
         ),
         # Pages use a CSRF cookie and form token; the API uses bearer tokens and is exempt.
         csrf_config=CSRFConfig(

@@ -1,0 +1,136 @@
+"""Babel catalogs for the console: the .po files in ``locale/`` compiled in memory at startup.
+
+No compiled .mo file is kept in the repository: a .po edit takes effect on the next start, and
+the translations cannot drift from their source. Message ids are English; zh-CN is the default.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from jinja2 import pass_context
+from jinja2.runtime import Context
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+_CATALOG_OF = {"zh": "zh_CN"}  # English is the message ids themselves
+
+
+def lang_of(value: str | None) -> str:
+    """A supported language code; anything else is the default (Chinese)."""
+    return value if value in LANGS else DEFAULT_LANG
+
+
+@functools.cache
+def translations(lang: str) -> NullTranslations:
+    locale = _CATALOG_OF.get(lang)
+    if locale is None:
+        return NullTranslations()
+    po = LOCALE_DIR / locale / "LC_MESSAGES" / "messages.po"
+    with po.open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    buf.seek(0)
+    return Translations(fp=buf)
+
+
+def gettext(lang: str, message: str, **values: Any) -> str:
+    text = translations(lang).gettext(message)
+    return text % values if values else text
+
+
+@pass_context
+def _template_gettext(ctx: Context, message: str) -> str:
+    # The language is a template variable of each render, so concurrent requests never share it.
+    return translations(lang_of(ctx.get("lang"))).gettext(message)
+
+
+@pass_context
+def _template_ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+    return translations(lang_of(ctx.get("lang"))).ngettext(singular, plural, n)
+
+
+def install(env: Any) -> None:
+    """Wire jinja2's i18n extension (``{% trans %}``, ``_()``) to the per-render language."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(_template_gettext, _template_ngettext, newstyle=True)
+    for lang in LANGS:  # compile at startup: a broken catalog fails the start, not a request
+        translations(lang)
+
+
+# --- labels the templates need, in the render's language ---
+
+FLASH = {
+    "registered": "The worker is registered.",
+    "posted": "The opening is posted.",
+    "accepted": "Accepted on her behalf.",
+    "declined": "Declined on her behalf.",
+    "confirmed": "Confirmed: the placement has started.",
+    "withdrawn": "The offer was withdrawn.",
+    "saved": "Saved.",
+}
+
+
+def status_label(code: str) -> str:
+    """The message id of a status, role or kind code: ``wage_arrears`` → ``wage arrears``."""
+    return str(code).replace("_", " ")
+
+
+def flash_text(code: str) -> str:
+    return FLASH.get(code, "Done.")
+
+
+def followup_day(n: int) -> int:
+    from matching.placements.service import FOLLOW_UP_DAYS
+
+    return FOLLOW_UP_DAYS[n - 1] if 1 <= n <= len(FOLLOW_UP_DAYS) else n
+
+
+@pass_context
+def _skill_name(ctx: Context, code: str) -> str:
+    from seeds.reference import reference
+
+    try:
+        s = reference().skill(code)
+    except StopIteration:
+        return code
+    return str(s.en if lang_of(ctx.get("lang")) == "en" else s.zh)
+
+
+@pass_context
+def _group_name(ctx: Context, code: str) -> str:
+    from seeds.reference import reference
+
+    try:
+        g = reference().group(code)
+    except StopIteration:
+        return code
+    return str(g.en if lang_of(ctx.get("lang")) == "en" else g.zh)
+
+
+def install_labels(env: Any) -> None:
+    from seeds.reference import reference
+
+    env.globals.update(
+        skills=lambda: reference().skills,
+        groups=lambda: list(reference().groups),
+        skill_name=_skill_name,
+        group_name=_group_name,
+        status_label=status_label,
+        flash_text=flash_text,
+        followup_day=followup_day,
+    )
+
+
+def configure(engine: Any) -> None:
+    """TemplateConfig's engine callback: the i18n extension and the label helpers."""
+    install(engine.engine)
+    install_labels(engine.engine)

@@ -1,0 +1,294 @@
+"""The console's plumbing: the login session, who is asking, rendering in her language, errors.
+
+Pages are server-rendered and work without JavaScript; htmx only swaps fragments. The session
+is an encrypted cookie (Litestar's client-side backend, AES-GCM with a key derived from the
+app secret) holding the account's role and scope, from which each request rebuilds the same
+``Principal`` the API's bearer tokens carry, so every page is scoped by the same services.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_303_SEE_OTHER
+
+from matching.api.auth import PUBLIC
+from matching.api.deps import DbSession
+from matching.lib.errors import DomainError, Invalid
+from matching.lib.keys import _derive
+from matching.network import service as network
+from matching.network.principal import Principal
+from matching.settings import Settings
+from matching.web.catalog import DEFAULT_LANG, gettext, lang_of
+
+SESSION_COOKIE = "laowu_session"
+LANG_COOKIE = "laowu_lang"
+SESSION_HOURS = 12  # one working day; then she logs in again
+PAGE_SIZE = 25
+
+
+def session_config(settings: Settings) -> CookieBackendConfig:
+    """The encrypted session cookie: HttpOnly, SameSite=Lax, Secure when served over HTTPS."""
+    return CookieBackendConfig(
+        secret=_derive(settings.resolved_secret_key(), "web-session"),
+        key=SESSION_COOKIE,
+        max_age=SESSION_HOURS * 3600,
+        httponly=True,
+        samesite="lax",
+        secure=settings.public_url.startswith("https://"),
+    )
+
+
+class LoginRequired(Exception):
+    """No valid session: the page sends her to the login form."""
+
+
+def lang(request: Request[Any, Any, Any]) -> str:
+    """The page language: ``?lang=`` for one page, else the switch's cookie, else Chinese."""
+    q = request.query_params.get("lang")
+    if q is not None:
+        return lang_of(q)
+    return lang_of(request.cookies.get(LANG_COOKIE, DEFAULT_LANG))
+
+
+def principal(request: Request[Any, Any, Any]) -> Principal:
+    """The Principal of the logged-in account; raises LoginRequired without a live session."""
+    s = request.session if "session" in request.scope else {}
+    try:
+        if not s or float(s["at"]) + SESSION_HOURS * 3600 < time.time():
+            raise LoginRequired
+        return Principal(
+            account_id=int(s["id"]),
+            username=str(s["u"]),
+            role=s["r"],
+            agency_id=s.get("a"),
+            office_id=s.get("o"),
+            employer_id=s.get("e"),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise LoginRequired from exc
+
+
+def provide_me(request: Request[Any, Any, Any]) -> Principal:
+    return principal(request)
+
+
+def t(request: Request[Any, Any, Any], message: str, **values: Any) -> str:
+    """A message for Python code (flash notes, errors) in the page's language."""
+    return gettext(lang(request), message, **values)
+
+
+def render(
+    request: Request[Any, Any, Any],
+    template: str,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    """A console page: adds the language, who is asking, and where she is to the context."""
+    try:
+        me: Principal | None = principal(request)
+    except LoginRequired:
+        me = None
+    ctx: dict[str, Any] = {
+        "lang": lang(request),
+        "me": me,
+        "path": request.url.path,
+        "here": quote(request.url.path + (f"?{request.url.query}" if request.url.query else "")),
+        "flash": request.query_params.get("done"),
+        "htmx": request.headers.get("hx-request") == "true",
+    }
+    ctx.update(context)
+    return Template(template_name=template, context=ctx, status_code=status_code)
+
+
+def see_other(path: str, **query: Any) -> Redirect:
+    """After a successful POST: 303 to the page to show (Post/Redirect/Get)."""
+    q = {k: v for k, v in query.items() if v is not None}
+    return Redirect(path + (f"?{urlencode(q)}" if q else ""), status_code=HTTP_303_SEE_OTHER)
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Limit/offset from a ``page`` query value, and the links to the neighbours."""
+
+    page: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @classmethod
+    def of(cls, page: int | None, size: int = PAGE_SIZE) -> Pager:
+        return cls(page=max(1, min(page or 1, 400_000)), total=0, size=size)
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+    def with_total(self, total: int) -> Pager:
+        return Pager(self.page, total, self.size)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.size))
+
+
+def field_of(name: str) -> str:
+    """``skills[0].code`` → ``skills``: errors show beside the form field they belong to."""
+    for sep in ("[", "."):
+        name = name.split(sep, 1)[0]
+    return name
+
+
+def field_errors(request: Request[Any, Any, Any], exc: DomainError) -> dict[str, str]:
+    """The service's per-field errors, translated where the catalog knows the message."""
+    out: dict[str, str] = {}
+    if isinstance(exc, Invalid):
+        for e in exc.errors:
+            out.setdefault(field_of(e["field"]), t(request, e["message"]))
+    elif "field" in exc.extra:
+        out[str(exc.extra["field"])] = t(request, exc.detail)
+    else:
+        out["_form"] = t(request, exc.detail)
+    return out
+
+
+# --- error pages ---
+
+
+def _on_login_required(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.headers.get("hx-request") == "true":  # htmx follows a header, not a 3xx
+        return Response(b"", status_code=401, headers={"HX-Redirect": "/login"})
+    return Response(
+        b"",
+        status_code=HTTP_303_SEE_OTHER,
+        headers={"Location": "/login?" + urlencode({"next": target})},
+    )
+
+
+def _on_domain_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, DomainError)
+    return _html_error(request, exc.status_code, t(request, exc.detail))
+
+
+def _on_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    assert isinstance(exc, HTTPException)
+    detail = exc.detail if not isinstance(exc, ValidationException) else ""
+    return _html_error(request, exc.status_code, detail)
+
+
+def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
+    titles = {
+        400: "The request was not valid",
+        403: "You may not do this",
+        404: "Not found",
+        405: "Not allowed",
+        409: "This could not be done now",
+        422: "The request was not valid",
+    }
+    try:
+        me: Principal | None = principal(request)
+    except LoginRequired:
+        me = None
+    lg = lang(request)
+    title = gettext(lg, titles.get(status, "Something went wrong"))
+    template = request.app.template_engine.get_template("console/error.html")  # type: ignore[union-attr]
+    body = template.render(
+        lang=lg, me=me, path=request.url.path, title=title, detail=detail, here="/", flash=None
+    )
+    return Response(body, status_code=status, media_type=MediaType.HTML)
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    LoginRequired: _on_login_required,
+    DomainError: _on_domain_error,
+    HTTPException: _on_http_error,
+}
+
+
+# --- login, logout, language ---
+
+
+def home_of(p: Principal) -> str:
+    return {"employer": "/employer", "admin": "/dashboard"}.get(p.role, "/dashboard")
+
+
+def safe_next(value: str | None) -> str | None:
+    """Only a path on this site: never an open redirect to another host."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
+@get("/", opt=PUBLIC, include_in_schema=False)
+async def index(request: Request[Any, Any, Any]) -> Redirect:
+    try:
+        return Redirect(home_of(principal(request)), status_code=HTTP_303_SEE_OTHER)
+    except LoginRequired:
+        return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/login", opt=PUBLIC, include_in_schema=False)
+async def login_form(
+    request: Request[Any, Any, Any], next: FromQuery[str | None] = None
+) -> Template:
+    return render(request, "console/login.html", next=safe_next(next) or "", error=None)
+
+
+@post("/login", opt=PUBLIC, include_in_schema=False, status_code=200)
+async def login(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+    form = await request.form()
+    username = str(form.get("username", ""))[:100]
+    password = str(form.get("password", ""))[:200]
+    nxt = safe_next(str(form.get("next", "")))
+    try:
+        who = await network.authenticate(db_session, username, password)
+    except DomainError:
+        page = render(
+            request,
+            "console/login.html",
+            status_code=401,
+            next=nxt or "",
+            username=username,
+            error=t(request, "Wrong username or password."),
+        )
+        return page
+    request.clear_session()  # a fresh session on login: no fixation
+    request.set_session(
+        {
+            "id": who.account_id,
+            "u": who.username,
+            "r": who.role,
+            "a": who.agency_id,
+            "o": who.office_id,
+            "e": who.employer_id,
+            "at": time.time(),
+        }
+    )
+    return Redirect(nxt or home_of(who), status_code=HTTP_303_SEE_OTHER)
+
+
+@post("/logout", opt=PUBLIC, include_in_schema=False, status_code=HTTP_303_SEE_OTHER)
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
+    request.clear_session()
+    return Redirect("/login", status_code=HTTP_303_SEE_OTHER)
+
+
+@get("/lang/{code:str}", opt=PUBLIC, include_in_schema=False)
+async def switch_language(code: FromPath[str], next: FromQuery[str | None] = None) -> Redirect:
+    target = safe_next(next) or "/"
+    return Redirect(
+        target,
+        status_code=HTTP_303_SEE_OTHER,
+        cookies=[Cookie(key=LANG_COOKIE, value=lang_of(code), max_age=365 * 86400, samesite="lax")],
+    )

@@ -1,0 +1,562 @@
+"""Pages for agency staff (and admins): dashboard, workers, openings, match runs, offers,
+placements and their follow-ups, rights cases. Each page calls the services with the Principal
+rebuilt from the login session, so scoping is the API's: a foreign record is a 404 here too."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from matching.api.deps import Ctx, DbSession, runtime
+from matching.lib import clock
+from matching.lib.errors import DomainError, Forbidden
+from matching.matches import offers as offer_service
+from matching.matches import service as matches
+from matching.matches.runner import execute_run
+from matching.network.principal import Principal
+from matching.openings import service as openings
+from matching.placements import cases as case_service
+from matching.placements import service as placements
+from matching.profiles import service as profiles
+from matching.profiles.repository import WorkerFilter
+from matching.training import service as training
+from matching.web import forms, queries
+from matching.web.console import Pager, field_errors, lang, render, safe_next, see_other, t
+from seeds.reference import reference
+
+Me = NamedDependency[Principal]
+AnyRequest = Request[Any, Any, Any]
+
+
+def _staff(me: Principal) -> None:
+    me.require("admin", "staff")
+
+
+def _opt(value: str | None) -> str | None:
+    return value.strip() or None if value else None
+
+
+# --- dashboard ---
+
+
+@get("/dashboard")
+async def dashboard(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
+    _staff(me)
+    d = await queries.dashboard(db_session, me)
+    return render(request, "console/dashboard.html", d=d)
+
+
+# --- workers ---
+
+
+@get("/workers")
+async def workers(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    q: FromQuery[str | None] = None,
+    skill: FromQuery[str | None] = None,
+    group: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    page: FromQuery[int | None] = None,
+) -> Template:
+    _staff(me)
+    pager = Pager.of(page)
+    flt = WorkerFilter(
+        skill=_opt(skill), priority_group=_opt(group), status=_opt(status), q=_opt(q)
+    )
+    found = await profiles.search_workers(
+        db_session, me, flt, limit=pager.size, offset=pager.offset
+    )
+    # htmx swaps only the table; a history restore wants the whole page back
+    partial = request.headers.get("hx-request") and not request.headers.get(
+        "hx-history-restore-request"
+    )
+    template = "console/_workers_table.html" if partial else None
+    return render(
+        request,
+        template or "console/workers.html",
+        workers=found.items,
+        pager=pager.with_total(found.total),
+        f={"q": q or "", "skill": skill or "", "group": group or "", "status": status or ""},
+        statuses=profiles.WORKER_STATUSES,
+    )
+
+
+def _worker_form(
+    request: AnyRequest,
+    values: dict[str, str],
+    errors: dict[str, str],
+    agencies: list[Any],
+    status_code: int = 200,
+) -> Template:
+    return render(
+        request,
+        "console/worker_form.html",
+        status_code=status_code,
+        v=values,
+        errors=errors,
+        groups=[g for g in reference().groups if g.assignable],
+        agencies=agencies,
+    )
+
+
+async def _agencies_for(db_session: DbSession, me: Principal) -> list[Any]:
+    if not me.is_admin:
+        return []
+    from matching.network import service as network
+
+    return list((await network.list_agencies(db_session, me)).items)
+
+
+@get("/workers/new")
+async def worker_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
+    _staff(me)
+    return _worker_form(
+        request, {"consent_matching": "on"}, {}, await _agencies_for(db_session, me)
+    )
+
+
+@post("/workers", status_code=200)
+async def worker_create(
+    request: AnyRequest, db_session: DbSession, ctx: Ctx, me: Me
+) -> Response[Any]:
+    _staff(me)
+    form = await request.form()
+    values = forms.values(form)
+    values["priority_groups"] = ",".join(str(g) for g in form.getall("priority_groups", []))
+    agency = None
+    if me.is_admin and str(form.get("agency_id", "")).isdigit():
+        agency = int(str(form.get("agency_id")))
+    try:
+        data = forms.worker_create(form, agency_id=agency)
+        worker = await profiles.register_worker(db_session, ctx, me, data)
+    except forms.FormErrors as exc:
+        errors = {k: t(request, v) for k, v in exc.errors.items()}
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        await db_session.rollback()  # a refused form writes nothing
+        errors = field_errors(request, exc)
+    else:
+        return see_other(f"/workers/{worker.id}", done="registered")
+    return _worker_form(
+        request, values, errors, await _agencies_for(db_session, me), status_code=422
+    )
+
+
+@get("/workers/{worker_id:int}")
+async def worker_page(
+    request: AnyRequest, db_session: DbSession, me: Me, worker_id: FromPath[int]
+) -> Template:
+    _staff(me)
+    w = await profiles.get_worker(db_session, me, worker_id)
+    offers = await matches.worker_offers(db_session, me, worker_id, limit=20, offset=0)
+    titles = await queries.opening_titles(db_session, [o.opening_id for o in offers.items])
+    placed, _ = await queries.list_placements(
+        db_session, me, status=None, worker_id=worker_id, limit=20, offset=0
+    )
+    cases = await case_service.list_cases(
+        db_session, me, status=None, office_id=None, worker_id=worker_id, limit=20, offset=0
+    )
+    courses = await training.worker_training(db_session, me, worker_id)
+    return render(
+        request,
+        "console/worker.html",
+        w=w,
+        offers=offers.items,
+        titles=titles,
+        placements=placed,
+        cases=cases.items,
+        training=courses.items,
+    )
+
+
+# --- openings ---
+
+
+@get("/openings")
+async def openings_list(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    city: FromQuery[str | None] = None,
+    skill: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = "open",
+    page: FromQuery[int | None] = None,
+) -> Template:
+    pager = Pager.of(page)
+    flt = openings.OpeningFilter(city=_opt(city), skill=_opt(skill), status=_opt(status))
+    found = await openings.list_openings(db_session, me, flt, limit=pager.size, offset=pager.offset)
+    return render(
+        request,
+        "console/openings.html",
+        openings=found.items,
+        pager=pager.with_total(found.total),
+        f={"city": city or "", "skill": skill or "", "status": status or ""},
+    )
+
+
+async def _employers_for(db_session: DbSession, me: Principal) -> list[Any]:
+    if me.is_employer:
+        return []
+    return list((await openings.list_employers(db_session, me, limit=500, offset=0)).items)
+
+
+@get("/openings/new")
+async def opening_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
+    start = (clock.today() + dt.timedelta(days=14)).isoformat()
+    return render(
+        request,
+        "console/opening_form.html",
+        v={"start_date": start, "headcount": "1"},
+        errors={},
+        employers=await _employers_for(db_session, me),
+    )
+
+
+@post("/openings", status_code=200)
+async def opening_create(request: AnyRequest, db_session: DbSession, me: Me) -> Response[Any]:
+    form = await request.form()
+    values = forms.values(form)
+    try:
+        data = forms.opening_create(form, employer_id=me.employer_id if me.is_employer else None)
+        opening = await openings.post_opening(db_session, me, data)
+    except forms.FormErrors as exc:
+        errors = {k: t(request, v) for k, v in exc.errors.items()}
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        await db_session.rollback()  # a refused form writes nothing
+        errors = field_errors(request, exc)
+    else:
+        home = "/employer" if me.is_employer else "/openings"
+        return see_other(home, done="posted", opening=opening.id)
+    return render(
+        request,
+        "console/opening_form.html",
+        status_code=422,
+        v=values,
+        errors=errors,
+        employers=await _employers_for(db_session, me),
+    )
+
+
+# --- match runs ---
+
+
+@get("/runs")
+async def runs(
+    request: AnyRequest, db_session: DbSession, me: Me, page: FromQuery[int | None] = None
+) -> Template:
+    _staff(me)
+    pager = Pager.of(page)
+    found = await matches.list_runs(db_session, me, limit=pager.size, offset=pager.offset)
+    return render(
+        request, "console/runs.html", runs=found.items, pager=pager.with_total(found.total)
+    )
+
+
+@post("/runs", status_code=200)
+async def run_now(request: AnyRequest, db_session: DbSession, me: Me) -> Response[Any]:
+    _staff(me)
+    form = await request.form()
+    run = await matches.request_run(
+        db_session, me, dry_run=str(form.get("dry_run", "")) == "on", trigger="api"
+    )
+    rt = runtime(request.app.state)
+    response = see_other(f"/runs/{run.id}")
+    # Runs after the response is sent, so after this request's transaction committed.
+    response.background = BackgroundTask(execute_run, rt.sessionmaker, rt.ctx, run.id)
+    return response
+
+
+@get("/runs/{run_id:int}")
+async def run_page(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    run_id: FromPath[int],
+    page: FromQuery[int | None] = None,
+) -> Template:
+    _staff(me)
+    run = await matches.get_run(db_session, me, run_id)
+    pager = Pager.of(page)
+    props = await matches.list_proposals(
+        db_session,
+        me,
+        run_id,
+        lang=lang(request),
+        opening_id=None,
+        limit=pager.size,
+        offset=pager.offset,
+    )
+    offers = await queries.offers_of_run(db_session, me, run_id, [p.worker_id for p in props.items])
+    metrics: list[str] = []
+    for row in run.audit.values():
+        if isinstance(row, dict):
+            metrics += [k for k in row if k not in metrics]
+    return render(
+        request,
+        "console/run.html",
+        run=run,
+        proposals=props.items,
+        offers=offers,
+        pager=pager.with_total(props.total),
+        metrics=metrics,
+    )
+
+
+@get("/runs/{run_id:int}/status")
+async def run_status(
+    request: AnyRequest, db_session: DbSession, me: Me, run_id: FromPath[int]
+) -> Template:
+    """The htmx poll: the status badge while it runs; a full refresh when it is done."""
+    _staff(me)
+    run = await matches.get_run(db_session, me, run_id)
+    page = render(request, "console/_run_status.html", run=run)
+    if run.status in ("done", "failed"):
+        page.headers["HX-Refresh"] = "true"
+    return page
+
+
+# --- offers ---
+
+
+@get("/offers")
+async def offers_list(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    status: FromQuery[str | None] = "pending",
+    page: FromQuery[int | None] = None,
+) -> Template:
+    _staff(me)
+    pager = Pager.of(page)
+    rows, total = await queries.list_offers(
+        db_session, me, status=_opt(status), limit=pager.size, offset=pager.offset
+    )
+    return render(
+        request,
+        "console/offers.html",
+        offers=rows,
+        pager=pager.with_total(total),
+        f={"status": status or ""},
+    )
+
+
+def _back(form: Any, default: str) -> str:
+    return safe_next(str(form.get("next", ""))) or default
+
+
+@post("/offers/{offer_id:int}/{action:str}", status_code=200)
+async def offer_action(
+    request: AnyRequest,
+    db_session: DbSession,
+    ctx: Ctx,
+    me: Me,
+    offer_id: FromPath[int],
+    action: FromPath[str],
+) -> Response[Any]:
+    form = await request.form()
+    back = _back(form, "/employer/candidates" if me.is_employer else "/offers")
+    if action in ("accept", "decline"):
+        await offer_service.respond_as_staff(db_session, me, offer_id, accept=action == "accept")
+        done = "accepted" if action == "accept" else "declined"
+    elif action == "confirm":
+        placement = await placements.confirm(db_session, ctx, me, offer_id)
+        if not me.is_employer:
+            return see_other(f"/placements/{placement.id}", done="confirmed")
+        done = "confirmed"
+    elif action == "withdraw":
+        reason = str(form.get("reason", "")).strip()[:500] or t(request, "Withdrawn")
+        await offer_service.withdraw(db_session, ctx, me, offer_id, reason)
+        done = "withdrawn"
+    else:
+        from matching.lib.errors import NotFound
+
+        raise NotFound(f"no action {action!r}")
+    sep = "&" if "?" in back else "?"
+    return see_other(f"{back}{sep}done={done}")
+
+
+# --- placements and follow-ups ---
+
+
+@get("/placements")
+async def placements_list(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    status: FromQuery[str | None] = "active",
+    page: FromQuery[int | None] = None,
+) -> Template:
+    pager = Pager.of(page)
+    rows, total = await queries.list_placements(
+        db_session, me, status=_opt(status), limit=pager.size, offset=pager.offset
+    )
+    return render(
+        request,
+        "console/placements.html",
+        placements=rows,
+        pager=pager.with_total(total),
+        f={"status": status or ""},
+    )
+
+
+@get("/placements/{placement_id:int}")
+async def placement_page(
+    request: AnyRequest, db_session: DbSession, me: Me, placement_id: FromPath[int]
+) -> Template:
+    p = await placements.get_placement(db_session, me, placement_id)
+    names = await queries.placement_names(db_session, me, placement_id)
+    return render(request, "console/placement.html", p=p, names=names)
+
+
+@get("/followups")
+async def followups(
+    request: AnyRequest, db_session: DbSession, me: Me, start: FromQuery[str | None] = None
+) -> Template:
+    """A month-sized calendar of follow-ups due (回访), overdue ones first."""
+    _staff(me)
+    today = clock.today()
+    try:
+        first = dt.date.fromisoformat(start) if start else today
+    except ValueError:
+        first = today
+    first = first - dt.timedelta(days=first.weekday())  # weeks start on Monday
+    end = first + dt.timedelta(days=35)
+    rows = await queries.followups_between(db_session, me, first, end)
+    by_day: dict[dt.date, list[queries.DueFollowUp]] = {}
+    overdue = [r for r in rows if r.due_on < first]
+    for r in rows:
+        if r.due_on >= first:
+            by_day.setdefault(r.due_on, []).append(r)
+    weeks = [[first + dt.timedelta(days=7 * w + d) for d in range(7)] for w in range(5)]
+    return render(
+        request,
+        "console/followups.html",
+        weeks=weeks,
+        by_day=by_day,
+        overdue=overdue,
+        today=today,
+        prev=(first - dt.timedelta(days=28)).isoformat(),
+        next_=(first + dt.timedelta(days=28)).isoformat(),
+    )
+
+
+# --- cases ---
+
+CASE_COLUMNS = ("open", "mediating", "escalated", "resolved", "closed")
+
+
+@get("/cases")
+async def cases_board(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
+    _staff(me)
+    columns = []
+    for status in CASE_COLUMNS:
+        page = await case_service.list_cases(
+            db_session, me, status=status, office_id=None, worker_id=None, limit=20, offset=0
+        )
+        columns.append((status, page.items, page.total))
+    names = await queries.worker_names(
+        db_session, [c.worker_id for _, items, _ in columns for c in items]
+    )
+    return render(request, "console/cases.html", columns=columns, names=names)
+
+
+async def _case_page(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
+    case_id: FromPath[int],
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    case = await case_service.get_case(db_session, me, case_id)
+    names = await queries.worker_names(db_session, [case.worker_id])
+    return render(
+        request,
+        "console/case.html",
+        status_code=status_code,
+        c=case,
+        worker_name=names.get(case.worker_id, ""),
+        next_statuses=case_service.NEXT.get(case.status, ()),
+        outcomes=("upheld", "partly_upheld", "not_upheld", "withdrawn_by_worker", "referred"),
+        actions=("note", "call", "visit", "mediation", "employer_contact"),
+        errors=errors or {},
+    )
+
+
+@get("/cases/{case_id:int}")
+async def case_page(
+    request: AnyRequest, db_session: DbSession, me: Me, case_id: FromPath[int]
+) -> Template:
+    _staff(me)
+    return await _case_page(request, db_session, me, case_id)
+
+
+@post("/cases/{case_id:int}/entries", status_code=200)
+async def case_entry(
+    request: AnyRequest, db_session: DbSession, me: Me, case_id: FromPath[int]
+) -> Response[Any]:
+    _staff(me)
+    form = await request.form()
+    try:
+        data = forms.struct(form, case_service.EntryCreate)
+        await case_service.add_entry(db_session, me, case_id, data)
+    except forms.FormErrors as exc:
+        errs = {k: t(request, v) for k, v in exc.errors.items()}
+        return await _case_page(request, db_session, me, case_id, errs, 422)
+    return see_other(f"/cases/{case_id}", done="saved")
+
+
+@post("/cases/{case_id:int}/status", status_code=200)
+async def case_status(
+    request: AnyRequest, db_session: DbSession, me: Me, case_id: FromPath[int]
+) -> Response[Any]:
+    _staff(me)
+    form = await request.form()
+    try:
+        data = forms.struct(form, case_service.StatusChange, ints=("version",))
+        await case_service.change_status(db_session, me, case_id, data)
+    except forms.FormErrors as exc:
+        errs = {k: t(request, v) for k, v in exc.errors.items()}
+        return await _case_page(request, db_session, me, case_id, errs, 422)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise
+        await db_session.rollback()
+        return await _case_page(request, db_session, me, case_id, field_errors(request, exc), 422)
+    return see_other(f"/cases/{case_id}", done="saved")
+
+
+ROUTES = [
+    dashboard,
+    workers,
+    worker_new,
+    worker_create,
+    worker_page,
+    openings_list,
+    opening_new,
+    opening_create,
+    runs,
+    run_now,
+    run_page,
+    run_status,
+    offers_list,
+    offer_action,
+    placements_list,
+    placement_page,
+    followups,
+    cases_board,
+    case_page,
+    case_entry,
+    case_status,
+]

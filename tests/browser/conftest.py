@@ -1,0 +1,188 @@
+"""Browser tests: a real ``laowu serve`` on 127.0.0.1 with a fresh SQLite database, driven by
+Debian's Chromium through Playwright (never ``playwright install``).
+
+Without /usr/bin/chromium (or the playwright package) the tests skip with the reason, unless
+LAOWU_REQUIRE_BROWSER is set, as ``.ci/run`` does: then they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PASSWORD = "browser-test-password-1"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("LAOWU_REQUIRE_BROWSER"):
+        pytest.fail(f"LAOWU_REQUIRE_BROWSER is set but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"{CHROMIUM} is missing (apt-get install -y chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+    return CHROMIUM
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Site:
+    """The running server and the accounts and records the tests start from."""
+
+    base: str
+    ids: dict[str, int] = field(default_factory=dict)
+
+
+@pytest.fixture(scope="session")
+def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    tmp = tmp_path_factory.mktemp("browser")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "LAOWU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'web.db'}",
+        "LAOWU_SECRET_KEY": "browser-test-secret-0123456789abcdef0123456789",
+        "LAOWU_DATA_DIR": str(tmp / "data"),
+        "LAOWU_PUBLIC_URL": base,
+    }
+    env.pop("LAOWU_NOTIFY_WEBHOOK_URL", None)
+    laowu = shutil.which("laowu", path=str(Path(sys.executable).parent)) or "laowu"
+    run = {"env": env, "cwd": tmp, "check": True, "capture_output": True, "timeout": 120}
+    # our own console script with fixed arguments
+    subprocess.run([laowu, "migrate"], **run)  # type: ignore[call-overload]  # noqa: S603
+    subprocess.run(  # type: ignore[call-overload]  # noqa: S603
+        [laowu, "admin", "create", "--username", "root", "--password", PASSWORD], **run
+    )
+    log = (tmp / "serve.log").open("wb")
+    proc = subprocess.Popen(  # noqa: S603
+        [laowu, "serve", "--host", "127.0.0.1", "--port", str(port), "--no-scheduler"],
+        env=env,
+        cwd=tmp,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError((tmp / "serve.log").read_text(errors="replace")[-3000:])
+            time.sleep(0.3)
+        yield Site(base=base, ids=_setup(base))
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def _setup(base: str) -> dict[str, int]:
+    """Through the API: an agency, its staff, two employers (one with an HR account), and a
+    worker and an opening at the *other* employer, so the run makes an offer the HR account
+    must not see."""
+    with httpx.Client(base_url=f"{base}/api/v1", timeout=30) as c:
+
+        def login(user: str) -> dict[str, str]:
+            r = c.post("/auth/token", json={"username": user, "password": PASSWORD})
+            r.raise_for_status()
+            return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+        def ok(path: str, headers: dict[str, str], body: dict[str, object]) -> dict[str, int]:
+            r = c.post(path, headers=headers, json=body)
+            assert r.status_code < 300, r.text
+            return dict(r.json())
+
+        admin = login("root")
+        agency = ok("/agencies", admin, {"name": "兴义劳务"})["id"]
+        ok("/offices", admin, {"agency_id": agency, "name": "上海办事处", "city": "上海"})
+        account = {"password": PASSWORD, "role": "staff", "agency_id": agency}
+        ok("/staff", admin, {"username": "zhang", **account})
+        mine = ok("/employers", admin, {"name": "宏达电子", "city": "上海", "industry": "电子"})
+        other = ok("/employers", admin, {"name": "锦绣制衣", "city": "苏州", "industry": "服装"})
+        ok(
+            "/staff",
+            admin,
+            {
+                "username": "hr1",
+                "password": PASSWORD,
+                "role": "employer",
+                "employer_id": mine["id"],
+            },
+        )
+        staff = login("zhang")
+        import datetime as dt
+
+        start = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+        ok(
+            "/openings",
+            staff,
+            {
+                "employer_id": other["id"],
+                "title": "绗缝工",
+                "city": "苏州",
+                "required_skills": [{"code": "quilting", "min_level": 2}],
+                "headcount": 1,
+                "monthly_wage_min": 4000,
+                "monthly_wage_max": 5000,
+                "housing_provided": True,
+                "start_date": start,
+            },
+        )
+        ok(
+            "/workers",
+            staff,
+            {
+                "name": "赵其他",
+                "phone": "13900000002",
+                "birth_date": "1988-02-02",
+                "home_county": "通州区",
+                "skills": [{"code": "quilting", "level": 3}],
+                "willing_to_relocate": True,
+                "consent_matching": True,
+            },
+        )
+        return {"agency": agency, "mine": mine["id"], "other": other["id"]}
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
