@@ -52,7 +52,8 @@ COUNTY_NAMES = ("如东", "海安", "临泉", "固始", "于都", "仪陇", "沈
 
 I64 = NDArray[np.int64]
 MARKET_K = 15.0
-MARKET_E = 1.5
+MARKET_E = 1.57
+ANYWHERE_SHARE = 0.01
 
 
 def _markets(n_openings: int) -> int:
@@ -108,9 +109,14 @@ def generate(
         np.int32
     )
     relocate = rng.random(n) < 0.75
-    anywhere = relocate & (rng.random(n) < 0.001)  # few go "anywhere": they join all markets
-    k_pref = np.where(relocate & ~anywhere, rng.integers(1, 4, n), 0)
+    # A few will go anywhere their county's labour market reaches: they name every city of
+    # that destination cluster. (A relocator who names no city at all may be sent to any city
+    # of any market; the service partitions by market before matching, so a snapshot holds
+    # one market's openings and such a worker cannot join markets in practice. Generating her
+    # here would weld every market of the synthetic prefecture into one component.)
+    anywhere = relocate & (rng.random(n) < ANYWHERE_SHARE)
     mk = county_market[home]
+    k_pref = np.where(relocate, np.where(anywhere, m_size[mk], rng.integers(1, 4, n)), 0)
     k_pref = np.minimum(k_pref, m_size[mk])
     pref_ptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(k_pref, out=pref_ptr[1:])

@@ -10,7 +10,9 @@ from ._solve import FlowInput
 I64 = NDArray[np.int64]
 
 
-def greedy_assign(g: FlowInput, *, priority_tier: bool) -> tuple[I64, dict[str, int]]:
+def greedy_assign(
+    g: FlowInput, *, priority_tier: bool
+) -> tuple[I64, dict[str, int], dict[str, float]]:
     """Take pairs by quality (ties: earlier-registered worker, lower opening id) while free.
 
     ``priority_tier`` is accepted for a uniform signature and ignored: the baseline knows no
@@ -19,7 +21,7 @@ def greedy_assign(g: FlowInput, *, priority_tier: bool) -> tuple[I64, dict[str, 
     del priority_tier
     k = g.wi.size
     if k == 0:
-        return np.zeros(0, dtype=np.int64), {"components": 0, "batches": 0, "staged_batches": 0}
+        return np.zeros(0, dtype=np.int64), {"components": 0, "batches": 0, "staged_batches": 0}, {}
     # Pairs are sorted by (worker, opening), so the pair index encodes both tie-breaks.
     keys = np.sort((g.q_max - g.quality.astype(np.int64)) * k + np.arange(k, dtype=np.int64))
     order = (keys % k).tolist()
@@ -37,4 +39,4 @@ def greedy_assign(g: FlowInput, *, priority_tier: bool) -> tuple[I64, dict[str, 
                 free[w] = False
                 chosen.append(e)
     out = np.sort(np.asarray(chosen, dtype=np.int64))
-    return out, {"components": 0, "batches": 1, "staged_batches": 0}
+    return out, {"components": 0, "batches": 1, "staged_batches": 0}, {}

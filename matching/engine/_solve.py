@@ -1,14 +1,24 @@
 """The lexicographic assignment as min-cost flow (OR-Tools SimpleMinCostFlow).
 
 Objective, strictly in order: priority-tier workers proposed, then proposals, then quality.
+Ties among equally good assignments: earlier-registered workers first (``prefer_earlier``).
 """
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from time import perf_counter
+from typing import BinaryIO
 
 import numpy as np
+from numpy.lib.format import read_array, write_array
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
@@ -17,10 +27,16 @@ Bool = NDArray[np.bool_]
 
 # The single-flow weights must keep every cost sum below this (int64 with headroom).
 COST_LIMIT = 1 << 62
-TIE_BUCKETS = 1024  # registration-order buckets of the tie-break
-BATCH_ARCS = 2_000_000  # components are packed into flows of about this many pair arcs
+BATCH_ARCS = 500_000  # components are packed into flows of about this many pair arcs
 SINGLE_MAX_ARCS = 200_000  # above this, the staged solve is faster
-STAGE_TIMES: list[float] = []  # seconds per stage of recent runs, read by the benchmark
+PARALLEL_MIN_ARCS = 1_500_000  # below this, a helper process costs more than it saves
+# Flows solved side by side: the caller plus helper processes, at most one per usable core.
+_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+PROCESSES = max(1, min(4, _CORES or 1))
+SWAP_ROUNDS = 1000  # bound on tie-break rounds; each round only ever improves the tie-break
+
+Times = dict[str, float]
+Info = dict[str, int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,29 +54,43 @@ class FlowInput:
 
 
 def components(n: int, m: int, wi: I64, oj: I64) -> I64:
-    """Connected-component label (smallest member node) of every worker and opening node.
+    """Connected-component label of every worker: the smallest worker index in her component.
 
-    Nodes 0..n-1 are workers, n..n+m-1 openings. Hook each root onto the smallest root it
+    Pairs are sorted by worker, so consecutive pairs of one worker join two openings: the
+    components are found on that small opening graph. Hook each root onto a smaller root it
     touches, then jump pointers until every node points at its root; repeat on the edges
-    whose ends still differ. Each round at least halves the roots that still have edges.
+    whose ends still differ. Every hook points to a smaller index, so the pointers stay a
+    forest, and the smallest member of each component ends as its root whichever hook won:
+    the labels do not depend on the order of the work. A worker without pairs is her own.
     """
-    parent = np.arange(n + m, dtype=np.int64)
-    u, v = wi, oj + n
+    label = np.arange(n, dtype=np.int64)
+    if wi.size == 0:
+        return label
+    same = wi[1:] == wi[:-1]
+    u, v = oj[:-1][same], oj[1:][same]  # u < v: a worker's openings come in ascending order
+    parent = np.arange(m, dtype=np.int64)
+    parent[v] = u  # the first round's hooks, all onto roots
     while u.size:
-        ru, rv = parent[u], parent[v]
-        lo, hi = np.minimum(ru, rv), np.maximum(ru, rv)
-        keep = lo != hi
-        if not keep.any():
-            break
-        lo, hi = lo[keep], hi[keep]
-        np.minimum.at(parent, hi, lo)
         while True:
             jumped = parent[parent]
             if np.array_equal(jumped, parent):
                 break
             parent = jumped
+        ru, rv = parent[u], parent[v]
+        keep = ru != rv
+        if not keep.any():
+            break
+        lo, hi = np.minimum(ru[keep], rv[keep]), np.maximum(ru[keep], rv[keep])
+        parent[hi] = lo  # roots onto smaller roots; which of several wins does not matter
         u, v = lo, hi
-    return parent
+    first = np.ones(wi.size, dtype=np.bool_)
+    first[1:] = ~same
+    w_with, w_root = wi[first], parent[oj[first]]  # workers ascending, their opening root
+    roots, at = np.unique(w_root, return_index=True)  # first (smallest) worker per root
+    smallest = np.zeros(m, dtype=np.int64)
+    smallest[roots] = w_with[at]
+    label[w_with] = smallest[w_root]
+    return label
 
 
 def _solve_flow(
@@ -99,12 +129,6 @@ def _max_flow(n: int, m: int, wi: I64, oj: I64, cap: I64) -> int:
     return int(mf.optimal_flow())
 
 
-def _tiebreak(n: int, wi: I64) -> tuple[I64, int]:
-    """Per-pair bonus in [0, R) favouring workers registered earlier, and R."""
-    r = max(1, min(n, TIE_BUCKETS))
-    return ((n - 1 - wi) * r // max(n, 1)).astype(np.int64), r
-
-
 def single_weights(s: int, qp_max: int) -> tuple[int, int]:
     """(A, B) with B > S * q'_max and A > S * (B + q'_max)."""
     b = s * qp_max + 1
@@ -114,22 +138,21 @@ def single_weights(s: int, qp_max: int) -> tuple[int, int]:
 
 def assign_batch(
     g: FlowInput, *, priority_tier: bool, force_staged: bool = False
-) -> tuple[I64, str]:
-    """Pair indices chosen for one graph, and the mode used ("single" or "staged").
+) -> tuple[I64, str, Times]:
+    """Pair indices chosen for one graph, the mode used ("single" or "staged"), stage times.
 
     Nodes: source, workers, openings, sink (plus a second source in stage 2). A worker arc has
-    capacity 1; an opening's arc to the sink carries its capacity; a source->sink bypass lets
-    the flow be less than the supply.
+    capacity 1; an opening's arc to the sink carries its capacity. Pair costs are minus the
+    quality alone (0..q_max): the solver's cost-scaling phases grow with log(cost range), so
+    small costs keep the solve fast. Ties are settled afterwards by ``prefer_earlier``.
     """
     n, m, k = g.n, g.m, g.wi.size
+    times: Times = {"max_flow": 0.0, "min_cost": 0.0}
     if k == 0:
-        return np.zeros(0, dtype=np.int64), "single"
+        return np.zeros(0, dtype=np.int64), "single", times
     cap = np.minimum(g.capacity, n)
     s = int(min(int(cap.sum()), n))
-    tb, r = _tiebreak(n, g.wi)
-    t = s * (r - 1) + 1  # sum of tie-breaks over any assignment < t: quality stays first
-    qp = g.quality.astype(np.int64) * t + tb
-    qp_max = g.q_max * t + r - 1
+    q = g.quality.astype(np.int64)
     prio = g.prio[g.wi] if priority_tier else np.zeros(k, dtype=np.bool_)
 
     src, snk = n + m, n + m + 1
@@ -137,120 +160,388 @@ def assign_batch(
     o_nodes = n + np.arange(m, dtype=np.int64)
     pair_arcs = slice(n, n + k)
 
-    def graph(pair_cost: I64) -> tuple[I64, I64, I64, I64]:
-        tails = np.concatenate([np.full(n, src), g.wi, o_nodes, [src]]).astype(np.int64)
-        heads = np.concatenate([w_nodes, n + g.oj, np.full(m, snk), [snk]]).astype(np.int64)
-        caps = np.concatenate([np.ones(n + k, dtype=np.int64), cap, [n]]).astype(np.int64)
-        costs = np.concatenate(
-            [np.zeros(n, dtype=np.int64), pair_cost, np.zeros(m + 1, dtype=np.int64)]
-        )
-        return tails, heads, caps, costs
-
-    supplies = np.zeros(n + m + 2, dtype=np.int64)
-    supplies[src], supplies[snk] = n, -n
-
-    a, b = single_weights(s, qp_max)
-    top = a + b + qp_max
+    a, b = single_weights(s, g.q_max)
+    top = a + b + g.q_max
     fits = s * top < COST_LIMIT and top * (n + m + 3) < COST_LIMIT
     # One flow with the huge A and B is much slower than two smaller stages on big graphs.
     if fits and not force_staged and k <= SINGLE_MAX_ARCS:
-        assert b > s * qp_max and a > s * (b + qp_max)
-        cost = -(np.where(prio, a, 0) + b + qp)
-        flows = _solve_flow(n + m + 2, *graph(cost), supplies, pair_arcs)
+        assert b > s * g.q_max and a > s * (b + g.q_max)
+        # source -> worker -> opening -> sink, plus a source -> sink bypass so that not
+        # everyone must be placed.
+        tails = np.concatenate([np.full(n, src), g.wi, o_nodes, [src]]).astype(np.int64)
+        heads = np.concatenate([w_nodes, n + g.oj, np.full(m, snk), [snk]]).astype(np.int64)
+        caps = np.concatenate([np.ones(n + k, dtype=np.int64), cap, [n]]).astype(np.int64)
+        cost = -(np.where(prio, a, 0) + b + q)
+        costs = np.concatenate([np.zeros(n, dtype=np.int64), cost, np.zeros(m + 1, np.int64)])
+        supplies = np.zeros(n + m + 2, dtype=np.int64)
+        supplies[src], supplies[snk] = n, -n
+        t0 = perf_counter()
+        flows = _solve_flow(n + m + 2, tails, heads, caps, costs, supplies, pair_arcs)
+        times["min_cost"] = perf_counter() - t0
         if flows is not None:
-            return np.flatnonzero(flows > 0).astype(np.int64), "single"
+            return np.flatnonzero(flows > 0).astype(np.int64), "single", times
 
     # Stage 1: the most priority workers, and the most workers. The sets of workers that can
     # be placed together form a matroid (a gammoid), so one assignment reaches both maxima at
     # once (Mendelsohn-Dulmage): two plain max flows give P* and N*.
     t0 = perf_counter()
-    keep = prio
-    p_star = _max_flow(n, m, g.wi[keep], g.oj[keep], cap) if bool(keep.any()) else 0
+    p_star = _max_flow(n, m, g.wi[prio], g.oj[prio], cap) if bool(prio.any()) else 0
     n_star = _max_flow(n, m, g.wi, g.oj, cap)
-    STAGE_TIMES.append(perf_counter() - t0)
+    times["max_flow"] = perf_counter() - t0
 
     # Stage 2: fix both counts as exact supplies (priority source and other source, no
     # bypass) and maximise quality alone.
-    assert s * qp_max < COST_LIMIT and qp_max * (n + m + 3) < COST_LIMIT
     src2 = n + m + 2
     w_prio = g.prio if priority_tier else np.zeros(n, dtype=np.bool_)
     tails = np.concatenate([np.where(w_prio, src, src2), g.wi, o_nodes]).astype(np.int64)
     heads = np.concatenate([w_nodes, n + g.oj, np.full(m, snk)]).astype(np.int64)
     caps = np.concatenate([np.ones(n + k, dtype=np.int64), cap]).astype(np.int64)
-    costs = np.concatenate([np.zeros(n, dtype=np.int64), -qp, np.zeros(m, dtype=np.int64)])
+    costs = np.concatenate([np.zeros(n, dtype=np.int64), -q, np.zeros(m, dtype=np.int64)])
     sup2 = np.zeros(n + m + 3, dtype=np.int64)
     sup2[src], sup2[src2], sup2[snk] = p_star, n_star - p_star, -n_star
     t0 = perf_counter()
     flows = _solve_flow(n + m + 3, tails, heads, caps, costs, sup2, pair_arcs)
     if flows is None:
         raise RuntimeError("stage-2 costs out of range")
-    STAGE_TIMES.append(perf_counter() - t0)
-    return np.flatnonzero(flows > 0).astype(np.int64), "staged"
+    times["min_cost"] = perf_counter() - t0
+    return np.flatnonzero(flows > 0).astype(np.int64), "staged", times
+
+
+def prefer_earlier(g: FlowInput, chosen: I64, *, priority_tier: bool) -> tuple[I64, int]:
+    """Settle ties: swap in earlier-registered workers where that changes no tier.
+
+    An unplaced worker u takes the place of a placed worker v at the same opening when u
+    registered earlier (lower canonical index), both are in the same tier class and u's pair
+    scores exactly what v's did. Each swap keeps the priority count, the total and the
+    quality total, so the result stays optimal; it repeats until no swap is left. Each
+    round pairs, within every (opening, class, score) group, the earliest unplaced
+    candidates with the latest placed workers. Returns the chosen pairs (sorted) and the
+    number of swaps.
+    """
+    k = g.wi.size
+    if k == 0 or chosen.size == 0:
+        return chosen, 0
+    nq = g.q_max + 1
+    cls = g.prio.astype(np.int64) if priority_tier else np.zeros(g.n, dtype=np.int64)
+    pair_of = np.full(g.n, -1, dtype=np.int64)  # chosen pair per worker
+    pair_of[g.wi[chosen]] = chosen
+    # Only pairs whose (opening, class, score) group holds a placed worker can ever swap in:
+    # swaps move workers between the same groups' slots, so the set of such groups is fixed.
+    gkey = (g.oj * 2 + cls[g.wi]) * nq + g.quality.astype(np.int64)
+    live = np.zeros(g.m * 2 * nq, dtype=np.bool_)
+    live[gkey[chosen]] = True
+    every = np.flatnonzero(live[gkey])
+    every_k = gkey[every]
+    pool = every  # this round's pairs: those of groups that may have changed
+    latest = np.full(live.size, -1, dtype=np.int64)  # latest placed worker per group
+    swaps = 0
+    for _ in range(SWAP_ROUNDS):
+        placed = pair_of >= 0
+        pv = pair_of[placed]
+        pk, pw = gkey[pv], g.wi[pv]
+        np.maximum.at(latest, pk, pw)
+        pool_w, pool_k = g.wi[pool], gkey[pool]
+        inside = (latest[pool_k] > pool_w) & ~placed[pool_w]  # free, and a later one placed
+        latest[pk] = -1
+        cand, cw, ck = pool[inside], pool_w[inside], pool_k[inside]
+        if cand.size == 0:
+            break
+        order = np.lexsort((-pw, pk))  # by group, latest worker first
+        pk, pw = pk[order], pw[order]
+        lo = np.searchsorted(pk, ck, side="left")
+        hi = np.searchsorted(pk, ck, side="right")
+        # Rank candidates within their group, earliest first (pool is sorted by worker).
+        by_group = np.argsort(ck, kind="stable")
+        cand, cw, ck, lo, hi = (
+            cand[by_group],
+            cw[by_group],
+            ck[by_group],
+            lo[by_group],
+            hi[by_group],
+        )
+        first = np.ones(ck.size, dtype=np.bool_)
+        first[1:] = ck[1:] != ck[:-1]
+        start = np.maximum.accumulate(np.where(first, np.arange(ck.size), 0))
+        slot = lo + np.arange(ck.size) - start  # i-th earliest meets i-th latest
+        ok = slot < hi
+        ok[ok] = cw[ok] < pw[slot[ok]]
+        cand, cw, slot = cand[ok], cw[ok], slot[ok]
+        # A worker may qualify in several groups: she takes the one at her lowest pair.
+        by_worker = np.lexsort((cand, cw))
+        cand, cw, slot = cand[by_worker], cw[by_worker], slot[by_worker]
+        once = np.ones(cw.size, dtype=np.bool_)
+        once[1:] = cw[1:] != cw[:-1]
+        cand, cw, slot = cand[once], cw[once], slot[once]
+        if cand.size == 0:
+            break
+        gone = pw[slot]
+        pair_of[gone] = -1
+        pair_of[cw] = cand
+        swaps += int(cand.size)
+        # A group's next round can differ only if its placed workers or its candidates
+        # changed: the groups of this round's swaps, every group of a worker who was just
+        # placed (she leaves their candidates) or just displaced (she joins them).
+        moved = np.zeros(g.n, dtype=np.bool_)
+        moved[cw] = True
+        moved[gone] = True
+        dirty = np.zeros(live.size, dtype=np.bool_)
+        dirty[every_k[moved[g.wi[every]]]] = True
+        pool = every[dirty[every_k]]
+    out = pair_of[pair_of >= 0]
+    return np.sort(out), swaps
+
+
+def _solve_group(
+    batches: Sequence[FlowInput], priority_tier: bool, force_staged: bool
+) -> list[tuple[I64, str, Times]]:
+    """Solve several batches in turn (run in the parent or in a helper process)."""
+    return [
+        assign_batch(b, priority_tier=priority_tier, force_staged=force_staged) for b in batches
+    ]
+
+
+def _split(sizes: list[int], parts: int) -> list[list[int]]:
+    """Batch indices in ``parts`` groups of about equal arcs (largest first, to the lightest)."""
+    groups: list[list[int]] = [[] for _ in range(parts)]
+    load = [0] * parts
+    for i in sorted(range(len(sizes)), key=lambda j: (-sizes[j], j)):
+        p = min(range(parts), key=lambda x: (load[x], x))
+        groups[p].append(i)
+        load[p] += sizes[i]
+    return [sorted(gr) for gr in groups if gr]
+
+
+def _write_batches(out: BinaryIO, batches: Sequence[FlowInput], flags: tuple[bool, bool]) -> None:
+    """Batches as plain .npy records (no pickle): a header, then the five arrays of each."""
+    write_array(out, np.array([len(batches), *flags], dtype=np.int64), allow_pickle=False)
+    for b in batches:
+        write_array(out, np.array([b.n, b.m, b.q_max], dtype=np.int64), allow_pickle=False)
+        for arr in (b.wi, b.oj, b.quality, b.prio, b.capacity):
+            write_array(out, np.ascontiguousarray(arr), allow_pickle=False)
+
+
+def _read_batches(inp: BinaryIO) -> tuple[list[FlowInput], bool, bool]:
+    head = read_array(inp, allow_pickle=False)
+    batches = []
+    for _ in range(int(head[0])):
+        n, m, q_max = (int(x) for x in read_array(inp, allow_pickle=False))
+        wi, oj, quality, prio, capacity = (read_array(inp, allow_pickle=False) for _ in range(5))
+        batches.append(FlowInput(n, m, wi, oj, quality, prio, capacity, q_max))
+    return batches, bool(head[1]), bool(head[2])
+
+
+def _write_results(out: BinaryIO, results: Sequence[tuple[I64, str, Times]]) -> None:
+    write_array(out, np.array([len(results)], dtype=np.int64), allow_pickle=False)
+    for chosen, mode, t in results:
+        meta = np.array([mode == "staged", t["max_flow"], t["min_cost"]], dtype=np.float64)
+        write_array(out, meta, allow_pickle=False)
+        write_array(out, chosen, allow_pickle=False)
+
+
+def _read_results(inp: BinaryIO) -> list[tuple[I64, str, Times]]:
+    out = []
+    for _ in range(int(read_array(inp, allow_pickle=False)[0])):
+        meta = read_array(inp, allow_pickle=False)
+        chosen = read_array(inp, allow_pickle=False).astype(np.int64)
+        times = {"max_flow": float(meta[1]), "min_cost": float(meta[2])}
+        out.append((chosen, "staged" if meta[0] else "single", times))
+    return out
+
+
+def _helper_main() -> None:
+    """Entry point of a helper process: batches in on stdin, results out on stdout."""
+    batches, priority_tier, force_staged = _read_batches(io.BytesIO(sys.stdin.buffer.read()))
+    buf = io.BytesIO()
+    _write_results(buf, _solve_group(batches, priority_tier, force_staged))
+    sys.stdout.buffer.write(buf.getbuffer())
+    sys.stdout.buffer.flush()
+
+
+class _Helper:
+    """A fresh interpreter that solves one group of batches while the caller solves another.
+
+    A plain subprocess rather than multiprocessing: nothing of the caller (its threads, its
+    ``__main__``) is copied or re-imported, so the engine stays safe to call from anywhere.
+    """
+
+    def __init__(self, batches: list[FlowInput], priority_tier: bool, force_staged: bool):
+        root = str(Path(__file__).resolve().parents[2])
+        env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
+        }
+        code = "from matching.engine._solve import _helper_main; _helper_main()"
+        # Our own interpreter running our own module: no untrusted input reaches the command.
+        self.proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        buf = io.BytesIO()
+        _write_batches(buf, batches, (priority_tier, force_staged))
+        payload = buf.getbuffer()  # no copy
+        self.feeder = threading.Thread(target=self._feed, args=(payload,), daemon=True)
+        self.feeder.start()
+
+    def _feed(self, payload: memoryview) -> None:
+        stdin = self.proc.stdin
+        assert stdin is not None
+        try:
+            stdin.write(payload)
+            stdin.close()
+        except OSError:  # the helper died; result() notices
+            pass
+
+    def result(self) -> list[tuple[I64, str, Times]] | None:
+        """The helper's results, or None if it failed (the caller then solves them itself)."""
+        assert self.proc.stdout is not None
+        try:
+            data = self.proc.stdout.read()
+        finally:
+            self.proc.stdout.close()
+            self.proc.wait()
+            self.feeder.join()
+        if self.proc.returncode != 0:
+            return None
+        return _read_results(io.BytesIO(data))
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.result()
+
+
+def _solve_batches(
+    subs: list[FlowInput], *, priority_tier: bool, force_staged: bool, processes: int
+) -> list[tuple[I64, str, Times]]:
+    """Solve every batch, spreading them over ``processes`` processes when worth it.
+
+    Each batch's result depends only on its own arrays, so where it ran never changes it.
+    """
+    total = sum(b.wi.size for b in subs)
+    if processes <= 1 or len(subs) < 2 or total < PARALLEL_MIN_ARCS:
+        return _solve_group(subs, priority_tier, force_staged)
+    groups = _split([b.wi.size for b in subs], processes)
+    helpers: list[_Helper | None] = []
+    for gr in groups[1:]:
+        try:
+            helpers.append(_Helper([subs[i] for i in gr], priority_tier, force_staged))
+        except OSError:
+            helpers.append(None)
+    out: list[tuple[I64, str, Times] | None] = [None] * len(subs)
+    try:
+        mine = _solve_group([subs[i] for i in groups[0]], priority_tier, force_staged)
+    except BaseException:
+        for helper in helpers:
+            if helper is not None:
+                helper.kill()
+        raise
+    for i, res in zip(groups[0], mine, strict=True):
+        out[i] = res
+    for gr, helper in zip(groups[1:], helpers, strict=True):
+        got = helper.result() if helper is not None else None
+        if got is None or len(got) != len(gr):
+            got = _solve_group([subs[i] for i in gr], priority_tier, force_staged)
+        for i, res in zip(gr, got, strict=True):
+            out[i] = res
+    return [r for r in out if r is not None]
 
 
 def assign(
-    g: FlowInput, *, priority_tier: bool, partition: bool = True, force_staged: bool = False
-) -> tuple[I64, dict[str, int]]:
+    g: FlowInput,
+    *,
+    priority_tier: bool,
+    partition: bool = True,
+    force_staged: bool = False,
+    processes: int | None = None,
+) -> tuple[I64, Info, Times]:
     """Chosen pair indices (sorted) over the whole graph, solving components independently.
 
     Components never share a worker or an opening, so their optima combine into the optimum.
-    Small components are packed together into flows of about BATCH_ARCS pair arcs.
+    Small components are packed together into flows of about BATCH_ARCS pair arcs, and the
+    flows are spread over ``processes`` processes (default PROCESSES). Then ``prefer_earlier``
+    settles ties. Returns (chosen, counts, stage seconds); the stage seconds add up the work
+    of all processes, so they may exceed the wall time.
     """
-    info = {"components": 0, "batches": 0, "staged_batches": 0}
+    info: Info = {"components": 0, "batches": 0, "staged_batches": 0, "tie_swaps": 0}
+    times: Times = {"max_flow": 0.0, "min_cost": 0.0, "tie_break": 0.0}
     k = g.wi.size
     if k == 0:
-        return np.zeros(0, dtype=np.int64), info
-    if not partition:
-        chosen, mode = assign_batch(g, priority_tier=priority_tier, force_staged=force_staged)
-        info.update(components=1, batches=1, staged_batches=int(mode == "staged"))
-        return chosen, info
+        return np.zeros(0, dtype=np.int64), info, times
 
-    label = components(g.n, g.m, g.wi, g.oj)
-    comp_of_pair = label[g.wi]
-    arcs_per_root = np.bincount(comp_of_pair, minlength=g.n + g.m)
-    roots = np.flatnonzero(arcs_per_root)  # in order of smallest member: deterministic
-    sizes = arcs_per_root[roots]
-    info["components"] = int(roots.size)
-    # Greedy packing: cut a new batch whenever the running arc count would pass BATCH_ARCS.
-    batch_of_root = np.zeros(g.n + g.m, dtype=np.int64)
-    acc, bid = 0, 0
-    for root, size in zip(roots.tolist(), sizes.tolist(), strict=True):
-        if acc and acc + size > BATCH_ARCS:
-            bid, acc = bid + 1, 0
-        batch_of_root[root] = bid
-        acc += size
-    n_batches = bid + 1
-    info["batches"] = n_batches
-    if n_batches == 1:
-        chosen, mode = assign_batch(g, priority_tier=priority_tier, force_staged=force_staged)
-        info["staged_batches"] = int(mode == "staged")
-        return chosen, info
-    batch_of_pair = batch_of_root[comp_of_pair]
-    small = np.int16 if n_batches < 2**15 else np.int64  # 16-bit keys sort by radix
-    order = np.argsort(batch_of_pair.astype(small), kind="stable")
-    bounds = np.searchsorted(batch_of_pair[order], np.arange(n_batches + 1))
-    chosen_all: list[I64] = []
-    for bi in range(n_batches):
-        idx = order[bounds[bi] : bounds[bi + 1]]  # stable: still sorted by worker
-        wi, oj = g.wi[idx], g.oj[idx]
-        w_used = _mark(g.n, wi)
-        o_used = _mark(g.m, oj)
-        w_map = np.cumsum(w_used) - 1
-        o_map = np.cumsum(o_used) - 1
-        sub = FlowInput(
-            n=int(w_used.sum()),
-            m=int(o_used.sum()),
-            wi=w_map[wi],
-            oj=o_map[oj],
-            quality=g.quality[idx],
-            prio=g.prio[w_used],
-            capacity=g.capacity[o_used],
-            q_max=g.q_max,
+    results: list[tuple[I64, str, Times]]
+    pair_sets: list[I64 | None]
+    if not partition:
+        chosen, mode, t = assign_batch(g, priority_tier=priority_tier, force_staged=force_staged)
+        info.update(components=1, batches=1)
+        results, pair_sets = [(chosen, mode, t)], [None]
+    else:
+        label = components(g.n, g.m, g.wi, g.oj)
+        comp_of_pair = label[g.wi]
+        arcs_per_root = np.bincount(comp_of_pair, minlength=g.n)
+        roots = np.flatnonzero(arcs_per_root)  # in order of smallest member: deterministic
+        sizes = arcs_per_root[roots]
+        info["components"] = int(roots.size)
+        # Greedy packing: cut a new batch whenever the running arc count would pass BATCH_ARCS.
+        batch_of_root = np.zeros(g.n, dtype=np.int64)
+        acc, bid = 0, 0
+        for root, size in zip(roots.tolist(), sizes.tolist(), strict=True):
+            if acc and acc + size > BATCH_ARCS:
+                bid, acc = bid + 1, 0
+            batch_of_root[root] = bid
+            acc += size
+        n_batches = bid + 1
+        info["batches"] = n_batches
+        pair_sets = [None]  # None: all pairs, in the whole graph's numbering
+        subs = [g]  # one batch: solve the graph as it is, without copying it
+        if n_batches > 1:
+            batch_of_pair = batch_of_root[comp_of_pair]
+            small = np.int16 if n_batches < 2**15 else np.int64  # 16-bit keys sort by radix
+            order = np.argsort(batch_of_pair.astype(small), kind="stable")
+            bounds = np.searchsorted(batch_of_pair[order], np.arange(n_batches + 1))
+            del batch_of_pair
+            subs, pair_sets = [], []
+            for bi in range(n_batches):
+                idx = order[bounds[bi] : bounds[bi + 1]]  # stable: still sorted by worker
+                pair_sets.append(idx)
+                subs.append(_subgraph(g, idx))
+            del order
+        del label, comp_of_pair
+        results = _solve_batches(
+            subs,
+            priority_tier=priority_tier,
+            force_staged=force_staged,
+            processes=PROCESSES if processes is None else processes,
         )
-        chosen, mode = assign_batch(sub, priority_tier=priority_tier, force_staged=force_staged)
+
+    chosen_all = [
+        ch if idx is None else idx[ch] for idx, (ch, _, _) in zip(pair_sets, results, strict=True)
+    ]
+    for _, mode, t in results:
         info["staged_batches"] += int(mode == "staged")
-        chosen_all.append(idx[chosen])
-    return np.sort(np.concatenate(chosen_all)), info
+        times["max_flow"] += t["max_flow"]
+        times["min_cost"] += t["min_cost"]
+    chosen = np.sort(np.concatenate(chosen_all))
+    t0 = perf_counter()
+    chosen, info["tie_swaps"] = prefer_earlier(g, chosen, priority_tier=priority_tier)
+    times["tie_break"] = perf_counter() - t0
+    return chosen, info, times
+
+
+def _subgraph(g: FlowInput, idx: I64) -> FlowInput:
+    """The graph on pairs ``idx`` (sorted by worker), nodes renumbered in canonical order."""
+    wi, oj = g.wi[idx], g.oj[idx]
+    w_used = _mark(g.n, wi)
+    o_used = _mark(g.m, oj)
+    w_map = np.cumsum(w_used) - 1
+    o_map = np.cumsum(o_used) - 1
+    return FlowInput(
+        n=int(w_used.sum()),
+        m=int(o_used.sum()),
+        wi=w_map[wi],
+        oj=o_map[oj],
+        quality=g.quality[idx],
+        prio=g.prio[w_used],
+        capacity=g.capacity[o_used],
+        q_max=g.q_max,
+    )
 
 
 def _mark(size: int, idx: I64) -> Bool:

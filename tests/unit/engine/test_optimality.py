@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from matching.engine import NO_DAY, Exclusions, solve
 from matching.engine._eligibility import eligible_pairs, prepare
 from matching.engine._score import pair_quality
-from matching.engine._solve import FlowInput, assign
+from matching.engine._solve import FlowInput, assign, assign_batch, prefer_earlier
 from tests.unit.engine.conftest import (
     TODAY,
     VOCAB,
@@ -197,7 +197,7 @@ def test_staged_and_single_agree(inst: tuple[list[W], list[Op], Exclusions]) -> 
     got = []
     for staged in (False, True):
         for partition in (False, True):
-            ch, _ = assign(g, priority_tier=True, partition=partition, force_staged=staged)
+            ch, _, _ = assign(g, priority_tier=True, partition=partition, force_staged=staged)
             got.append((int(p.prio[wi[ch]].sum()), int(ch.size), int(q[ch].astype(np.int64).sum())))
     assert len(set(got)) == 1
 
@@ -212,3 +212,35 @@ def test_eligibility_matches_plain_rules(inst: tuple[list[W], list[Op], Exclusio
     assert len(got) == wi.size
     want = {(w.id, o.id) for w in ws for o in os_ if eligible(w, o, ex)}
     assert got == want
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instance(max_w=8, max_o=4), st.booleans())
+def test_no_equal_swap_to_an_earlier_worker_is_left(
+    inst: tuple[list[W], list[Op], Exclusions], priority_tier: bool
+) -> None:
+    """Ties: no unplaced worker could take a later worker's place at the same opening with the
+    same score and tier class; the tie-break pass changes no tier."""
+    ws, os_, ex = inst
+    p = prepare(workers_of(ws), openings_of(os_), VOCAB, today=TODAY, recent_days=365)
+    wi, oj = eligible_pairs(p, ex)
+    q = pair_quality(p, wi, oj)
+    g = FlowInput(p.n, p.m, wi, oj, q, p.prio, p.capacity, 82)
+    ch, _, _ = assign(g, priority_tier=priority_tier)
+    raw = np.sort(assign_batch(g, priority_tier=priority_tier, force_staged=True)[0])
+    again, _ = prefer_earlier(g, raw, priority_tier=priority_tier)
+
+    def tiers_of(c: np.ndarray) -> tuple[int, int, int]:
+        prio = int(p.prio[wi[c]].sum()) if priority_tier else 0  # else not a tier: may differ
+        return prio, int(c.size), int(q[c].astype(np.int64).sum())
+
+    assert tiers_of(again) == tiers_of(raw) == tiers_of(ch)
+    for chosen in (ch, again):
+        holder = {int(wi[e]): (int(oj[e]), int(q[e])) for e in chosen}
+        cls = p.prio if priority_tier else np.zeros(p.n, dtype=np.bool_)
+        for e in range(wi.size):
+            u, o, s = int(wi[e]), int(oj[e]), int(q[e])
+            if u in holder:
+                continue
+            for v, (ov, sv) in holder.items():
+                assert not (ov == o and sv == s and cls[v] == cls[u] and v > u), (u, v, o)
