@@ -4,6 +4,7 @@ writes its notice to the outbox in the same transaction."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 from collections.abc import Sequence
@@ -132,40 +133,48 @@ def new_code() -> str:
     return secrets.token_urlsafe(9)  # 12 characters, 72 random bits
 
 
-async def announce(session: AsyncSession, ctx: Context, offer_ids: Sequence[int]) -> None:
-    """For new offers: her link and the 'offer made' notice (same transaction as the offers)."""
-    if not offer_ids:
-        return
-    rows: list[Any] = []
-    for chunk in chunks(list(offer_ids)):
-        stmt = select(OF.id, OF.worker_id, OF.expires_at).where(OF.id.in_(chunk))
-        rows.extend((await session.execute(stmt)).all())
-    links = [
-        {
-            "code": new_code(),
-            "offer_id": r.id,
-            "worker_id": r.worker_id,
-            "expires_at": r.expires_at,
-            "created_at": clock.now(),
-        }
-        for r in rows
-    ]
-    await bulk_insert(session, m.OfferLink, links)
-    notices = [
-        notice_row(
-            kind="offer_made",
-            dedupe_key=f"offer_made:{v.id}",
-            worker_id=v.worker_id,
-            to_phone=v.phone,
-            locale=v.locale,
-            text=templates.offer_made(v.facts(ctx), v.locale),
-            link=link_url(ctx, v.code or ""),
-            offer_id=v.id,
-        )
-        for v in await views(session, offer_ids)
-    ]
-    # New offers have new cause keys: nothing to deduplicate, so the fast bulk path.
-    await bulk_insert(session, m.Notice, notices)
+async def announce_run(session: AsyncSession, ctx: Context, run_id: int) -> int:
+    """For a run's new offers: her link and the 'offer made' notice, in the run's transaction.
+
+    One statement reads every new offer with what its notice says; links and notices then go
+    in by bulk insert (new offers have new cause keys, so there is nothing to deduplicate).
+    """
+    stmt = _view_select().where(OF.run_id == run_id, OF.status == "pending").order_by(OF.id)
+    found = [OfferView(**r._mapping) for r in (await session.execute(stmt)).all()]
+    now = clock.now()
+    made = [dataclasses.replace(v, code=new_code()) for v in found]
+    await bulk_insert(
+        session,
+        m.OfferLink,
+        [
+            {
+                "code": v.code,
+                "offer_id": v.id,
+                "worker_id": v.worker_id,
+                "expires_at": v.expires_at,
+                "created_at": now,
+            }
+            for v in made
+        ],
+    )
+    await bulk_insert(
+        session,
+        m.Notice,
+        [
+            notice_row(
+                kind="offer_made",
+                dedupe_key=f"offer_made:{v.id}",
+                worker_id=v.worker_id,
+                to_phone=v.phone,
+                locale=v.locale,
+                text=templates.offer_made(v.facts(ctx), v.locale),
+                link=link_url(ctx, v.code or ""),
+                offer_id=v.id,
+            )
+            for v in made
+        ],
+    )
+    return len(made)
 
 
 def _can_act_for(principal: Principal, v: OfferView) -> None:

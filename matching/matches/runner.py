@@ -106,7 +106,7 @@ async def execute_run(
                 outcome,
                 dry_run=dry_run,
                 ctx=ctx,
-                timings=timings | {"write": 0.0, "total": 0.0},
+                timings=timings,  # record_outcome adds the write sub-phases
             )
         timings["write"] = time.perf_counter() - t
         timings["total"] = time.perf_counter() - started

@@ -6,6 +6,7 @@ transactions."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -184,14 +185,6 @@ async def insert_offers(
     offer_days = ctx.settings.offer_days
     now = clock.now()
     expires = now + dt.timedelta(days=offer_days)
-    ids = [r.worker_id for r in rows]
-    for chunk in chunks(ids):
-        await session.execute(
-            update(m.WorkerProfile)
-            .where(m.WorkerProfile.id.in_(chunk))
-            .values(status="offered")
-            .execution_options(synchronize_session=False)
-        )
     await bulk_insert(
         session,
         m.Offer,
@@ -208,8 +201,14 @@ async def insert_offers(
             for r in rows
         ],
     )
-    new_ids = (await session.execute(select(OF.id).where(OF.run_id == run_id))).scalars().all()
-    await offers.announce(session, ctx, new_ids)
+    # She is no longer free: one UPDATE … FROM over the run's offers, not id lists.
+    await session.execute(
+        update(m.WorkerProfile)
+        .where(m.WorkerProfile.id == OF.worker_id, OF.run_id == run_id)
+        .values(status="offered")
+        .execution_options(synchronize_session=False)
+    )
+    await offers.announce_run(session, ctx, run_id)
 
 
 async def insert_unproposed(
@@ -239,10 +238,18 @@ async def record_outcome(
     if dry_run:
         stats.update(offers=0, dropped_stale=0)
     else:
+        t = time.perf_counter()
         kept = await _valid_now(session, outcome.proposals)
+        timings["write_recheck"] = time.perf_counter() - t
+        t = time.perf_counter()
         await insert_proposals(session, run_id, kept)
+        timings["write_proposals"] = time.perf_counter() - t
+        t = time.perf_counter()
         await insert_offers(session, ctx, run_id, kept)
+        timings["write_offers_links_notices"] = time.perf_counter() - t
+        t = time.perf_counter()
         await insert_unproposed(session, run_id, outcome.unproposed)
+        timings["write_unproposed"] = time.perf_counter() - t
         stats.update(
             offers=len(kept),
             dropped_stale=len(outcome.proposals) - len(kept),
