@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
@@ -18,9 +17,8 @@ from matching.openings import service as openings
 from matching.openings import standing
 from matching.openings.schemas import EmployerCreate
 from matching.web import forms
-from matching.web.console import Pager, field_errors, render, see_other, t
+from matching.web.console import Me, Pager, field_errors, render, see_other, t
 
-Me = NamedDependency[Principal]
 AnyRequest = Request[Any, Any, Any]
 
 

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.enums import MediaType
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware.session.client_side import CookieBackendConfig
@@ -80,8 +81,14 @@ def principal(request: Request[Any, Any, Any]) -> Principal:
         raise LoginRequired from exc
 
 
-def provide_me(request: Request[Any, Any, Any]) -> Principal:
+def provide_me(request: Request[Any, Any, Any], db_session: DbSession) -> Principal:
+    """Who is logged in. ``db_session`` is not used: depending on it chains the two, so Litestar
+    resolves them one after the other instead of opening a task group per page (as the API's
+    dependencies do, see matching/api/deps.py)."""
     return principal(request)
+
+
+Me = NamedDependency[Principal]
 
 
 def t(request: Request[Any, Any, Any], message: str, **values: Any) -> str:

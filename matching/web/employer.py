@@ -8,17 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Template
 
 from matching.api.deps import DbSession
-from matching.network.principal import Principal
 from matching.openings import service as openings
 from matching.web import queries
-from matching.web.console import Pager, render
-
-Me = NamedDependency[Principal]
+from matching.web.console import Me, Pager, render
 
 
 @get("/employer")

@@ -9,7 +9,6 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
@@ -27,10 +26,9 @@ from matching.profiles import service as profiles
 from matching.profiles.repository import WorkerFilter
 from matching.training import service as training
 from matching.web import forms, queries
-from matching.web.console import Pager, field_errors, lang, render, safe_next, see_other, t
+from matching.web.console import Me, Pager, field_errors, lang, render, safe_next, see_other, t
 from seeds.reference import reference
 
-Me = NamedDependency[Principal]
 AnyRequest = Request[Any, Any, Any]
 
 
