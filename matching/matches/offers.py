@@ -72,6 +72,28 @@ class OfferView:
             link=link_url(ctx, self.code) if self.code else "",
         )
 
+    def notice(
+        self,
+        kind: str,
+        text: str,
+        *,
+        link: str = "",
+        placement_id: int | None = None,
+        cause: int | None = None,
+    ) -> dict[str, Any]:
+        """The outbox row telling her of this offer; one per kind and cause (default: it)."""
+        return notice_row(
+            kind=kind,
+            dedupe_key=f"{kind}:{self.id if cause is None else cause}",
+            worker_id=self.worker_id,
+            to_phone=self.phone,
+            locale=self.locale,
+            text=text,
+            link=link,
+            offer_id=self.id,
+            placement_id=placement_id,
+        )
+
 
 def link_url(ctx: Context, code: str) -> str:
     return f"{ctx.settings.public_url}/o/{code}"
@@ -161,15 +183,10 @@ async def announce_run(session: AsyncSession, ctx: Context, run_id: int) -> int:
         session,
         m.Notice,
         [
-            notice_row(
-                kind="offer_made",
-                dedupe_key=f"offer_made:{v.id}",
-                worker_id=v.worker_id,
-                to_phone=v.phone,
-                locale=v.locale,
-                text=templates.offer_made(v.facts(ctx), v.locale),
+            v.notice(
+                "offer_made",
+                templates.offer_made(v.facts(ctx), v.locale),
                 link=link_url(ctx, v.code or ""),
-                offer_id=v.id,
             )
             for v in made
         ],
@@ -294,15 +311,10 @@ async def remind_expiring(session: AsyncSession, ctx: Context) -> int:
     if not due:
         return 0
     rows = [
-        notice_row(
-            kind="offer_expiring",
-            dedupe_key=f"offer_expiring:{v.id}",
-            worker_id=v.worker_id,
-            to_phone=v.phone,
-            locale=v.locale,
-            text=templates.offer_expiring(v.facts(ctx), v.locale),
+        v.notice(
+            "offer_expiring",
+            templates.offer_expiring(v.facts(ctx), v.locale),
             link=link_url(ctx, v.code or ""),
-            offer_id=v.id,
         )
         for v in await views(session, list(due))
     ]
@@ -344,17 +356,7 @@ async def withdraw_offer(
     await _free_worker(session, v.worker_id)
     await enqueue(
         session,
-        [
-            notice_row(
-                kind="offer_withdrawn",
-                dedupe_key=f"offer_withdrawn:{v.id}",
-                worker_id=v.worker_id,
-                to_phone=v.phone,
-                locale=v.locale,
-                text=templates.offer_withdrawn(v.facts(ctx), reason, v.locale),
-                offer_id=v.id,
-            )
-        ],
+        [v.notice("offer_withdrawn", templates.offer_withdrawn(v.facts(ctx), reason, v.locale))],
     )
     return await view(session, v.id)
 

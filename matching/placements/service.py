@@ -89,15 +89,10 @@ async def confirm(
     await enqueue(
         session,
         [
-            notice_row(
-                kind="offer_confirmed",
-                dedupe_key=f"offer_confirmed:{offer_id}",
-                worker_id=v.worker_id,
-                to_phone=v.phone,
-                locale=v.locale,
-                text=templates.offer_confirmed(v.facts(ctx), phone, v.locale),
+            v.notice(
+                "offer_confirmed",
+                templates.offer_confirmed(v.facts(ctx), phone, v.locale),
                 link=offers.link_url(ctx, v.code) if v.code else "",
-                offer_id=offer_id,
                 placement_id=placement.id,
             )
         ],
