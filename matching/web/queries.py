@@ -12,12 +12,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Forbidden, NotFound
+from matching.matches.repository import used_slots
 from matching.network.principal import Principal
 
 W = m.WorkerProfile.__table__.c
@@ -31,7 +32,6 @@ FU = m.FollowUp.__table__.c
 CA = m.Case.__table__.c
 N = m.Notice.__table__.c
 
-LIVE_OFFER = ("pending", "accepted")
 OPEN_CASE = ("open", "mediating", "escalated")
 
 
@@ -84,33 +84,18 @@ async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
         .where(W.status == "available", *_by_agency(W.agency_id, agency)),
     )
     # Openings are one shared pool: every agency sees every open slot.
-    open_rows = (
-        await session.execute(
-            select(OP.id, OP.headcount)
-            .join(m.Employer.__table__, E.id == OP.employer_id)
-            .where(OP.status == "open", E.suspended.is_(False))
-        )
-    ).all()
-    used: Counter[int] = Counter()
-    if open_rows:
-        ids = [r.id for r in open_rows]
-        for oid, n in (
-            await session.execute(
-                select(PL.opening_id, func.count())
-                .where(PL.status == "active", PL.opening_id.in_(ids))
-                .group_by(PL.opening_id)
-            )
-        ).all():
-            used[oid] += n
-        for oid, n in (
-            await session.execute(
-                select(OF.opening_id, func.count())
-                .where(OF.status.in_(LIVE_OFFER), OF.opening_id.in_(ids))
-                .group_by(OF.opening_id)
-            )
-        ).all():
-            used[oid] += n
-    slots = sum(max(0, r.headcount - used[r.id]) for r in open_rows)
+    pool = m.Opening.__table__.join(m.Employer.__table__, E.id == OP.employer_id)
+    is_open = (OP.status == "open", E.suspended.is_(False))
+    open_openings = await _count(session, select(func.count()).select_from(pool).where(*is_open))
+    # Slots left as matching counts them (matches.repository.used_slots), in one statement.
+    used = used_slots(clock.now())
+    left = OP.headcount - func.coalesce(used.c.used, 0)
+    slots = await _count(
+        session,
+        select(func.coalesce(func.sum(case((left > 0, left), else_=0)), 0))
+        .select_from(pool.outerjoin(used, used.c.opening_id == OP.id))
+        .where(*is_open),
+    )
     pending = await _count(
         session,
         select(func.count())
@@ -185,7 +170,7 @@ async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
             groups[code] += n
     return Dashboard(
         available_workers=available,
-        open_openings=len(open_rows),
+        open_openings=open_openings,
         slots_left=slots,
         pending_offers=pending,
         placements_this_month=this_month,
