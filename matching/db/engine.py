@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -58,21 +57,3 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-_AUTOCOMMIT: weakref.WeakKeyDictionary[Engine, Engine] = weakref.WeakKeyDictionary()
-
-
-def autocommit_reads(engine: Engine) -> Engine:
-    """The (sync) engine, sharing its pool, for single-statement reads outside a transaction.
-
-    On PostgreSQL this is AUTOCOMMIT: no BEGIN and COMMIT round trips. On SQLite the driver
-    opens no transaction for a SELECT anyway, and switching the isolation level would cost a
-    thread hop each way, so the engine is returned as it is. Made once per engine.
-    """
-    if engine.dialect.name == "sqlite":
-        return engine
-    found = _AUTOCOMMIT.get(engine)
-    if found is None:
-        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return found

@@ -8,7 +8,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from matching.api.auth import PUBLIC
-from matching.api.deps import Ctx, DbSession, Who
+from matching.api.deps import AnyRequest, Ctx, DbSession, Who, reader
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import MAX_ID, Response
@@ -29,8 +29,9 @@ class WorkerController(Controller):
         return await service.register_worker(db_session, ctx, principal, data)
 
     @get("/{worker_id:int}", summary="One worker; the ID number comes back masked")
-    async def read(self, worker_id: PathId, db_session: DbSession, principal: Who) -> Worker:
-        return await service.get_worker(db_session, principal, worker_id)
+    async def read(self, worker_id: PathId, request: AnyRequest) -> Worker:
+        engine, principal = reader(request)  # the most frequent request: no dependencies
+        return await service.get_worker(engine, principal, worker_id)
 
     @patch("/{worker_id:int}", summary="Change a worker; send the version you read")
     async def change(

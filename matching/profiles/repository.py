@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, Select, bindparam, exists, func, or_, select
+from sqlalchemy import Select, bindparam, exists, func, or_, select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.db import models as m
-from matching.db.engine import autocommit_reads
+from matching.db.lean import LeanSelect
 
 W = m.WorkerProfile.__table__.c
 S = m.WorkerSkill.__table__.c
@@ -77,51 +76,37 @@ def _worker_with_skills_and_groups(scoped: bool) -> Select[Any]:
     return stmt.where(W.agency_id == bindparam("agency_id")) if scoped else stmt
 
 
-_ONE_WORKER_ANY = _worker_with_skills_and_groups(scoped=False)
-_ONE_WORKER_SCOPED = _worker_with_skills_and_groups(scoped=True)
+_ONE_WORKER_ANY = LeanSelect(_worker_with_skills_and_groups(scoped=False))
+_ONE_WORKER_SCOPED = LeanSelect(_worker_with_skills_and_groups(scoped=True))
 
 
 @dataclass(frozen=True, slots=True)
 class WorkerRecord:
-    row: Row[Any]
-    skills: list[Row[Any]]
+    row: Any
+    """The worker's fields (a named tuple of ``WORKER_COLUMNS`` and the joined columns)."""
+    skills: list[Any]
     """Rows with ``skill_code``, ``level``, ``source`` and ``certified_on``, by skill code."""
     groups: list[str]
 
 
-def _read_outside_transaction(
-    session: Session, stmt: Select[Any], params: dict[str, Any]
-) -> Sequence[Row[Any]]:
-    """Check out a connection, run one statement, give it back: one greenlet, no ORM."""
-    bind = session.get_bind()
-    if not isinstance(bind, Engine):  # a session bound to a connection: read through it
-        return session.execute(stmt, params).all()
-    with autocommit_reads(bind).connect() as conn:
-        return conn.execute(stmt, params).all()
-
-
 async def get_with_skills_and_groups(
-    session: AsyncSession, worker_id: int, agency_id: int | None
+    source: AsyncSession | AsyncEngine, worker_id: int, agency_id: int | None
 ) -> WorkerRecord | None:
     """One worker with her skills and groups, in the caller's agency only, in one round trip.
 
-    Inside the request's transaction (after a write) the read goes through the session so that
-    it sees that transaction's work. A session that has not begun has nothing to see: then the
-    single statement runs on an autocommit connection from the same pool, which spares the
-    BEGIN and COMMIT round trips and the ORM session machinery (one statement is its own
-    consistent snapshot); checkout, statement and release happen in one greenlet switch.
+    The read agency staff make most, so it is a :class:`LeanSelect`: from an engine (or a
+    session that has not begun) it runs outside any transaction with none of the per-call
+    execution machinery; inside a session's transaction (after a write) it goes through the
+    session and sees that transaction's work.
     """
     if agency_id is None:
-        stmt, params = _ONE_WORKER_ANY, {"worker_id": worker_id}
+        lean, params = _ONE_WORKER_ANY, {"worker_id": worker_id}
     else:
-        stmt, params = _ONE_WORKER_SCOPED, {"worker_id": worker_id, "agency_id": agency_id}
-    if session.in_transaction():
-        rows = (await session.execute(stmt, params)).all()
-    else:
-        rows = await session.run_sync(_read_outside_transaction, stmt, params)
+        lean, params = _ONE_WORKER_SCOPED, {"worker_id": worker_id, "agency_id": agency_id}
+    rows = await lean.all(source, params)
     if not rows:
         return None
-    skills: list[Row[Any]] = []
+    skills: list[Any] = []
     groups: list[str] = []
     seen: set[str] = set()
     for r in rows:

@@ -10,7 +10,7 @@ import msgspec
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
@@ -226,8 +226,12 @@ async def _write_skills_groups(
             )
 
 
-async def get_worker(session: AsyncSession, principal: Principal, worker_id: int) -> Worker:
-    found = await repo.get_with_skills_and_groups(session, worker_id, _scope(principal))
+async def get_worker(
+    source: AsyncSession | AsyncEngine, principal: Principal, worker_id: int
+) -> Worker:
+    """One worker as the caller may see her: through a session (inside its transaction, if
+    one has begun) or straight from the engine (a read on its own)."""
+    found = await repo.get_with_skills_and_groups(source, worker_id, _scope(principal))
     if found is None:
         raise NotFound(f"no worker with id {worker_id}")
     return _to_worker(found.row, found.skills, found.groups)
