@@ -183,19 +183,27 @@ async def _write_skills_groups(
     worker_id: int,
     skills: Sequence[SkillLevel] | None,
     groups: Sequence[str] | None,
+    *,
+    new: bool = False,
 ) -> None:
+    """Replace her skills and assignable groups; ``new``: she was inserted in this
+    transaction, so there is nothing to keep or delete (three statements spared)."""
     if skills is not None:
         # A level certified by training keeps its source and date while staff leave it as is.
-        kept = {
-            r.skill_code: r
-            for r in (
-                await session.execute(
-                    select(m.WorkerSkill).where(
-                        m.WorkerSkill.worker_id == worker_id, m.WorkerSkill.source == "training"
+        kept: dict[str, m.WorkerSkill] = {}
+        if not new:
+            kept = {
+                r.skill_code: r
+                for r in (
+                    await session.execute(
+                        select(m.WorkerSkill).where(
+                            m.WorkerSkill.worker_id == worker_id,
+                            m.WorkerSkill.source == "training",
+                        )
                     )
-                )
-            ).scalars()
-        }
+                ).scalars()
+            }
+            await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
         rows = []
         for s in skills:
             old = kept.get(s.code)
@@ -209,17 +217,17 @@ async def _write_skills_groups(
                     "certified_on": old.certified_on if same and old else None,
                 }
             )
-        await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
         if rows:
             await session.execute(insert(m.WorkerSkill), rows)
     if groups is not None:
-        # Derived groups (re-employment) are the service's to set and lift, not the form's.
-        await session.execute(
-            delete(m.WorkerGroup).where(
-                m.WorkerGroup.worker_id == worker_id,
-                m.WorkerGroup.group_code.in_(sorted(reference().assignable_group_codes)),
+        if not new:
+            # Derived groups (re-employment) are the service's to set and lift, not the form's.
+            await session.execute(
+                delete(m.WorkerGroup).where(
+                    m.WorkerGroup.worker_id == worker_id,
+                    m.WorkerGroup.group_code.in_(sorted(reference().assignable_group_codes)),
+                )
             )
-        )
         if groups:
             await session.execute(
                 insert(m.WorkerGroup), [{"worker_id": worker_id, "group_code": g} for g in groups]
@@ -286,7 +294,7 @@ async def register_worker(
         await session.flush()
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this phone or ID number is already registered") from exc
-    await _write_skills_groups(session, worker.id, data.skills, groups)
+    await _write_skills_groups(session, worker.id, data.skills, groups, new=True)
     return await get_worker(session, principal, worker.id)
 
 
