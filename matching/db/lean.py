@@ -41,7 +41,7 @@ from sqlalchemy.util import greenlet_spawn
 Processor = Callable[[Any], Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Plan:
     """What a statement needs on one dialect, worked out once."""
 
@@ -52,12 +52,15 @@ class _Plan:
     binds: tuple[tuple[str, Processor | None], ...]
     autocommit: bool
     """Switch the checked-out connection to AUTOCOMMIT for the read (PostgreSQL)."""
+    results: list[tuple[int, Processor]] | None = None
+    """Result processors by column index, from the driver's column types on the first call
+    (one compiled statement always answers with the same column types)."""
 
 
 class LeanSelect:
     """A Core SELECT run many times with different parameters; see the module's text."""
 
-    __slots__ = ("_plans", "_results", "row_type", "statement")
+    __slots__ = ("_plans", "row_type", "statement")
 
     def __init__(self, statement: Select[Any], name: str = "Record") -> None:
         self.statement = statement
@@ -65,7 +68,6 @@ class LeanSelect:
         """The named tuple every row comes back as (fields named as the selected columns)."""
         # Keyed weakly: an engine disposed of (a test's, a CLI command's) takes its plan along.
         self._plans: WeakKeyDictionary[Dialect, _Plan] = WeakKeyDictionary()
-        self._results: WeakKeyDictionary[Dialect, list[tuple[int, Processor]]] = WeakKeyDictionary()
 
     def _plan(self, dialect: Dialect) -> _Plan:
         plan = self._plans.get(dialect)
@@ -104,20 +106,18 @@ class LeanSelect:
         return values
 
     def _processors(
-        self, dialect: Dialect, description: Sequence[Sequence[Any]]
+        self, plan: _Plan, dialect: Dialect, description: Sequence[Sequence[Any]]
     ) -> list[tuple[int, Processor]]:
-        """Result processors by column, from the types the driver reported on the first call
-        (one compiled statement always answers with the same column types)."""
-        found = self._results.get(dialect)
-        if found is None:
-            found = []
+        if plan.results is None:
+            found: list[tuple[int, Processor]] = []
             columns = self.statement.selected_columns
             for i, (column, d) in enumerate(zip(columns, description, strict=True)):
                 proc = column.type.dialect_impl(dialect).result_processor(dialect, d[1])
                 if proc is not None:
                     found.append((i, proc))
-            self._results[dialect] = found
-        return found
+            plan.results = found
+            return found
+        return plan.results
 
     def _run(self, engine: Engine, params: Mapping[str, Any]) -> list[Any]:
         dialect = engine.dialect
@@ -156,7 +156,7 @@ class LeanSelect:
             connection.close()  # back to the pool
         if not fetched:
             return []
-        processors = self._processors(dialect, description)
+        processors = self._processors(plan, dialect, description)
         make = self.row_type._make
         if not processors:
             return [make(r) for r in fetched]
