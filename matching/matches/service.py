@@ -30,7 +30,7 @@ from matching.matches.schemas import (
     RunStats,
     WorkerOutcome,
 )
-from matching.matches.snapshot import _available_workers
+from matching.matches.snapshot import available_workers
 from matching.matches.solver import Outcome, ProposalRow
 from matching.network.principal import Principal
 
@@ -137,7 +137,7 @@ async def _capacity_now(session: AsyncSession, opening_ids: list[int]) -> dict[i
 
 
 async def _still_available(session: AsyncSession, worker_ids: list[int]) -> set[int]:
-    avail = _available_workers(clock.now())
+    avail = available_workers(clock.now())
     found: set[int] = set()
     for chunk in chunks(worker_ids):
         found.update((await session.execute(avail.where(W.id.in_(chunk)))).scalars())

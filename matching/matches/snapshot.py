@@ -66,7 +66,7 @@ def vocab_for(cities: set[str], counties: set[str]) -> Vocab:
     )
 
 
-def _available_workers(now: dt.datetime) -> Any:
+def available_workers(now: dt.datetime) -> Any:
     """Hard rule 2 in SQL: consented, not placed or inactive, no live offer."""
     return select(W.id).where(
         W.consent_matching.is_(True),
@@ -77,7 +77,7 @@ def _available_workers(now: dt.datetime) -> Any:
 
 async def load(session: AsyncSession, now: dt.datetime, today: dt.date) -> Snapshot:
     """Everything the engine needs, read inside the caller's (repeatable-read) transaction."""
-    avail = _available_workers(now).subquery("avail")
+    avail = available_workers(now).subquery("avail")
     wrows = (
         await session.execute(
             select(
