@@ -1,4 +1,5 @@
-"""Keys derived from the one secret: token signing, ID-number encryption and its lookup hash."""
+"""Keys derived from the one secret: token signing, ID-number encryption and its lookup hash,
+worker links and the web console's session cookie."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ class Keys:
     pii: bytes
     lookup: bytes
     link: bytes
+    web_session: bytes  # encrypts the web console's session cookie
 
     @classmethod
     def from_secret(cls, secret: str) -> Keys:
@@ -33,6 +35,7 @@ class Keys:
             pii=_derive(secret, "pii-encryption"),
             lookup=_derive(secret, "pii-lookup"),
             link=_derive(secret, "worker-link"),
+            web_session=_derive(secret, "web-session"),
         )
 
     def encrypt(self, plaintext: str) -> str:

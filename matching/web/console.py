@@ -27,7 +27,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 from matching.api.auth import PUBLIC
 from matching.api.deps import DbSession
 from matching.lib.errors import DomainError, Invalid
-from matching.lib.keys import _derive
+from matching.lib.keys import Keys
 from matching.network import service as network
 from matching.network.principal import Principal
 from matching.settings import Settings
@@ -42,7 +42,7 @@ PAGE_SIZE = 25
 def session_config(settings: Settings) -> CookieBackendConfig:
     """The encrypted session cookie: HttpOnly, SameSite=Lax, Secure when served over HTTPS."""
     return CookieBackendConfig(
-        secret=_derive(settings.resolved_secret_key(), "web-session"),
+        secret=Keys.from_secret(settings.resolved_secret_key()).web_session,
         key=SESSION_COOKIE,
         max_age=SESSION_HOURS * 3600,
         httponly=True,
