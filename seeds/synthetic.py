@@ -10,32 +10,41 @@ import numpy as np
 from numpy.typing import NDArray
 
 from matching.engine import NO_DAY, Exclusions, Label, Openings, Vocab, Workers
+from matching.lib.reference import reference
 
-SKILLS = (
-    Label("sewing", "缝纫", "sewing"),
-    Label("embroidery", "绣花", "embroidery"),
-    Label("quilting", "绗缝", "quilting"),
-    Label("electronics_assembly", "电子装配", "electronics assembly"),
-    Label("electrician", "电工", "electrician"),
-    Label("welding", "焊接", "welding"),
-    Label("packing", "包装", "packing"),
-    Label("cooking", "烹饪", "cooking"),
-    Label("housekeeping", "家政", "housekeeping"),
-    Label("crop_techniques", "种植技术", "crop techniques"),
+_REF = reference()
+# The generator's skills, as reference codes, in the order SKILL_WEIGHT (and the tests'
+# instances) index them: a subset of the reference list, so loading an instance into the
+# database (benchmarks/match_e2e.py) needs no translation of codes.
+SKILL_CODES = (
+    "sewing",
+    "embroidery",
+    "quilting",
+    "assembly",
+    "electrician",
+    "welding",
+    "garment_ironing",
+    "cooking",
+    "housekeeping",
+    "crop_techniques",
 )
+SKILLS = tuple(Label(s.code, s.zh, s.en) for s in map(_REF.skill, SKILL_CODES))
 SKILL_WEIGHT = np.array([0.2, 0.12, 0.08, 0.18, 0.05, 0.04, 0.12, 0.08, 0.1, 0.03])
-GROUPS = (
-    Label("poor_household", "贫困户", "poor household"),
-    Label("military_spouse", "军嫂", "military spouse"),
-    Label("resettled_migrant", "移民", "resettled migrant"),
-    Label("left_behind", "留守妇女", "left-behind woman"),
-    Label("laid_off", "下岗职工", "laid-off worker"),
-    Label("disabled", "残疾人", "disabled"),
-    Label("reemployment", "再就业", "re-employment"),
-)
-PRIORITY = frozenset({"poor_household", "military_spouse", "resettled_migrant", "reemployment"})
+# Every priority group of the reference list, in its order; which count as priority is its say.
+GROUPS = tuple(Label(g.code, g.zh, g.en) for g in _REF.groups)
+PRIORITY = _REF.priority_codes
 # Group shares; the four priority groups overlap little, giving ~30% in the priority tier.
-GROUP_SHARE = np.array([0.15, 0.03, 0.05, 0.2, 0.05, 0.02, 0.08])
+# A group the reference list gains needs its share here (KeyError otherwise).
+_GROUP_SHARE = {
+    "poor_household": 0.15,
+    "military_spouse": 0.03,
+    "resettled_migrant": 0.05,
+    "left_behind": 0.2,
+    "laid_off": 0.05,
+    "disabled": 0.02,
+    "reemployment": 0.08,
+}
+GROUP_SHARE = np.array([_GROUP_SHARE[g.code] for g in GROUPS])
 MARKETS = (
     ("上海", "昆山", "苏州", "无锡", "南通"),
     ("广州", "东莞", "深圳", "佛山"),

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.engine import NO_DAY, Exclusions, Label, Openings, Vocab, Workers
+from matching.lib.reference import reference
 from matching.matches.repository import OF, live_offer, used_slots
-from seeds.reference import reference
 
 EPOCH = dt.date(1970, 1, 1).toordinal()
 W = m.WorkerProfile.__table__.c

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
+from matching.lib.reference import reference
 from matching.network.fee_schemas import FeeRuleOut, FeeScheduleCreate, FeeScheduleOut
 from matching.network.principal import Principal
-from seeds.reference import reference
 
 FS = m.FeeSchedule
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.reference import reference
 from matching.network.principal import Principal
 from matching.openings.schemas import (
     EmployerCreate,
@@ -27,7 +28,6 @@ from matching.openings.schemas import (
     RequiredSkill,
     RequiredSkillOut,
 )
-from seeds.reference import reference
 
 E = m.Employer
 O = m.Opening  # noqa: E741

@@ -11,11 +11,11 @@ from matching.api.auth import PUBLIC
 from matching.api.deps import AnyRequest, Ctx, DbSession, Who, reader
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.lib.pagination import DEFAULT_LIMIT
+from matching.lib.reference import reference
 from matching.lib.types import MAX_ID, Response
 from matching.profiles import service
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import Worker, WorkerCreate, WorkerPage, WorkerPatch
-from seeds.reference import reference
 
 
 class WorkerController(Controller):

@@ -16,6 +16,7 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.reference import reference
 from matching.network.principal import Principal
 from matching.profiles import repository as repo
 from matching.profiles.identity import mask_id_number, normalise_mobile, parse_id_number
@@ -27,7 +28,6 @@ from matching.profiles.schemas import (
     WorkerPage,
     WorkerPatch,
 )
-from seeds.reference import reference
 
 MIN_AGE = 16  # Labour Law art. 15
 WORKER_STATUSES = ("available", "offered", "placed", "inactive")

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.reference import reference
 from matching.network.fees import is_priority_worker
 from matching.network.principal import Principal
 from matching.training.schemas import (
@@ -30,7 +31,6 @@ from matching.training.schemas import (
     SessionOut,
     SessionPage,
 )
-from seeds.reference import reference
 
 C = m.Course
 TS = m.TrainingSession

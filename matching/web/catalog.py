@@ -96,7 +96,7 @@ def followup_day(n: int) -> int:
 
 @pass_context
 def _skill_name(ctx: Context, code: str) -> str:
-    from seeds.reference import reference
+    from matching.lib.reference import reference
 
     try:
         s = reference().skill(code)
@@ -107,7 +107,7 @@ def _skill_name(ctx: Context, code: str) -> str:
 
 @pass_context
 def _group_name(ctx: Context, code: str) -> str:
-    from seeds.reference import reference
+    from matching.lib.reference import reference
 
     try:
         g = reference().group(code)
@@ -117,7 +117,7 @@ def _group_name(ctx: Context, code: str) -> str:
 
 
 def install_labels(env: Any) -> None:
-    from seeds.reference import reference
+    from matching.lib.reference import reference
 
     env.globals.update(
         skills=lambda: reference().skills,

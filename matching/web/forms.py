@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from seeds.reference import reference
+from matching.lib.reference import reference
 
 T = TypeVar("T", bound=msgspec.Struct)
 _AT = re.compile(r"at `\$\.([A-Za-z_]+)")

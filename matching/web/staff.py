@@ -15,6 +15,7 @@ from litestar.response import Template
 from matching.api.deps import Ctx, DbSession, runtime
 from matching.lib import clock
 from matching.lib.errors import DomainError, Forbidden
+from matching.lib.reference import reference
 from matching.matches import offers as offer_service
 from matching.matches import service as matches
 from matching.matches.runner import execute_run
@@ -27,7 +28,6 @@ from matching.profiles.repository import WorkerFilter
 from matching.training import service as training
 from matching.web import forms, queries
 from matching.web.console import Me, Pager, field_errors, lang, render, safe_next, see_other, t
-from seeds.reference import reference
 
 AnyRequest = Request[Any, Any, Any]
 

@@ -1,4 +1,8 @@
-"""Reference codes: skills and priority groups, with Chinese and English labels (reference.json)."""
+"""Reference codes: skills and priority groups, with Chinese and English labels.
+
+The data is ``reference.json`` beside this module (shipped as package data). The services check
+codes against it and the API serves it; ``seeds/`` builds its demo and synthetic data from it.
+"""
 
 from __future__ import annotations
 
