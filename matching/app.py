@@ -25,7 +25,7 @@ from matching.api.system import health, ping
 from matching.db.engine import create_engine, create_sessionmaker
 from matching.lib.context import Context
 from matching.matches.controllers import MatchRunController, worker_offers
-from matching.matches.runner import shutdown_pool
+from matching.matches.processes import shutdown_pool
 from matching.network import passwords
 from matching.network.controllers import (
     AgencyController,

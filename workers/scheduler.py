@@ -40,7 +40,7 @@ from matching.db.dialect import insert_ignoring_conflicts
 from matching.db.engine import create_engine, create_sessionmaker
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.matches.runner import shutdown_pool
+from matching.matches.processes import shutdown_pool
 from matching.settings import ConfigurationError, Settings
 from workers import jobs
 from workers.jobs import Counts, JobRuntime

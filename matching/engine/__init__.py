@@ -8,6 +8,7 @@ from ._eligibility import coming_of_age_day
 from ._explain import render_reasons, render_unproposed
 from ._match import greedy, solve
 from ._score import PART_NAMES, Q_MAX
+from ._solve import MapBatches, sequential
 from ._types import (
     BETTER_USE,
     NO_DAY,
@@ -30,6 +31,7 @@ __all__ = [
     "TAKEN_BY_PRIORITY",
     "Exclusions",
     "Label",
+    "MapBatches",
     "MatchResult",
     "Openings",
     "Vocab",
@@ -38,5 +40,6 @@ __all__ = [
     "greedy",
     "render_reasons",
     "render_unproposed",
+    "sequential",
     "solve",
 ]

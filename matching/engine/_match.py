@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from time import perf_counter
 
 import numpy as np
@@ -11,7 +12,7 @@ from numpy.typing import NDArray
 from ._eligibility import Prepared, eligible_pairs, preferred_city, prepare
 from ._greedy import greedy_assign
 from ._score import PART_NAMES, Q_MAX, pair_parts, pair_quality
-from ._solve import FlowInput, assign
+from ._solve import FlowInput, MapBatches, assign, sequential
 from ._types import (
     BETTER_USE,
     NO_ELIGIBLE,
@@ -40,11 +41,14 @@ def solve(
     priority_tier: bool = True,
     audit: bool = True,
     runners_up: int = 3,
+    map_batches: MapBatches = sequential,
 ) -> MatchResult:
     """Propose at most one opening per worker, optimal for (priority, count, quality).
 
     ``today`` (days since 1970-01-01) only dates "recent training"; the engine reads no clock.
     With ``priority_tier=False`` the first tier is dropped (the audit's counterfactual).
+    ``map_batches`` solves the independent flows of a large instance (default: here, in turn);
+    the caller may hand in one that spreads them over processes. It never changes the result.
     """
     return _run(
         workers,
@@ -56,7 +60,7 @@ def solve(
         priority_tier=priority_tier,
         audit=audit,
         runners_up=runners_up,
-        assigner=assign,
+        assigner=partial(assign, map_batches=map_batches),
     )
 
 

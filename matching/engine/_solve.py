@@ -2,23 +2,20 @@
 
 Objective, strictly in order: priority-tier workers proposed, then proposals, then quality.
 Ties among equally good assignments: earlier-registered workers first (``prefer_earlier``).
+
+The engine starts no process: independent batches go through the caller's ``MapBatches``
+(default ``sequential``, in this process), which may spread them over processes of its own.
 """
 
 from __future__ import annotations
 
-import io
-import os
-import subprocess
-import sys
-import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from functools import partial
 from time import perf_counter
-from typing import BinaryIO
+from typing import Protocol, TypeVar
 
 import numpy as np
-from numpy.lib.format import read_array, write_array
 from numpy.typing import NDArray
 from ortools.graph.python import max_flow, min_cost_flow
 
@@ -29,14 +26,31 @@ Bool = NDArray[np.bool_]
 COST_LIMIT = 1 << 62
 BATCH_ARCS = 500_000  # components are packed into flows of about this many pair arcs
 SINGLE_MAX_ARCS = 200_000  # above this, the staged solve is faster
-PARALLEL_MIN_ARCS = 1_500_000  # below this, a helper process costs more than it saves
-# Flows solved side by side: the caller plus helper processes, at most one per usable core.
-_CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-PROCESSES = max(1, min(4, _CORES or 1))
+# Below this many pair arcs in all, the batches are solved in place, one after the other:
+# handing them to another process would cost more than it saves.
+PARALLEL_MIN_ARCS = 1_500_000
 SWAP_ROUNDS = 1000  # bound on tie-break rounds; each round only ever improves the tie-break
 
 Times = dict[str, float]
 Info = dict[str, int]
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+class MapBatches(Protocol):
+    """How the engine solves its independent batches: ``fn`` over ``items``, results in order.
+
+    ``fn`` is a top-level function of the engine (bound with ``functools.partial``) and each
+    item a ``FlowInput`` of plain arrays, so both pickle: a mapper may run them in other
+    processes. Each result depends only on its own item, so where it ran never changes it.
+    """
+
+    def __call__(self, fn: Callable[[_T], _R], items: Sequence[_T], /) -> list[_R]: ...
+
+
+def sequential(fn: Callable[[_T], _R], items: Sequence[_T], /) -> list[_R]:
+    """The default ``MapBatches``: in this process, one after the other."""
+    return [fn(item) for item in items]
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,157 +305,24 @@ def prefer_earlier(g: FlowInput, chosen: I64, *, priority_tier: bool) -> tuple[I
     return np.sort(out), swaps
 
 
-def _solve_group(
-    batches: Sequence[FlowInput], priority_tier: bool, force_staged: bool
-) -> list[tuple[I64, str, Times]]:
-    """Solve several batches in turn (run in the parent or in a helper process)."""
-    return [
-        assign_batch(b, priority_tier=priority_tier, force_staged=force_staged) for b in batches
-    ]
-
-
-def _split(sizes: list[int], parts: int) -> list[list[int]]:
-    """Batch indices in ``parts`` groups of about equal arcs (largest first, to the lightest)."""
-    groups: list[list[int]] = [[] for _ in range(parts)]
-    load = [0] * parts
-    for i in sorted(range(len(sizes)), key=lambda j: (-sizes[j], j)):
-        p = min(range(parts), key=lambda x: (load[x], x))
-        groups[p].append(i)
-        load[p] += sizes[i]
-    return [sorted(gr) for gr in groups if gr]
-
-
-def _write_batches(out: BinaryIO, batches: Sequence[FlowInput], flags: tuple[bool, bool]) -> None:
-    """Batches as plain .npy records (no pickle): a header, then the five arrays of each."""
-    write_array(out, np.array([len(batches), *flags], dtype=np.int64), allow_pickle=False)
-    for b in batches:
-        write_array(out, np.array([b.n, b.m, b.q_max], dtype=np.int64), allow_pickle=False)
-        for arr in (b.wi, b.oj, b.quality, b.prio, b.capacity):
-            write_array(out, np.ascontiguousarray(arr), allow_pickle=False)
-
-
-def _read_batches(inp: BinaryIO) -> tuple[list[FlowInput], bool, bool]:
-    head = read_array(inp, allow_pickle=False)
-    batches = []
-    for _ in range(int(head[0])):
-        n, m, q_max = (int(x) for x in read_array(inp, allow_pickle=False))
-        wi, oj, quality, prio, capacity = (read_array(inp, allow_pickle=False) for _ in range(5))
-        batches.append(FlowInput(n, m, wi, oj, quality, prio, capacity, q_max))
-    return batches, bool(head[1]), bool(head[2])
-
-
-def _write_results(out: BinaryIO, results: Sequence[tuple[I64, str, Times]]) -> None:
-    write_array(out, np.array([len(results)], dtype=np.int64), allow_pickle=False)
-    for chosen, mode, t in results:
-        meta = np.array([mode == "staged", t["max_flow"], t["min_cost"]], dtype=np.float64)
-        write_array(out, meta, allow_pickle=False)
-        write_array(out, chosen, allow_pickle=False)
-
-
-def _read_results(inp: BinaryIO) -> list[tuple[I64, str, Times]]:
-    out = []
-    for _ in range(int(read_array(inp, allow_pickle=False)[0])):
-        meta = read_array(inp, allow_pickle=False)
-        chosen = read_array(inp, allow_pickle=False).astype(np.int64)
-        times = {"max_flow": float(meta[1]), "min_cost": float(meta[2])}
-        out.append((chosen, "staged" if meta[0] else "single", times))
-    return out
-
-
-def _helper_main() -> None:
-    """Entry point of a helper process: batches in on stdin, results out on stdout."""
-    batches, priority_tier, force_staged = _read_batches(io.BytesIO(sys.stdin.buffer.read()))
-    buf = io.BytesIO()
-    _write_results(buf, _solve_group(batches, priority_tier, force_staged))
-    sys.stdout.buffer.write(buf.getbuffer())
-    sys.stdout.buffer.flush()
-
-
-class _Helper:
-    """A fresh interpreter that solves one group of batches while the caller solves another.
-
-    A plain subprocess rather than multiprocessing: nothing of the caller (its threads, its
-    ``__main__``) is copied or re-imported, so the engine stays safe to call from anywhere.
-    """
-
-    def __init__(self, batches: list[FlowInput], priority_tier: bool, force_staged: bool):
-        root = str(Path(__file__).resolve().parents[2])
-        env = {
-            **os.environ,
-            "PYTHONPATH": os.pathsep.join([root, os.environ.get("PYTHONPATH", "")]),
-        }
-        code = "from matching.engine._solve import _helper_main; _helper_main()"
-        # Our own interpreter running our own module: no untrusted input reaches the command.
-        self.proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
-        )
-        buf = io.BytesIO()
-        _write_batches(buf, batches, (priority_tier, force_staged))
-        payload = buf.getbuffer()  # no copy
-        self.feeder = threading.Thread(target=self._feed, args=(payload,), daemon=True)
-        self.feeder.start()
-
-    def _feed(self, payload: memoryview) -> None:
-        stdin = self.proc.stdin
-        assert stdin is not None
-        try:
-            stdin.write(payload)
-            stdin.close()
-        except OSError:  # the helper died; result() notices
-            pass
-
-    def result(self) -> list[tuple[I64, str, Times]] | None:
-        """The helper's results, or None if it failed (the caller then solves them itself)."""
-        assert self.proc.stdout is not None
-        try:
-            data = self.proc.stdout.read()
-        finally:
-            self.proc.stdout.close()
-            self.proc.wait()
-            self.feeder.join()
-        if self.proc.returncode != 0:
-            return None
-        return _read_results(io.BytesIO(data))
-
-    def kill(self) -> None:
-        self.proc.kill()
-        self.result()
-
-
 def _solve_batches(
-    subs: list[FlowInput], *, priority_tier: bool, force_staged: bool, processes: int
+    subs: list[FlowInput], *, priority_tier: bool, force_staged: bool, map_batches: MapBatches
 ) -> list[tuple[I64, str, Times]]:
-    """Solve every batch, spreading them over ``processes`` processes when worth it.
+    """Solve every batch, through ``map_batches`` when there are several and enough work.
 
-    Each batch's result depends only on its own arrays, so where it ran never changes it.
+    They are handed over largest first, so a mapper that deals them out as helpers free up
+    ends with small ones; the results come back in the batches' own order.
     """
+    solve_one = partial(assign_batch, priority_tier=priority_tier, force_staged=force_staged)
     total = sum(b.wi.size for b in subs)
-    if processes <= 1 or len(subs) < 2 or total < PARALLEL_MIN_ARCS:
-        return _solve_group(subs, priority_tier, force_staged)
-    groups = _split([b.wi.size for b in subs], processes)
-    helpers: list[_Helper | None] = []
-    for gr in groups[1:]:
-        try:
-            helpers.append(_Helper([subs[i] for i in gr], priority_tier, force_staged))
-        except OSError:
-            helpers.append(None)
-    out: list[tuple[I64, str, Times] | None] = [None] * len(subs)
-    try:
-        mine = _solve_group([subs[i] for i in groups[0]], priority_tier, force_staged)
-    except BaseException:
-        for helper in helpers:
-            if helper is not None:
-                helper.kill()
-        raise
-    for i, res in zip(groups[0], mine, strict=True):
-        out[i] = res
-    for gr, helper in zip(groups[1:], helpers, strict=True):
-        got = helper.result() if helper is not None else None
-        if got is None or len(got) != len(gr):
-            got = _solve_group([subs[i] for i in gr], priority_tier, force_staged)
-        for i, res in zip(gr, got, strict=True):
-            out[i] = res
-    return [r for r in out if r is not None]
+    if len(subs) < 2 or total < PARALLEL_MIN_ARCS:
+        return [solve_one(b) for b in subs]
+    order = sorted(range(len(subs)), key=lambda i: (-subs[i].wi.size, i))
+    got = map_batches(solve_one, [subs[i] for i in order])
+    if len(got) != len(subs):
+        raise RuntimeError(f"map_batches gave {len(got)} results for {len(subs)} batches")
+    by_batch = dict(zip(order, got, strict=True))
+    return [by_batch[i] for i in range(len(subs))]
 
 
 def assign(
@@ -450,15 +331,15 @@ def assign(
     priority_tier: bool,
     partition: bool = True,
     force_staged: bool = False,
-    processes: int | None = None,
+    map_batches: MapBatches = sequential,
 ) -> tuple[I64, Info, Times]:
     """Chosen pair indices (sorted) over the whole graph, solving components independently.
 
     Components never share a worker or an opening, so their optima combine into the optimum.
     Small components are packed together into flows of about BATCH_ARCS pair arcs, and the
-    flows are spread over ``processes`` processes (default PROCESSES). Then ``prefer_earlier``
+    flows are solved through ``map_batches`` (default: here, in turn). Then ``prefer_earlier``
     settles ties. Returns (chosen, counts, stage seconds); the stage seconds add up the work
-    of all processes, so they may exceed the wall time.
+    of every batch wherever it ran, so they may exceed the wall time.
     """
     info: Info = {"components": 0, "batches": 0, "staged_batches": 0, "tie_swaps": 0}
     times: Times = {"max_flow": 0.0, "min_cost": 0.0, "tie_break": 0.0}
@@ -508,7 +389,7 @@ def assign(
             subs,
             priority_tier=priority_tier,
             force_staged=force_staged,
-            processes=PROCESSES if processes is None else processes,
+            map_batches=map_batches,
         )
 
     chosen_all = [

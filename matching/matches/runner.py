@@ -9,40 +9,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.matches import service, snapshot
+from matching.matches import processes, service, snapshot
 from matching.matches.schemas import MatchRunOut
 from matching.matches.solver import Outcome, solve_snapshot
 
 log = logging.getLogger("laowu.matching")
 
 Progress = Callable[[str, str], None]
-
-_pool: ProcessPoolExecutor | None = None
-
-
-def _executor() -> ProcessPoolExecutor:
-    global _pool
-    if _pool is None:
-        # spawn, not fork: the parent runs an event loop and threads that must not be copied.
-        _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    return _pool
-
-
-def shutdown_pool() -> None:
-    global _pool
-    if _pool is not None:
-        _pool.shutdown(wait=False, cancel_futures=True)
-        _pool = None
 
 
 def _quiet(_phase: str, _message: str) -> None:
@@ -86,7 +67,7 @@ async def execute_run(
         outcome: Outcome
         if off_loop:
             loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(_executor(), solve_snapshot, snap)
+            outcome = await loop.run_in_executor(processes.solve_pool(), solve_snapshot, snap)
         else:
             outcome = solve_snapshot(snap)
         timings.update(outcome.timings)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from matching.engine import render_reasons, render_unproposed, solve
+from matching.matches import processes
 from matching.matches.snapshot import Snapshot
 
 
@@ -35,9 +36,16 @@ class Outcome:
 
 
 def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
-    result = solve(
-        snap.workers, snap.openings, snap.vocab, snap.exclusions, today=snap.today, audit=audit
-    )
+    with processes.batch_helpers() as helpers:  # a large snapshot's flows side by side
+        result = solve(
+            snap.workers,
+            snap.openings,
+            snap.vocab,
+            snap.exclusions,
+            today=snap.today,
+            audit=audit,
+            map_batches=helpers,
+        )
     started = time.perf_counter()
     proposals: list[ProposalRow] = []
     part_names = list(result.parts)

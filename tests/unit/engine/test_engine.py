@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import multiprocessing
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
@@ -24,6 +28,7 @@ from matching.engine import _solve as solve_mod
 from matching.engine._eligibility import eligible_pairs, prepare
 from matching.engine._score import pair_quality, quality_parts
 from matching.engine._solve import FlowInput, prefer_earlier
+from matching.matches import processes
 from seeds.synthetic import generate, tight_instance
 from tests.unit.engine.conftest import TODAY, VOCAB, Op, W, openings_of, workers_of
 
@@ -259,13 +264,12 @@ def test_prefer_earlier_swaps_along_a_chain() -> None:
     assert kept.tolist() == [3, 5] and swaps == 0
 
 
-def test_parallel_flows_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Batches solved in a helper process give exactly what one process gives."""
+def _two_markets() -> tuple[FlowInput, int]:
+    """Two disjoint copies of one market, so there are several components to spread."""
     w, o, v, ex = generate(3000, 300, seed=11, today=20_000)
     p = prepare(w, o, v, today=20_000, recent_days=365)
     wi, oj = eligible_pairs(p, ex)
     q = pair_quality(p, wi, oj)
-    # Two disjoint copies of the market, so there are several components to spread.
     g = FlowInput(
         n=2 * p.n,
         m=2 * p.m,
@@ -276,16 +280,70 @@ def test_parallel_flows_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch)
         capacity=np.concatenate([p.capacity, p.capacity]),
         q_max=82,
     )
+    return g, int(wi.size)
+
+
+def test_parallel_flows_give_the_same_proposals(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Batches solved in helper processes give exactly what one process gives."""
+    g, k = _two_markets()
     monkeypatch.setattr(solve_mod, "PARALLEL_MIN_ARCS", 0)
     monkeypatch.setattr(solve_mod, "BATCH_ARCS", 1)
-    one, info1, _ = solve_mod.assign(g, priority_tier=True, processes=1)
-    two, info2, _ = solve_mod.assign(g, priority_tier=True, processes=2)
+    one, info1, _ = solve_mod.assign(g, priority_tier=True)
+    with processes.batch_helpers(2) as helpers:
+        two, info2, _ = solve_mod.assign(g, priority_tier=True, map_batches=helpers)
     assert info1["batches"] == info2["batches"] >= 2
     np.testing.assert_array_equal(one, two)
-    half = one[one < wi.size]
-    np.testing.assert_array_equal(one[one >= wi.size] - wi.size, half)  # copies agree
+    half = one[one < k]
+    np.testing.assert_array_equal(one[one >= k] - k, half)  # copies agree
     # A helper that cannot start, or dies, leaves its share to the caller: same answer.
+    spawn = multiprocessing.get_context("spawn")
     for broken in ("/nonexistent/python", "/bin/false"):
-        monkeypatch.setattr(solve_mod.sys, "executable", broken)
-        again, _, _ = solve_mod.assign(g, priority_tier=True, processes=2)
+        spawn.set_executable(broken)
+        try:
+            with processes.batch_helpers(2) as helpers:
+                again, _, _ = solve_mod.assign(g, priority_tier=True, map_batches=helpers)
+        finally:
+            spawn.set_executable(sys.executable)
         np.testing.assert_array_equal(one, again)
+
+
+def test_a_custom_mapper_sees_every_batch_and_changes_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine hands its batches to the caller's mapper; the result is the default's."""
+    g, _ = _two_markets()
+    monkeypatch.setattr(solve_mod, "PARALLEL_MIN_ARCS", 0)
+    monkeypatch.setattr(solve_mod, "BATCH_ARCS", 1)
+    seen: list[int] = []
+
+    def counting(fn: Callable[[Any], Any], items: Sequence[Any], /) -> list[Any]:
+        seen.extend(item.wi.size for item in items)
+        return [fn(item) for item in reversed(items)][::-1]  # any order of work will do
+
+    default, info, _ = solve_mod.assign(g, priority_tier=True)
+    mapped, info_mapped, _ = solve_mod.assign(g, priority_tier=True, map_batches=counting)
+    assert len(seen) == info["batches"] == info_mapped["batches"] >= 2
+    assert sum(seen) == g.wi.size and seen == sorted(seen, reverse=True)  # largest first
+    np.testing.assert_array_equal(default, mapped)
+
+    # Through the public entry point too, for the run and for the audit's counterfactual.
+    w, o, v, ex = generate(3000, 2500, seed=11, today=20_000)  # two labour markets
+    seen.clear()
+    r0 = solve(w, o, v, ex, today=20_000)
+    r1 = solve(w, o, v, ex, today=20_000, map_batches=counting)
+    assert len(seen) == 2 * r1.stats["batches"] >= 4
+    np.testing.assert_array_equal(r0.worker_id, r1.worker_id)
+    np.testing.assert_array_equal(r0.opening_id, r1.opening_id)
+    assert r0.stats == r1.stats and r0.audit == r1.audit
+
+
+def test_small_instances_never_reach_the_mapper(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below PARALLEL_MIN_ARCS the batches are solved in place: no process is worth it."""
+    monkeypatch.setattr(solve_mod, "BATCH_ARCS", 1)  # many batches, but little work in all
+
+    def refuse(fn: Callable[[Any], Any], items: Sequence[Any], /) -> list[Any]:
+        raise AssertionError("mapper called for a small instance")
+
+    w, o, v, ex = generate(3000, 2500, seed=11, today=20_000)  # two labour markets
+    r = solve(w, o, v, ex, today=20_000, map_batches=refuse)
+    assert r.stats["batches"] >= 2 and r.stats["proposals"] > 0
