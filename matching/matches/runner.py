@@ -2,7 +2,8 @@
 
 Phases: claim (commit) → snapshot (one repeatable-read transaction) → solve (in a separate
 process, so the event loop keeps serving) → write (ONE transaction: proposals, offers, reasons
-and the run's stats). Any failure rolls the write back whole and marks the run failed.
+and the run's stats and timings). Any failure rolls the write back whole and marks the run
+failed.
 """
 
 from __future__ import annotations
@@ -89,9 +90,10 @@ async def execute_run(
                 ctx=ctx,
                 timings=timings,  # record_outcome adds the write sub-phases
             )
-        timings["write"] = time.perf_counter() - t
-        timings["total"] = time.perf_counter() - started
-        async with sessionmaker() as session, session.begin():
+            # The timings belong to the write: "write" and "total" run up to here, just
+            # before the timings themselves are stored and the transaction commits.
+            timings["write"] = time.perf_counter() - t
+            timings["total"] = time.perf_counter() - started
             await _store_timings(session, run_id, timings)
         progress(
             "write",

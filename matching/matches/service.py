@@ -233,7 +233,11 @@ async def record_outcome(
     ctx: Context,
     timings: dict[str, float],
 ) -> None:
-    """Write the run, its proposals, offers and reasons: the caller commits it as ONE unit."""
+    """Write the run, its proposals, offers and reasons: the caller commits it as ONE unit.
+
+    ``timings`` gains the write's sub-phases; the caller stores the run's timings, complete,
+    in the same transaction.
+    """
     stats: dict[str, Any] = dict(outcome.stats)
     if dry_run:
         stats.update(offers=0, dropped_stale=0)
@@ -265,7 +269,6 @@ async def record_outcome(
             finished_at=clock.now(),
             stats=stats,
             audit=outcome.audit,
-            timings={k: round(v, 4) for k, v in timings.items()},
         )
         .execution_options(synchronize_session=False)
     )
