@@ -14,17 +14,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import bulk_insert
+from matching.db.dialect import bulk_insert, chunks
+from matching.db.rules import used_slots
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
-from matching.matches import offers
-from matching.matches.repository import OF, chunks, used_slots
+from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal
 from matching.matches.schemas import (
     MatchRunOut,
     MatchRunPage,
-    OfferOut,
-    OfferPage,
     ProposalOut,
     ProposalPage,
     RunStats,
@@ -32,7 +30,7 @@ from matching.matches.schemas import (
 )
 from matching.matches.snapshot import _available_workers
 from matching.matches.solver import Outcome, ProposalRow
-from matching.network.principal import Principal
+from matching.offers import service as offers
 
 RUN_TIMEOUT = dt.timedelta(minutes=30)
 """A run still queued or running after this long died with its process; it no longer blocks."""
@@ -178,39 +176,6 @@ async def insert_proposals(session: AsyncSession, run_id: int, rows: list[Propos
     )
 
 
-async def insert_offers(
-    session: AsyncSession, ctx: Context, run_id: int, rows: list[ProposalRow]
-) -> None:
-    """One pending offer per proposal, her link and her notice, and she is no longer free."""
-    offer_days = ctx.settings.offer_days
-    now = clock.now()
-    expires = now + dt.timedelta(days=offer_days)
-    await bulk_insert(
-        session,
-        m.Offer,
-        [
-            {
-                "run_id": run_id,
-                "worker_id": r.worker_id,
-                "opening_id": r.opening_id,
-                "status": "pending",
-                "created_at": now,
-                "expires_at": expires,
-                "version": 1,
-            }
-            for r in rows
-        ],
-    )
-    # She is no longer free: one UPDATE … FROM over the run's offers, not id lists.
-    await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == OF.worker_id, OF.run_id == run_id)
-        .values(status="offered")
-        .execution_options(synchronize_session=False)
-    )
-    await offers.announce_run(session, ctx, run_id)
-
-
 async def insert_unproposed(
     session: AsyncSession, run_id: int, rows: list[tuple[int, int, str, str]]
 ) -> None:
@@ -245,7 +210,7 @@ async def record_outcome(
         await insert_proposals(session, run_id, kept)
         timings["write_proposals"] = time.perf_counter() - t
         t = time.perf_counter()
-        await insert_offers(session, ctx, run_id, kept)
+        await offers.make_offers(session, ctx, run_id, [(r.worker_id, r.opening_id) for r in kept])
         timings["write_offers_links_notices"] = time.perf_counter() - t
         t = time.perf_counter()
         await insert_unproposed(session, run_id, outcome.unproposed)
@@ -394,32 +359,3 @@ async def worker_outcome(
         else "she was not in this run's pool (no consent to matching, a live offer, or placed)"
     )
     return WorkerOutcome(worker_id=worker_id, proposed=False, opening_id=None, reasons=[reason])
-
-
-def offer_out(r: Any) -> OfferOut:
-    return OfferOut(
-        id=r.id,
-        worker_id=r.worker_id,
-        opening_id=r.opening_id,
-        run_id=r.run_id,
-        status=r.status,
-        created_at=r.created_at,
-        expires_at=r.expires_at,
-        responded_at=r.responded_at,
-    )
-
-
-async def worker_offers(
-    session: AsyncSession, principal: Principal, worker_id: int, *, limit: int, offset: int
-) -> OfferPage:
-    if principal.is_employer:
-        raise Forbidden("employer accounts see candidates through their openings' proposals")
-    scope = [W.id == worker_id]
-    if principal.is_staff:
-        scope.append(W.agency_id == principal.agency_id)
-    if (await session.execute(select(W.id).where(*scope))).first() is None:
-        raise NotFound(f"no worker with id {worker_id}")
-    base = select(m.Offer.__table__).where(OF.worker_id == worker_id)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(OF.id.desc()).limit(limit).offset(offset))).all()
-    return OfferPage(items=[offer_out(r) for r in rows], total=int(total))

@@ -12,8 +12,8 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.rules import OF, live_offer, used_slots
 from matching.engine import NO_DAY, Exclusions, Label, Openings, Vocab, Workers
-from matching.matches.repository import OF, live_offer, used_slots
 from seeds.reference import reference
 
 EPOCH = dt.date(1970, 1, 1).toordinal()

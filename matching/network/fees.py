@@ -14,9 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
+from matching.lib.principal import Principal
+from matching.lib.text import clean_optional
 from matching.network.fee_schemas import FeeRuleOut, FeeScheduleCreate, FeeScheduleOut
-from matching.network.principal import Principal
 from seeds.reference import reference
+
+ANY = "must not be blank; leave it out to mean any"
 
 FS = m.FeeSchedule
 
@@ -112,17 +115,6 @@ async def _check_agency(session: AsyncSession, principal: Principal, agency_id: 
         raise NotFound(f"no agency with id {agency_id}")
 
 
-def _clean(errors: FieldErrors, field: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    clean = value.strip()
-    if not clean:
-        errors.add(field, "must not be blank; leave it out to mean any")
-    elif "\x00" in clean:
-        errors.add(field, "must not contain a NUL character")
-    return clean
-
-
 async def publish_schedule(
     session: AsyncSession, principal: Principal, agency_id: int, data: FeeScheduleCreate
 ) -> FeeScheduleOut:
@@ -133,8 +125,8 @@ async def publish_schedule(
     rules: list[dict[str, Any]] = []
     seen: dict[tuple[str | None, str | None], int] = {}
     for i, r in enumerate(data.rules):
-        city = _clean(errors, f"rules[{i}].destination_city", r.destination_city)
-        industry = _clean(errors, f"rules[{i}].industry", r.industry)
+        city = clean_optional(errors, f"rules[{i}].destination_city", r.destination_city, blank=ANY)
+        industry = clean_optional(errors, f"rules[{i}].industry", r.industry, blank=ANY)
         key = (city, industry)
         if key in seen:
             errors.add(f"rules[{i}]", f"repeats the city and industry of rules[{seen[key]}]")

@@ -7,9 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound, Unauthorized
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound, Unauthorized
+from matching.lib.principal import Principal
+from matching.lib.text import clean_text
 from matching.network.passwords import hash_password, verify_password
-from matching.network.principal import Principal
 from matching.network.schemas import (
     AgencyOut,
     AgencyPage,
@@ -73,11 +74,9 @@ def principal_of(account: m.Account) -> Principal:
 
 async def create_agency(session: AsyncSession, principal: Principal, name: str) -> AgencyOut:
     principal.require("admin")
-    clean = name.strip()
-    if not clean:
-        raise Invalid("name", "must not be blank")
-    if "\x00" in clean:
-        raise Invalid("name", "must not contain a NUL character")
+    errors = FieldErrors()
+    clean = clean_text(errors, "name", name)
+    errors.raise_if_any()
     if (await session.execute(select(m.Agency.id).where(m.Agency.name == clean))).first():
         raise Conflict(f"an agency named {clean!r} exists", extra={"field": "name"})
     agency = m.Agency(name=clean)

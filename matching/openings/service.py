@@ -14,7 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
-from matching.network.principal import Principal
+from matching.lib.principal import Principal
+from matching.lib.text import clean_optional
+from matching.openings import repository
 from matching.openings.schemas import (
     EmployerCreate,
     EmployerOut,
@@ -67,17 +69,6 @@ async def _employer(session: AsyncSession, principal: Principal, employer_id: in
     return employer
 
 
-def _nonblank(errors: FieldErrors, field: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    clean = value.strip()
-    if not clean:
-        errors.add(field, "must not be blank")
-    elif "\x00" in clean:
-        errors.add(field, "must not contain a NUL character")
-    return clean
-
-
 async def create_employer(
     session: AsyncSession, principal: Principal, data: EmployerCreate
 ) -> EmployerOut:
@@ -87,8 +78,8 @@ async def create_employer(
     ):
         raise Forbidden("only an admin sets an employer's standing scores")
     errors = FieldErrors()
-    name = _nonblank(errors, "name", data.name)
-    city = _nonblank(errors, "city", data.city)
+    name = clean_optional(errors, "name", data.name)
+    city = clean_optional(errors, "city", data.city)
     errors.raise_if_any()
     employer = m.Employer(
         name=name,
@@ -132,7 +123,7 @@ async def update_employer(
     errors = FieldErrors()
     for f in ("name", "city"):
         if f in given:
-            given[f] = _nonblank(errors, f, given[f])
+            given[f] = clean_optional(errors, f, given[f])
     errors.raise_if_any()
     if patch.version != employer.version:  # also keeps an out-of-range version from the database
         raise Conflict(
@@ -261,9 +252,9 @@ async def post_opening(
 ) -> OpeningOut:
     employer = await _employer(session, principal, data.employer_id)
     errors = FieldErrors()
-    title = _nonblank(errors, "title", data.title)
-    city = _nonblank(errors, "city", data.city)
-    county = _nonblank(errors, "county", data.county)
+    title = clean_optional(errors, "title", data.title)
+    city = clean_optional(errors, "city", data.city)
+    county = clean_optional(errors, "county", data.county)
     _check_terms(errors, data.monthly_wage_min, data.monthly_wage_max)
     if data.start_date < clock.today():
         errors.add("start_date", "is in the past")
@@ -317,7 +308,7 @@ async def update_opening(
     errors = FieldErrors()
     for f in ("title", "city", "county"):
         if f in given:
-            given[f] = _nonblank(errors, f, given[f])
+            given[f] = clean_optional(errors, f, given[f])
     _check_terms(
         errors,
         given.get("monthly_wage_min", current.monthly_wage_min),
@@ -348,3 +339,8 @@ async def update_opening(
     if skills is not None:
         await _write_required(session, opening_id, skills)
     return await get_opening(session, principal, opening_id)
+
+
+async def opening_titles(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Titles for ids the caller already obtained through a scoped service (the pool is shared)."""
+    return await repository.titles(session, ids)

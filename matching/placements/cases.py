@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.db.models._aftercare import CASE_OUTCOMES, CASE_TYPES
 from matching.lib import clock
-from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal, visible
 from matching.lib.types import Id, Request, Response, Yuan
-from matching.network.principal import Principal
-from matching.openings import standing
+from matching.placements import standing
 from matching.placements.tasks import destination_office, open_task
 
 CaseType = Literal[
@@ -129,11 +129,9 @@ def _who(principal: Principal | None) -> str:
 
 
 def _scope(principal: Principal) -> list[Any]:
-    if principal.is_admin:
-        return []
-    if principal.is_staff:
-        return [m.Case.agency_id == principal.agency_id]
-    raise Forbidden("rights cases are handled by agency staff")
+    return visible(
+        principal, agency=m.Case.agency_id, denied="rights cases are handled by agency staff"
+    )
 
 
 async def _entry(

@@ -17,8 +17,8 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal
 from matching.lib.types import Request
-from matching.network.principal import Principal
 from matching.notices import templates
 from matching.notices.outbox import enqueue, notice_row
 from matching.placements.cases import open_case

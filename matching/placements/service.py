@@ -1,8 +1,10 @@
-"""Use cases for placements: confirm an accepted offer into one, read it, end it."""
+"""Use cases for placements: start one from a confirmed offer, read it, end it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,11 +14,13 @@ from matching.db.dialect import insert_ignoring_conflicts
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
-from matching.matches import offers
+from matching.lib.principal import Principal, may_see, visible
 from matching.network.fees import quote_fee
-from matching.network.principal import Principal
+from matching.network.repository import office_phone
 from matching.notices import templates
 from matching.notices.outbox import enqueue, notice_row
+from matching.placements import repository as repo
+from matching.placements.repository import DueFollowUp, PlacementRow
 from matching.placements.schemas import FollowUpOut, PlacementOut
 
 DISMISSALS = ("dismissed", "contract_violation")
@@ -25,31 +29,43 @@ FOLLOW_UP_DAYS = (7, 30, 90)
 """Follow-ups fall due this many days after the start date (回访: 第7、30、90天)."""
 
 
-async def confirm(
-    session: AsyncSession, ctx: Context, principal: Principal, offer_id: int
-) -> PlacementOut:
-    """The employer (or staff) confirms an accepted offer: the placement and its follow-ups."""
-    v = await offers.view(session, offer_id)
-    offers._can_decide(principal, v)
-    if v.status != "accepted":
-        raise Conflict(f"offer {offer_id} is {v.status}; only an accepted offer can be confirmed")
-    if not await offers._set_status(session, offer_id, ["accepted"], "confirmed"):
-        raise Conflict(f"offer {offer_id} changed a moment ago")
-    industry = (
-        await session.execute(select(m.Employer.industry).where(m.Employer.id == v.employer_id))
-    ).scalar()
+@dataclass(frozen=True, slots=True)
+class Start:
+    """What a confirmed offer brings to the placement it starts."""
+
+    offer_id: int
+    worker_id: int
+    opening_id: int
+    employer_id: int
+    agency_id: int
+    city: str
+    start_date: dt.date
+    confirmed_by: str
+
+
+def aftercare_ends(start_date: dt.date) -> dt.datetime:
+    """Her link keeps working through the follow-up period, and a week beyond."""
+    return dt.datetime.combine(
+        start_date + dt.timedelta(days=FOLLOW_UP_DAYS[-1] + 7), dt.time(), dt.UTC
+    )
+
+
+async def start(session: AsyncSession, s: Start) -> int:
+    """A confirmed offer becomes a placement: the fee from the published schedule, her
+    re-employment noted, the follow-ups on the calendar, and she is placed. Its id."""
+    industry = await repo.employer_industry(session, s.employer_id)
     fee = await quote_fee(
-        session, agency_id=v.agency_id, worker_id=v.worker_id, city=v.city, industry=industry
+        session, agency_id=s.agency_id, worker_id=s.worker_id, city=s.city, industry=industry
     )
     placement = m.Placement(
-        offer_id=offer_id,
-        worker_id=v.worker_id,
-        opening_id=v.opening_id,
-        employer_id=v.employer_id,
-        agency_id=v.agency_id,
-        start_date=v.start_date,
+        offer_id=s.offer_id,
+        worker_id=s.worker_id,
+        opening_id=s.opening_id,
+        employer_id=s.employer_id,
+        agency_id=s.agency_id,
+        start_date=s.start_date,
         status="active",
-        confirmed_by=offers._who(principal),
+        confirmed_by=s.confirmed_by,
         fee_due=fee.amount,
         fee_waived=fee.waived,
         fee_schedule_id=fee.schedule_id,
@@ -63,52 +79,19 @@ async def confirm(
         m.FollowUp(
             placement_id=placement.id,
             n=n,
-            due_on=v.start_date + dt.timedelta(days=days),
+            due_on=s.start_date + dt.timedelta(days=days),
             status="scheduled",
         )
         for n, days in enumerate(FOLLOW_UP_DAYS, start=1)
     )
-    await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == v.worker_id)
-        .values(status="placed")
-        .execution_options(synchronize_session=False)
-    )
-    # Her link now shows the rights pack; keep it working through the follow-up period.
-    await session.execute(
-        update(m.OfferLink)
-        .where(m.OfferLink.offer_id == offer_id)
-        .values(
-            expires_at=dt.datetime.combine(
-                v.start_date + dt.timedelta(days=FOLLOW_UP_DAYS[-1] + 7), dt.time(), dt.UTC
-            )
-        )
-        .execution_options(synchronize_session=False)
-    )
-    phone = await offers.office_phone(session, v.agency_id, v.city)
-    await enqueue(
-        session,
-        [
-            v.notice(
-                "offer_confirmed",
-                templates.offer_confirmed(v.facts(ctx), phone, v.locale),
-                link=offers.link_url(ctx, v.code) if v.code else "",
-                placement_id=placement.id,
-            )
-        ],
-    )
+    await repo.set_worker_status(session, s.worker_id, "placed")
     await session.flush()
-    return await get_placement(session, principal, placement.id)
+    return placement.id
 
 
 def _scope_check(principal: Principal, p: m.Placement) -> None:
-    if principal.is_admin:
-        return
-    if principal.is_staff and principal.agency_id == p.agency_id:
-        return
-    if principal.is_employer and principal.employer_id == p.employer_id:
-        return
-    raise NotFound(f"no placement with id {p.id}")
+    if not may_see(principal, agency_id=p.agency_id, employer_id=p.employer_id):
+        raise NotFound(f"no placement with id {p.id}")
 
 
 async def get_placement(
@@ -152,26 +135,29 @@ async def get_placement(
 
 async def placements_starting(session: AsyncSession, ctx: Context) -> int:
     """The day before she starts: one 'starting tomorrow' notice per placement."""
-    tomorrow = clock.today() + dt.timedelta(days=1)
-    rows = (
-        await session.execute(
-            select(m.Placement.id, m.Placement.offer_id, m.Placement.agency_id).where(
-                m.Placement.status == "active", m.Placement.start_date == tomorrow
-            )
-        )
-    ).all()
     notices = []
-    for r in rows:
-        v = await offers.view(session, r.offer_id)
-        phone = await offers.office_phone(session, r.agency_id, v.city)
+    for r in await repo.starting_on(session, clock.today() + dt.timedelta(days=1)):
+        facts = templates.OfferFacts(
+            worker_name=r.worker_name,
+            employer=r.employer,
+            city=r.city,
+            title=r.title,
+            wage_min=r.wage_min,
+            wage_max=r.wage_max,
+            housing=r.housing,
+            start_date=r.start_date,
+            expires_at=templates.local_date(r.expires_at),
+            link=templates.offer_link(ctx, r.code) if r.code else "",
+        )
+        phone = await office_phone(session, r.agency_id, r.city)
         notices.append(
             notice_row(
                 kind="placement_starting",
                 dedupe_key=f"placement_starting:{r.id}",
-                worker_id=v.worker_id,
-                to_phone=v.phone,
-                locale=v.locale,
-                text=templates.placement_starting(v.facts(ctx), phone, v.locale),
+                worker_id=r.worker_id,
+                to_phone=r.phone,
+                locale=r.locale,
+                text=templates.placement_starting(facts, phone, r.locale),
                 placement_id=r.id,
             )
         )
@@ -290,3 +276,40 @@ async def note_reemployment(session: AsyncSession, placement: m.Placement) -> No
             m.WorkerGroup.worker_id == placement.worker_id, m.WorkerGroup.group_code == REEMPLOYMENT
         )
     )
+
+
+# --- what the console lists ----------------------------------------------------------------
+
+
+async def list_placements(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None,
+    worker_id: int | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[PlacementRow], int]:
+    where = visible(principal, agency=repo.PL.agency_id, employer=repo.PL.employer_id)
+    if status:
+        where.append(repo.PL.status == status)
+    if worker_id is not None:
+        where.append(repo.PL.worker_id == worker_id)
+    return await repo.rows(session, where, limit=limit, offset=offset)
+
+
+async def followups_between(
+    session: AsyncSession, principal: Principal, start: dt.date, end: dt.date
+) -> list[DueFollowUp]:
+    """Follow-ups not yet done falling due in [start, end), and overdue ones before start."""
+    return await repo.followups_before(session, end, visible(principal, agency=repo.PL.agency_id))
+
+
+async def placement_names(
+    session: AsyncSession, principal: Principal, placement_id: int
+) -> dict[str, Any]:
+    """The worker, opening and employer names a placement page shows (scoped as the service)."""
+    row = await repo.names(session, placement_id)
+    if row is None or not may_see(principal, agency_id=row.agency_id, employer_id=row.employer_id):
+        raise NotFound(f"no placement with id {placement_id}")
+    return dict(row._mapping)

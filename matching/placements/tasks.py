@@ -11,9 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.db.dialect import insert_ignoring_conflicts
 from matching.lib import clock
-from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal, visible
 from matching.lib.types import Response
-from matching.network.principal import Principal
+from matching.network.repository import office_in
 
 TASK_KINDS = ("worrying_checkin", "checkin_unanswered", "case_opened")
 
@@ -40,8 +41,8 @@ class TaskPage(Response):
 
 async def destination_office(session: AsyncSession, agency_id: int, city: str) -> int | None:
     """Her agency's office in the city she works in (办事处), if it has one there."""
-    stmt = select(m.Office.id).where(m.Office.agency_id == agency_id, m.Office.city == city)
-    return (await session.execute(stmt.order_by(m.Office.id).limit(1))).scalar()
+    found = await office_in(session, agency_id, city)
+    return None if found is None else found[0]
 
 
 async def open_task(
@@ -94,11 +95,7 @@ def _out(t: m.Task) -> TaskOut:
 
 
 def _scoped(principal: Principal) -> list[Any]:
-    if principal.is_admin:
-        return []
-    if principal.is_staff:
-        return [m.Task.agency_id == principal.agency_id]
-    raise Forbidden("tasks belong to agency staff")
+    return visible(principal, agency=m.Task.agency_id, denied="tasks belong to agency staff")
 
 
 async def list_tasks(

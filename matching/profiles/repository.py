@@ -188,3 +188,11 @@ async def search(
         )
     ).all()
     return list(rows), int(total)
+
+
+async def names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Workers' names by id."""
+    if not ids:
+        return {}
+    rows = (await session.execute(select(W.id, W.name).where(W.id.in_(ids)))).all()
+    return {r.id: r.name for r in rows}

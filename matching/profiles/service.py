@@ -16,9 +16,10 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
-from matching.network.principal import Principal
+from matching.lib.identity import mask_id_number, normalise_mobile, parse_id_number
+from matching.lib.principal import Principal
+from matching.lib.text import clean_text
 from matching.profiles import repository as repo
-from matching.profiles.identity import mask_id_number, normalise_mobile, parse_id_number
 from matching.profiles.schemas import (
     SkillLevel,
     SkillOut,
@@ -68,15 +69,6 @@ def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str])
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-def _clean_text(errors: FieldErrors, field: str, value: str) -> str:
-    cleaned = value.strip()
-    if not cleaned:
-        errors.add(field, "must not be blank")
-    elif "\x00" in cleaned:
-        errors.add(field, "must not contain a NUL character")
-    return cleaned
 
 
 def _check_skills(errors: FieldErrors, skills: Sequence[SkillLevel]) -> None:
@@ -251,8 +243,8 @@ async def register_worker(
     _scope(principal)
     agency_id = await _agency_for_new_worker(session, principal, data.agency_id)
     errors = FieldErrors()
-    name = _clean_text(errors, "name", data.name)
-    county = _clean_text(errors, "home_county", data.home_county)
+    name = clean_text(errors, "name", data.name)
+    county = clean_text(errors, "home_county", data.home_county)
     phone: str | None = None
     try:
         phone = normalise_mobile(data.phone)
@@ -313,9 +305,9 @@ async def update_worker(
     }
     given.pop("version")
     if "name" in given:
-        values["name"] = _clean_text(errors, "name", given["name"])
+        values["name"] = clean_text(errors, "name", given["name"])
     if "home_county" in given:
-        values["home_county"] = _clean_text(errors, "home_county", given["home_county"])
+        values["home_county"] = clean_text(errors, "home_county", given["home_county"])
     if "phone" in given:
         try:
             values["phone"] = normalise_mobile(given["phone"])
@@ -403,3 +395,8 @@ async def search_workers(
     return WorkerPage(
         items=[_to_worker(r, skills.get(r.id, []), groups.get(r.id, [])) for r in rows], total=total
     )
+
+
+async def worker_names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Names for ids the caller already obtained through a scoped service."""
+    return await repo.names(session, ids)

@@ -18,8 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.principal import Principal
+from matching.lib.text import clean_text
 from matching.network.fees import is_priority_worker
-from matching.network.principal import Principal
 from matching.training.schemas import (
     CourseCreate,
     CourseOut,
@@ -94,15 +95,6 @@ def _enrolment_out(e: m.Enrolment, s: m.TrainingSession, c: m.Course) -> Enrolme
     )
 
 
-def _text(errors: FieldErrors, field: str, value: str) -> str:
-    clean = value.strip()
-    if not clean:
-        errors.add(field, "must not be blank")
-    elif "\x00" in clean:
-        errors.add(field, "must not contain a NUL character")
-    return clean
-
-
 async def _agency_for_course(
     session: AsyncSession, principal: Principal, requested: int | None
 ) -> int:
@@ -124,7 +116,7 @@ async def create_course(
     _scope(principal)
     agency_id = await _agency_for_course(session, principal, data.agency_id)
     errors = FieldErrors()
-    name = _text(errors, "name", data.name)
+    name = clean_text(errors, "name", data.name)
     if data.kind == "skill":
         if data.skill_code is None:
             errors.add("skill_code", "is required for a skill course; see GET /skills")
@@ -186,7 +178,7 @@ async def add_session(
         errors.add("starts_on", "is in the past")
     if data.ends_on < data.starts_on:
         errors.add("ends_on", "must not be before starts_on")
-    place = _text(errors, "place", data.place)
+    place = clean_text(errors, "place", data.place)
     errors.raise_if_any()
     ts = TS(
         course_id=course.id,
