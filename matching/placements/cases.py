@@ -13,7 +13,6 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.models._aftercare import CASE_OUTCOMES, CASE_TYPES
 from matching.lib import clock
 from matching.lib.errors import Conflict, Invalid, NotFound
 from matching.lib.principal import Principal, visible
@@ -45,8 +44,8 @@ NEXT: dict[str, tuple[str, ...]] = {
 FINAL = ("resolved", "closed")
 HANDLED = ("resolved", "escalated", "closed")
 
-assert set(CASE_TYPES) == set(CaseType.__args__)  # type: ignore[attr-defined]
-assert set(CASE_OUTCOMES) == set(Outcome.__args__)  # type: ignore[attr-defined]
+assert set(m.CASE_TYPES) == set(CaseType.__args__)  # type: ignore[attr-defined]
+assert set(m.CASE_OUTCOMES) == set(Outcome.__args__)  # type: ignore[attr-defined]
 
 
 class CaseCreate(Request):
