@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.db import models as m
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
 from matching.lib.principal import Principal
 from matching.lib.types import Response
 from matching.offers import service as offers
+from matching.openings import repository
 
 
 class StandingChangeOut(Response):
@@ -35,16 +34,10 @@ class StandingHistory(Response):
 
 async def history(session: AsyncSession, principal: Principal, employer_id: int) -> StandingHistory:
     principal.require("admin", "staff")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
-    changes = (
-        await session.execute(
-            select(m.StandingChange)
-            .where(m.StandingChange.employer_id == employer_id)
-            .order_by(m.StandingChange.id)
-        )
-    ).scalars()
+    changes = await repository.standing_changes(session, employer_id)
     return StandingHistory(
         employer_id=employer.id,
         reputation=employer.reputation,
@@ -63,15 +56,10 @@ async def set_partner(
 ) -> StandingHistory:
     """A long-term partner (长期合作) gets a quality bonus in matching."""
     principal.require("admin")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(partner=partner, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await repository.update_employer(session, employer_id, {"partner": partner})
     return await history(session, principal, employer_id)
 
 
@@ -83,17 +71,12 @@ async def suspend(
     reason = reason.strip()
     if not reason:
         raise Invalid("reason", "must not be blank")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
     if employer.suspended:
         raise Conflict(f"employer {employer_id} is suspended already")
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(suspended=True, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await repository.update_employer(session, employer_id, {"suspended": True})
     await offers.withdraw_for_employer(
         session, ctx, principal, employer_id, f"用工单位已暂停合作 / employer suspended: {reason}"
     )
@@ -104,15 +87,10 @@ async def reinstate(
     session: AsyncSession, principal: Principal, employer_id: int
 ) -> StandingHistory:
     principal.require("admin")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
     if not employer.suspended:
         raise Conflict(f"employer {employer_id} is not suspended")
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(suspended=False, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await repository.update_employer(session, employer_id, {"suspended": False})
     return await history(session, principal, employer_id)
