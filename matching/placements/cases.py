@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, Invalid, NotFound
-from matching.lib.principal import Principal, visible
+from matching.lib.principal import Principal, may_see, visible
 from matching.lib.types import Id, Request, Response, Yuan
 from matching.placements import repository as repo
 from matching.placements import standing
@@ -204,7 +204,7 @@ async def create_case(session: AsyncSession, principal: Principal, data: CaseCre
     if not summary:
         raise Invalid("summary", "must not be blank")
     placement = await repo.get_placement(session, data.placement_id)
-    if placement is None or (principal.is_staff and placement.agency_id != principal.agency_id):
+    if placement is None or not may_see(principal, agency_id=placement.agency_id):
         raise Invalid("placement_id", f"no placement with id {data.placement_id}")
     case = await open_case(session, principal, placement, data.type, summary, data.money_claimed)
     return await get_case(session, principal, case.id)

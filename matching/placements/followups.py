@@ -16,7 +16,7 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
-from matching.lib.principal import Principal
+from matching.lib.principal import Principal, may_see
 from matching.lib.types import Request
 from matching.notices import templates
 from matching.notices.outbox import enqueue, notice_row
@@ -118,7 +118,7 @@ async def record_by_staff(
 ) -> None:
     principal.require("admin", "staff")
     placement = await repo.get_placement(session, placement_id)
-    if placement is None or (principal.is_staff and placement.agency_id != principal.agency_id):
+    if placement is None or not may_see(principal, agency_id=placement.agency_id):
         raise NotFound(f"no placement with id {placement_id}")
     if n not in DAYS_OF:
         raise Invalid("n", "follow-ups are numbered 1 (day 7), 2 (day 30) and 3 (day 90)")
