@@ -6,11 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import insert_ignoring_conflicts
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
@@ -72,17 +70,15 @@ async def start(session: AsyncSession, s: Start) -> int:
         fee_schedule_version=fee.version,
         version=1,
     )
-    session.add(placement)
-    await session.flush()
+    await repo.add_placement(session, placement)
     await note_reemployment(session, placement)
-    session.add_all(
-        m.FollowUp(
-            placement_id=placement.id,
-            n=n,
-            due_on=s.start_date + dt.timedelta(days=days),
-            status="scheduled",
-        )
-        for n, days in enumerate(FOLLOW_UP_DAYS, start=1)
+    repo.add_follow_ups(
+        session,
+        placement.id,
+        [
+            (n, s.start_date + dt.timedelta(days=days))
+            for n, days in enumerate(FOLLOW_UP_DAYS, start=1)
+        ],
     )
     await repo.set_worker_status(session, s.worker_id, "placed")
     await session.flush()
@@ -97,15 +93,11 @@ def _scope_check(principal: Principal, p: m.Placement) -> None:
 async def get_placement(
     session: AsyncSession, principal: Principal, placement_id: int
 ) -> PlacementOut:
-    p = await session.get(m.Placement, placement_id)
+    p = await repo.get_placement(session, placement_id)
     if p is None:
         raise NotFound(f"no placement with id {placement_id}")
     _scope_check(principal, p)
-    fus = (
-        await session.execute(
-            select(m.FollowUp).where(m.FollowUp.placement_id == p.id).order_by(m.FollowUp.n)
-        )
-    ).scalars()
+    fus = await repo.follow_ups_of(session, p.id)
     return PlacementOut(
         id=p.id,
         worker_id=p.worker_id,
@@ -174,7 +166,7 @@ async def end_placement(
     ended_on: dt.date | None,
 ) -> PlacementOut:
     principal.require("admin", "staff")
-    p = await session.get(m.Placement, placement_id)
+    p = await repo.get_placement(session, placement_id)
     if p is None:
         raise NotFound(f"no placement with id {placement_id}")
     _scope_check(principal, p)
@@ -183,34 +175,15 @@ async def end_placement(
     day = ended_on or clock.today()
     if day < p.start_date - dt.timedelta(days=1) or day > clock.today():
         raise Invalid("ended_on", "must lie between the start date and today")
-    result = await session.execute(
-        update(m.Placement)
-        .where(m.Placement.id == placement_id, m.Placement.status == "active")
-        .values(
-            status="ended",
-            ended_on=day,
-            end_reason=reason,
-            end_note=(note or "").strip() or None,
-            version=m.Placement.version + 1,
-        )
-        .execution_options(synchronize_session=False)
+    ended = await repo.end_active(
+        session, placement_id, ended_on=day, reason=reason, note=(note or "").strip() or None
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not ended:
         raise Conflict(f"placement {placement_id} ended a moment ago")
-    await session.execute(
-        update(m.FollowUp)
-        .where(m.FollowUp.placement_id == placement_id, m.FollowUp.status == "scheduled")
-        .values(status="missed")
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == p.worker_id, m.WorkerProfile.status == "placed")
-        .values(status="available")
-        .execution_options(synchronize_session=False)
-    )
+    await repo.miss_scheduled_follow_ups(session, placement_id)
+    await repo.release_placed_worker(session, p.worker_id)
     await _after_leaving(session, p, reason)
-    await session.refresh(p)
+    await repo.refresh(session, p)
     return await get_placement(session, principal, placement_id)
 
 
@@ -218,64 +191,31 @@ async def _after_leaving(session: AsyncSession, p: m.Placement, reason: str) -> 
     """Dismissed or wronged, she is re-placed first (再就业, until she works again) and never
     proposed to that employer again; a case on the placement bars the employer too."""
     dismissed = reason in DISMISSALS
-    had_case = (
-        await session.execute(select(m.Case.id).where(m.Case.placement_id == p.id).limit(1))
-    ).first() is not None
+    had_case = await repo.has_case(session, p.id)
     if dismissed or had_case:
-        await session.execute(
-            insert_ignoring_conflicts(session, m.EmployerBan),
-            [
-                {
-                    "worker_id": p.worker_id,
-                    "employer_id": p.employer_id,
-                    "reason": f"placement {p.id} ended: {reason}" + (" (case)" if had_case else ""),
-                    "at": clock.now(),
-                }
-            ],
+        await repo.ban_employer(
+            session,
+            p.worker_id,
+            p.employer_id,
+            f"placement {p.id} ended: {reason}" + (" (case)" if had_case else ""),
+            clock.now(),
         )
     if dismissed:
-        await session.execute(
-            insert_ignoring_conflicts(session, m.WorkerGroup),
-            [{"worker_id": p.worker_id, "group_code": REEMPLOYMENT}],
-        )
+        await repo.add_worker_group(session, p.worker_id, REEMPLOYMENT)
 
 
 async def note_reemployment(session: AsyncSession, placement: m.Placement) -> None:
     """Placed again: count the days since her last placement ended, and lift the priority."""
-    previous = (
-        await session.execute(
-            select(m.Placement.ended_on)
-            .where(
-                m.Placement.worker_id == placement.worker_id,
-                m.Placement.id != placement.id,
-                m.Placement.status == "ended",
-                m.Placement.end_reason.in_(DISMISSALS),
-            )
-            .order_by(m.Placement.ended_on.desc())
-            .limit(1)
-        )
-    ).scalar()
-    in_group = (
-        await session.execute(
-            select(m.WorkerGroup.worker_id).where(
-                m.WorkerGroup.worker_id == placement.worker_id,
-                m.WorkerGroup.group_code == REEMPLOYMENT,
-            )
-        )
-    ).first()
-    if previous is None or in_group is None:
+    previous = await repo.last_ended_on(
+        session, placement.worker_id, other_than=placement.id, reasons=DISMISSALS
+    )
+    in_group = await repo.in_worker_group(session, placement.worker_id, REEMPLOYMENT)
+    if previous is None or not in_group:
         return
-    await session.execute(
-        update(m.Placement)
-        .where(m.Placement.id == placement.id)
-        .values(reemployed_after_days=(placement.start_date - previous).days)
-        .execution_options(synchronize_session=False)
+    await repo.set_reemployed_after_days(
+        session, placement.id, (placement.start_date - previous).days
     )
-    await session.execute(
-        delete(m.WorkerGroup).where(
-            m.WorkerGroup.worker_id == placement.worker_id, m.WorkerGroup.group_code == REEMPLOYMENT
-        )
-    )
+    await repo.remove_worker_group(session, placement.worker_id, REEMPLOYMENT)
 
 
 # --- what the console lists ----------------------------------------------------------------

@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.db import models as m
-from matching.db.dialect import insert_ignoring_conflicts
 from matching.lib import clock
 from matching.lib.errors import NotFound
+from matching.placements import repository as repo
 
 PROTECTION_CASES = {"wage_arrears", "unpaid_overtime", "injury", "housing", "harassment"}
 UPHELD_REPUTATION = -8
@@ -44,14 +42,9 @@ async def move(
     session: AsyncSession, employer_id: int, deltas: dict[str, int], cause: str, cause_key: str
 ) -> bool:
     """Apply score deltas once per cause; record each change. False when already applied."""
-    seen = (
-        await session.execute(
-            select(m.StandingChange.id).where(m.StandingChange.cause_key == cause_key).limit(1)
-        )
-    ).first()
-    if seen is not None:
+    if await repo.standing_cause_seen(session, cause_key):
         return False
-    employer = await session.get(m.Employer, employer_id, with_for_update=True)
+    employer = await repo.lock_employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
     values: dict[str, int] = {}
@@ -75,29 +68,16 @@ async def move(
         )
     if not rows:
         return False
-    await session.execute(insert_ignoring_conflicts(session, m.StandingChange), rows)
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(**values, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(employer)
+    await repo.add_standing_changes(session, rows)
+    await repo.set_employer_scores(session, employer_id, values)
+    await repo.refresh(session, employer)
     return True
 
 
 async def credit_lasting_placements(session: AsyncSession) -> int:
     """Placements still active at day 90 raise the employer's standing, once each."""
     cutoff = clock.today() - dt.timedelta(days=90)
-    rows = (
-        await session.execute(
-            select(m.Placement.id, m.Placement.employer_id).where(
-                m.Placement.status == "active",
-                m.Placement.start_date <= cutoff,
-                m.Placement.day90_credited.is_(False),
-            )
-        )
-    ).all()
+    rows = await repo.uncredited_active_since(session, cutoff)
     for r in rows:
         await move(
             session,
@@ -106,10 +86,5 @@ async def credit_lasting_placements(session: AsyncSession) -> int:
             f"placement {r.id} lasted to day 90",
             f"day90:{r.id}",
         )
-        await session.execute(
-            update(m.Placement)
-            .where(m.Placement.id == r.id)
-            .values(day90_credited=True)
-            .execution_options(synchronize_session=False)
-        )
+        await repo.mark_day90_credited(session, r.id)
     return len(rows)

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -35,7 +34,13 @@ WORKER_STATUSES = ("available", "offered", "placed", "inactive")
 
 
 def _scope(principal: Principal) -> int | None:
-    """The agency a principal's worker queries are confined to (None: every agency)."""
+    """The agency a principal's worker queries are confined to (None: every agency).
+
+    Deliberately not ``visible``: the same rule (admin all, staff her agency, employer refused),
+    but as a value, not a WHERE condition, since the hot read binds it into a statement compiled
+    once (``LeanSelect``) and a search carries it in ``WorkerFilter``; and staff without an
+    agency are refused here, where ``visible`` would match ``agency_id IS NULL``.
+    """
     if principal.is_admin:
         return None
     if principal.is_staff and principal.agency_id is not None:
@@ -165,7 +170,7 @@ async def _agency_for_new_worker(
     principal.require("admin")
     if requested is None:
         raise Invalid("agency_id", "an admin must say which agency registers her")
-    if await session.get(m.Agency, requested) is None:
+    if not await repo.agency_exists(session, requested):
         raise Invalid("agency_id", f"no agency with id {requested}")
     return requested
 
@@ -184,18 +189,8 @@ async def _write_skills_groups(
         # A level certified by training keeps its source and date while staff leave it as is.
         kept: dict[str, m.WorkerSkill] = {}
         if not new:
-            kept = {
-                r.skill_code: r
-                for r in (
-                    await session.execute(
-                        select(m.WorkerSkill).where(
-                            m.WorkerSkill.worker_id == worker_id,
-                            m.WorkerSkill.source == "training",
-                        )
-                    )
-                ).scalars()
-            }
-            await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
+            kept = await repo.skills_from_training(session, worker_id)
+            await repo.delete_skills(session, worker_id)
         rows = []
         for s in skills:
             old = kept.get(s.code)
@@ -210,20 +205,13 @@ async def _write_skills_groups(
                 }
             )
         if rows:
-            await session.execute(insert(m.WorkerSkill), rows)
+            await repo.insert_skills(session, rows)
     if groups is not None:
         if not new:
             # Derived groups (re-employment) are the service's to set and lift, not the form's.
-            await session.execute(
-                delete(m.WorkerGroup).where(
-                    m.WorkerGroup.worker_id == worker_id,
-                    m.WorkerGroup.group_code.in_(sorted(reference().assignable_group_codes)),
-                )
-            )
+            await repo.delete_groups(session, worker_id, sorted(reference().assignable_group_codes))
         if groups:
-            await session.execute(
-                insert(m.WorkerGroup), [{"worker_id": worker_id, "group_code": g} for g in groups]
-            )
+            await repo.insert_groups(session, worker_id, groups)
 
 
 async def get_worker(
@@ -281,9 +269,8 @@ async def register_worker(
         created_at=now,
         updated_at=now,
     )
-    session.add(worker)
     try:
-        await session.flush()
+        await repo.add_worker(session, worker)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this phone or ID number is already registered") from exc
     await _write_skills_groups(session, worker.id, data.skills, groups, new=True)
@@ -323,9 +310,9 @@ async def update_worker(
             id_number_enc=ident.enc, id_number_hash=ident.hash, id_number_masked=ident.masked
         )
     elif "birth_date" in given and row.id_number_masked is not None:
-        enc = await session.get(m.WorkerProfile, worker_id)
-        assert enc is not None and enc.id_number_enc is not None
-        _, born = parse_id_number(ctx.keys.decrypt(enc.id_number_enc))
+        enc = await repo.encrypted_id_number(session, worker_id)
+        assert enc is not None
+        _, born = parse_id_number(ctx.keys.decrypt(enc))
         if born != birth:
             errors.add("birth_date", "differs from the birth date in her ID number")
     skills = given.get("skills")
@@ -357,13 +344,7 @@ async def update_worker(
     if patch.version != row.version:  # also keeps an out-of-range version away from the database
         raise stale
     values.update(version=row.version + 1, updated_at=clock.now())
-    result = await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.version == patch.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if await repo.update_at_version(session, worker_id, patch.version, values) != 1:
         raise stale
     await _write_skills_groups(session, worker_id, skills, groups)
     return await get_worker(session, principal, worker_id)
