@@ -17,7 +17,7 @@ from matching.db.rules import live_offer
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import NotFound
-from matching.notices import templates
+from matching.notices import facts, templates
 from matching.notices.outbox import notice_row
 
 OF = m.Offer.__table__.c
@@ -25,7 +25,6 @@ OP = m.Opening.__table__.c
 E = m.Employer.__table__.c
 W = m.WorkerProfile.__table__.c
 S = m.WorkerSkill.__table__.c
-LINK = m.OfferLink.__table__.c
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,18 +52,7 @@ class OfferView:
     code: str | None
 
     def facts(self, ctx: Context) -> templates.OfferFacts:
-        return templates.OfferFacts(
-            worker_name=self.worker_name,
-            employer=self.employer,
-            city=self.city,
-            title=self.title,
-            wage_min=self.wage_min,
-            wage_max=self.wage_max,
-            housing=self.housing,
-            start_date=self.start_date,
-            expires_at=templates.local_date(self.expires_at),
-            link=templates.offer_link(ctx, self.code) if self.code else "",
-        )
+        return facts.facts(self, ctx)
 
     def notice(
         self,
@@ -90,34 +78,16 @@ class OfferView:
 
 
 def _view_select() -> Any:
-    return (
-        select(
-            OF.id,
-            OF.worker_id,
-            W.agency_id,
-            OF.opening_id,
-            OP.employer_id,
-            OF.status,
-            OF.expires_at,
-            W.name.label("worker_name"),
-            W.phone,
-            W.locale,
-            E.name.label("employer"),
-            OP.city,
-            OP.title,
-            OP.monthly_wage_min.label("wage_min"),
-            OP.monthly_wage_max.label("wage_max"),
-            OP.housing_provided.label("housing"),
-            OP.start_date,
-            OF.run_id,
-            LINK.code,
-        )
-        .select_from(m.Offer.__table__)
-        .join(m.WorkerProfile.__table__, W.id == OF.worker_id)
-        .join(m.Opening.__table__, OP.id == OF.opening_id)
-        .join(m.Employer.__table__, E.id == OP.employer_id)
-        .outerjoin(m.OfferLink.__table__, LINK.offer_id == OF.id)
-    )
+    return select(
+        OF.id,
+        OF.worker_id,
+        W.agency_id,
+        OF.opening_id,
+        OP.employer_id,
+        OF.status,
+        *facts.columns(),
+        OF.run_id,
+    ).select_from(facts.source())
 
 
 async def views(session: AsyncSession, offer_ids: Sequence[int]) -> list[OfferView]:

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.db.dialect import insert_ignoring_conflicts
+from matching.notices import facts
 
 W = m.WorkerProfile.__table__.c
 OF = m.Offer.__table__.c
@@ -22,7 +23,6 @@ OP = m.Opening.__table__.c
 E = m.Employer.__table__.c
 PL = m.Placement.__table__.c
 FU = m.FollowUp.__table__.c
-LINK = m.OfferLink.__table__.c
 
 
 async def employer_industry(session: AsyncSession, employer_id: int) -> str | None:
@@ -42,29 +42,8 @@ async def set_worker_status(session: AsyncSession, worker_id: int, status: str) 
 async def starting_on(session: AsyncSession, day: dt.date) -> list[Any]:
     """Active placements starting on ``day``, with what the day-before notice says."""
     stmt = (
-        select(
-            PL.id,
-            PL.worker_id,
-            PL.agency_id,
-            W.name.label("worker_name"),
-            W.phone,
-            W.locale,
-            E.name.label("employer"),
-            OP.city,
-            OP.title,
-            OP.monthly_wage_min.label("wage_min"),
-            OP.monthly_wage_max.label("wage_max"),
-            OP.housing_provided.label("housing"),
-            OP.start_date,
-            OF.expires_at,
-            LINK.code,
-        )
-        .select_from(m.Placement.__table__)
-        .join(m.Offer.__table__, OF.id == PL.offer_id)
-        .join(m.WorkerProfile.__table__, W.id == OF.worker_id)
-        .join(m.Opening.__table__, OP.id == OF.opening_id)
-        .join(m.Employer.__table__, E.id == OP.employer_id)
-        .outerjoin(m.OfferLink.__table__, LINK.offer_id == OF.id)
+        select(PL.id, PL.worker_id, PL.agency_id, *facts.columns())
+        .select_from(facts.source().join(m.Placement.__table__, PL.offer_id == OF.id))
         .where(PL.status == "active", PL.start_date == day)
         .order_by(PL.id)
     )

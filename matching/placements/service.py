@@ -15,7 +15,7 @@ from matching.lib.errors import Conflict, Invalid, NotFound
 from matching.lib.principal import Principal, may_see, visible
 from matching.network.fees import quote_fee
 from matching.network.repository import office_phone
-from matching.notices import templates
+from matching.notices import facts, templates
 from matching.notices.outbox import enqueue, notice_row
 from matching.placements import repository as repo
 from matching.placements.repository import DueFollowUp, PlacementRow
@@ -129,18 +129,6 @@ async def placements_starting(session: AsyncSession, ctx: Context) -> int:
     """The day before she starts: one 'starting tomorrow' notice per placement."""
     notices = []
     for r in await repo.starting_on(session, clock.today() + dt.timedelta(days=1)):
-        facts = templates.OfferFacts(
-            worker_name=r.worker_name,
-            employer=r.employer,
-            city=r.city,
-            title=r.title,
-            wage_min=r.wage_min,
-            wage_max=r.wage_max,
-            housing=r.housing,
-            start_date=r.start_date,
-            expires_at=templates.local_date(r.expires_at),
-            link=templates.offer_link(ctx, r.code) if r.code else "",
-        )
         phone = await office_phone(session, r.agency_id, r.city)
         notices.append(
             notice_row(
@@ -149,7 +137,7 @@ async def placements_starting(session: AsyncSession, ctx: Context) -> int:
                 worker_id=r.worker_id,
                 to_phone=r.phone,
                 locale=r.locale,
-                text=templates.placement_starting(facts, phone, r.locale),
+                text=templates.placement_starting(facts.facts(r, ctx), phone, r.locale),
                 placement_id=r.id,
             )
         )
