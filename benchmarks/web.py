@@ -44,8 +44,8 @@ async def load(url: str, n: int) -> tuple[int, list[int]]:
 
     from matching.db import models as m
     from matching.db.engine import create_engine
+    from matching.lib.principal import SYSTEM
     from matching.network import service as network
-    from matching.network.principal import SYSTEM
     from matching.network.schemas import StaffCreate
 
     engine = create_engine(url)

@@ -24,7 +24,7 @@ from matching.api.strict import strict_json_body
 from matching.api.system import health, ping
 from matching.db.engine import create_engine, create_sessionmaker
 from matching.lib.context import Context
-from matching.matches.controllers import MatchRunController, worker_offers
+from matching.matches.controllers import MatchRunController
 from matching.matches.processes import shutdown_pool
 from matching.network import passwords
 from matching.network.controllers import (
@@ -35,6 +35,7 @@ from matching.network.controllers import (
 )
 from matching.network.fee_controllers import FeeScheduleController
 from matching.notices.controllers import NoticeController
+from matching.offers.controllers import OfferController, sms_reply, worker_offers
 from matching.openings.controllers import (
     EmployerController,
     OpeningController,
@@ -45,7 +46,7 @@ from matching.placements.aftercare_controllers import (
     FollowUpController,
     TaskController,
 )
-from matching.placements.controllers import OfferController, PlacementController
+from matching.placements.controllers import PlacementController
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
 from matching.settings import Settings
 from matching.training.controllers import (
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             CaseController,
             StandingController,
             NoticeController,
+            sms_reply,
             FeeScheduleController,
             CourseController,
             TrainingSessionController,

@@ -137,9 +137,9 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_match_run(settings: Settings, args: argparse.Namespace) -> int:
+    from matching.lib.principal import SYSTEM
     from matching.matches.runner import execute_run
     from matching.matches.service import request_run
-    from matching.network.principal import SYSTEM
 
     ctx = Context.from_settings(settings)
     migrate.upgrade(settings.database_url)

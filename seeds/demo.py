@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
+from matching.lib.identity import check_digit
+from matching.lib.principal import SYSTEM
 from matching.network import service as network
-from matching.network.principal import SYSTEM
 from matching.network.schemas import OfficeCreate, StaffCreate
 from matching.openings import service as openings
 from matching.openings.schemas import EmployerCreate, OpeningCreate, RequiredSkill
 from matching.profiles import service as profiles
-from matching.profiles.identity import check_digit
 from matching.profiles.schemas import SkillLevel, WorkerCreate
 
 AGENCY = "星一劳务中介有限公司"

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.db.base import metadata
 from matching.lib import clock
+from matching.lib.identity import check_digit
 from matching.network.service import create_admin
-from matching.profiles.identity import check_digit
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"

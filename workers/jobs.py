@@ -16,14 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.lib.context import Context
 from matching.lib.errors import Conflict
-from matching.matches.offers import expire_due, remind_expiring
+from matching.lib.principal import SYSTEM
 from matching.matches.runner import execute_run
 from matching.matches.service import request_run
-from matching.network.principal import SYSTEM
 from matching.notices.channels import Channel, channel_from_settings
 from matching.notices.dispatch import drain
-from matching.openings import standing
-from matching.placements import followups
+from matching.offers.service import expire_due, remind_expiring
+from matching.placements import followups, standing
 from matching.placements.service import placements_starting
 from matching.settings import Settings
 

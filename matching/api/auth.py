@@ -13,7 +13,7 @@ from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
 
 from matching.lib.context import Context
-from matching.network.principal import Principal
+from matching.lib.principal import Principal
 
 # Routes opt out with ``opt={"exclude_from_auth": True}`` (PUBLIC); the schema by its path.
 PUBLIC_PATHS = [r"^/schema"]

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from matching.lib.context import Context
 from matching.lib.errors import Unauthorized
-from matching.network.principal import Principal
+from matching.lib.principal import Principal
 
 # Explicit markers for handler parameters (Litestar 3 drops inferred dependencies).
 AnyRequest = Request[Any, Any, Any]

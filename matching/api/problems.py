@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response
@@ -18,11 +19,10 @@ log = logging.getLogger("laowu.errors")
 PROBLEM_JSON = "application/problem+json"
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]*)`")
 _MISSING_FIELD = re.compile(r"missing required field `([^`]*)`")
-_GENDER_WORDS = ("gender", "sex", "性别", "男", "女")
-SEX_DISCRIMINATION = (
-    "an opening may not ask for a gender: the Employment Promotion Law (art. 27) bans sex "
-    "discrimination in hiring (招用人员不得以性别为由拒绝录用或者提高录用标准)"
-)
+REFUSED_FIELD = "refused_field"
+"""A route's ``opt`` key: a function naming why a field its body must not carry is refused
+(the service that owns the rule supplies it; this module only maps)."""
+RefusedField = Callable[[str], str | None]
 
 
 def problem(
@@ -47,13 +47,11 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _field_of(key: str | None, message: str) -> tuple[str, str]:
+def _field_of(key: str | None, message: str, refused: RefusedField | None) -> tuple[str, str]:
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         name = unknown.group(1)
-        if any(word in name.lower() for word in _GENDER_WORDS):
-            return name, SEX_DISCRIMINATION
-        return name, "is not a field of this resource"
+        return name, (refused(name) if refused else None) or "is not a field of this resource"
     missing = _MISSING_FIELD.search(message)
     if missing and (not key or key == "data"):
         return missing.group(1), "is required"
@@ -67,9 +65,12 @@ def _field_of(key: str | None, message: str) -> tuple[str, str]:
 def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors: list[dict[str, str]] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
+    handler = request.scope.get("route_handler")
+    refused = handler.opt.get(REFUSED_FIELD) if handler is not None else None
     for item in extra:
         if isinstance(item, dict):
-            field, message = _field_of(item.get("key"), str(item.get("message", "is invalid")))
+            message = str(item.get("message", "is invalid"))
+            field, message = _field_of(item.get("key"), message, refused)
             errors.append({"field": field, "message": message})
     if not errors:
         errors.append({"field": "body", "message": exc.detail or "is invalid"})
@@ -167,4 +168,4 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     Exception: on_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "problem"]
+__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "REFUSED_FIELD", "problem"]

@@ -48,3 +48,9 @@ async def bulk_insert(session: AsyncSession, model: Any, rows: Sequence[dict[str
     driver = raw.driver_connection
     assert driver is not None
     await driver.copy_records_to_table(table.name, records=records, columns=columns)
+
+
+def chunks(ids: list[int], size: int = 5000) -> Any:
+    """Split long id lists: SQLite caps bound parameters per statement."""
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]

@@ -16,7 +16,6 @@ from matching.matches.runner import execute_run
 from matching.matches.schemas import (
     MatchRunOut,
     MatchRunPage,
-    OfferPage,
     ProposalPage,
     RunRequest,
     WorkerOutcome,
@@ -91,14 +90,3 @@ class MatchRunController(Controller):
         lang: Lang = "zh",
     ) -> WorkerOutcome:
         return await service.worker_outcome(db_session, principal, run_id, worker_id, lang=lang)
-
-
-@get("/workers/{worker_id:int}/offers", tags=["matching"], summary="A worker's offers")
-async def worker_offers(
-    worker_id: PathId,
-    db_session: DbSession,
-    principal: Who,
-    limit: Limit = DEFAULT_LIMIT,
-    offset: Offset = 0,
-) -> OfferPage:
-    return await service.worker_offers(db_session, principal, worker_id, limit=limit, offset=offset)

@@ -1,38 +1,225 @@
-"""Queries the matching side shares: what a live offer is and how much capacity is used."""
+"""The match run's SQL beyond the snapshot: its runs, proposals and the reasons she was left out.
+
+What a live offer is and how an opening's slots are counted are shared with other features:
+``matching.db.rules``. Lists are scoped by the caller's conditions from
+``matching.lib.principal.visible``; nothing here decides a rule."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Subquery, and_, func, or_, select
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.dialect import bulk_insert, chunks
+from matching.db.rules import used_slots
+from matching.matches.snapshot import available_workers
+from matching.matches.solver import ProposalRow
 
-OF = m.Offer.__table__.c
-
-
-def live_offer(now: dt.datetime) -> ColumnElement[bool]:
-    """An offer that still holds her and a slot: pending and unexpired, or accepted."""
-    return or_(OF.status == "accepted", and_(OF.status == "pending", OF.expires_at > now))
-
-
-def slot_taken(now: dt.datetime) -> ColumnElement[bool]:
-    """An offer that uses one of the opening's headcount: live, or confirmed (a placement)."""
-    return or_(live_offer(now), OF.status == "confirmed")
+R = m.MatchRun
+P = m.Proposal.__table__.c
+U = m.Unproposed.__table__.c
+W = m.WorkerProfile.__table__.c
+OP = m.Opening.__table__.c
 
 
-def used_slots(now: dt.datetime) -> Subquery:
-    """Per opening, how many of its headcount are taken."""
-    return (
-        select(OF.opening_id, func.count().label("used"))
-        .where(slot_taken(now))
-        .group_by(OF.opening_id)
-        .subquery("used_slots")
+# --- runs ----------------------------------------------------------------------------------
+
+
+async def run_by_id(session: AsyncSession, run_id: int) -> m.MatchRun | None:
+    return await session.get(R, run_id)
+
+
+async def live_run(session: AsyncSession) -> m.MatchRun | None:
+    """The run queued or running now, if any (at most one is live)."""
+    return (await session.execute(select(R).where(R.live.is_(True)))).scalar_one_or_none()
+
+
+async def runs_page(
+    session: AsyncSession, *, limit: int, offset: int
+) -> tuple[list[m.MatchRun], int]:
+    """Runs newest first, and how many there are in all."""
+    total = (await session.execute(select(func.count()).select_from(R))).scalar_one()
+    rows = (
+        await session.execute(select(R).order_by(R.id.desc()).limit(limit).offset(offset))
+    ).scalars()
+    return list(rows), int(total)
+
+
+def add_run(session: AsyncSession, run: m.MatchRun) -> m.MatchRun:
+    """Stage a new run; the caller flushes (and hears of a second live run there)."""
+    session.add(run)
+    return run
+
+
+async def fail_stale(
+    session: AsyncSession, cutoff: dt.datetime, *, finished_at: dt.datetime, error: str
+) -> None:
+    """Every live run created before ``cutoff`` fails with ``error`` and stops being live."""
+    await session.execute(
+        update(R)
+        .where(R.live.is_(True), R.created_at < cutoff)
+        .values(status="failed", live=None, finished_at=finished_at, error=error)
+        .execution_options(synchronize_session=False)
     )
 
 
-def chunks(ids: list[int], size: int = 5000) -> Any:
-    """Split long id lists: SQLite caps bound parameters per statement."""
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+async def claim_queued(session: AsyncSession, run_id: int, *, started_at: dt.datetime) -> bool:
+    """queued → running; False when the run was not queued (someone else claimed it)."""
+    result = await session.execute(
+        update(R)
+        .where(R.id == run_id, R.status == "queued")
+        .values(status="running", started_at=started_at)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def mark_failed(
+    session: AsyncSession, run_id: int, *, error: str, finished_at: dt.datetime
+) -> None:
+    await session.execute(
+        update(R)
+        .where(R.id == run_id)
+        .values(status="failed", live=None, finished_at=finished_at, error=error)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def mark_done(
+    session: AsyncSession,
+    run_id: int,
+    *,
+    finished_at: dt.datetime,
+    stats: dict[str, Any],
+    audit: dict[str, Any],
+) -> None:
+    await session.execute(
+        update(R)
+        .where(R.id == run_id)
+        .values(status="done", live=None, finished_at=finished_at, stats=stats, audit=audit)
+        .execution_options(synchronize_session=False)
+    )
+
+
+# --- the re-check before writing -----------------------------------------------------------
+
+
+async def slots_left(
+    session: AsyncSession, opening_ids: list[int], now: dt.datetime
+) -> dict[int, int]:
+    """Slots left now of those openings still open at an employer not suspended."""
+    used = used_slots(now)
+    left: dict[int, int] = {}
+    for chunk in chunks(opening_ids):
+        stmt = (
+            select(OP.id, (OP.headcount - func.coalesce(used.c.used, 0)).label("left"))
+            .outerjoin(used, used.c.opening_id == OP.id)
+            .join(m.Employer, m.Employer.id == OP.employer_id)
+            .where(OP.id.in_(chunk), OP.status == "open", m.Employer.suspended.is_(False))
+        )
+        left.update({r.id: int(r.left) for r in (await session.execute(stmt)).all()})
+    return left
+
+
+async def available_among(
+    session: AsyncSession, worker_ids: list[int], now: dt.datetime
+) -> set[int]:
+    """Those of ``worker_ids`` who are in the matching pool now (the snapshot's own rule)."""
+    avail = available_workers(now)
+    found: set[int] = set()
+    for chunk in chunks(worker_ids):
+        found.update((await session.execute(avail.where(W.id.in_(chunk)))).scalars())
+    return found
+
+
+# --- proposals and the reasons she was left out --------------------------------------------
+
+
+async def insert_proposals(session: AsyncSession, run_id: int, rows: list[ProposalRow]) -> None:
+    await bulk_insert(
+        session,
+        m.Proposal,
+        [
+            {
+                "run_id": run_id,
+                "worker_id": r.worker_id,
+                "opening_id": r.opening_id,
+                "score": r.score,
+                "priority": r.priority,
+                "parts": r.parts,
+                "reasons": r.reasons,
+                "runners_up": r.runners_up,
+            }
+            for r in rows
+        ],
+    )
+
+
+async def insert_unproposed(
+    session: AsyncSession, run_id: int, rows: list[tuple[int, int, str, str]]
+) -> None:
+    await bulk_insert(
+        session,
+        m.Unproposed,
+        [
+            {"run_id": run_id, "worker_id": w, "reason": c, "zh": zh[:300], "en": en[:300]}
+            for w, c, zh, en in rows
+        ],
+    )
+
+
+async def proposals_page(
+    session: AsyncSession,
+    run_id: int,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    opening_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[Any], int]:
+    """A run's proposals with her name and the opening's title, by worker id, and the total."""
+    conditions: list[Any] = [P.run_id == run_id, *where]
+    if opening_id is not None:
+        conditions.append(P.opening_id == opening_id)
+    base = (
+        select(
+            P.worker_id,
+            P.opening_id,
+            P.score,
+            P.priority,
+            P.parts,
+            P.reasons,
+            P.runners_up,
+            W.name.label("worker_name"),
+            OP.title.label("opening_title"),
+        )
+        .join(m.WorkerProfile.__table__, W.id == P.worker_id)
+        .join(m.Opening.__table__, OP.id == P.opening_id)
+        .where(*conditions)
+    )
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(P.worker_id).limit(limit).offset(offset))).all()
+    return list(rows), int(total)
+
+
+async def worker_visible(
+    session: AsyncSession, worker_id: int, where: Sequence[ColumnElement[bool]]
+) -> bool:
+    stmt = select(W.id).where(W.id == worker_id, *where)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def proposal_of(session: AsyncSession, run_id: int, worker_id: int) -> Any | None:
+    """Her proposal in a run (opening and reasons), if she had one."""
+    stmt = select(P.opening_id, P.reasons).where(P.run_id == run_id, P.worker_id == worker_id)
+    return (await session.execute(stmt)).first()
+
+
+async def unproposed_of(session: AsyncSession, run_id: int, worker_id: int) -> Any | None:
+    """Why a run left her out (zh, en), if it recorded a reason."""
+    stmt = select(U.zh, U.en).where(U.run_id == run_id, U.worker_id == worker_id)
+    return (await session.execute(stmt)).first()

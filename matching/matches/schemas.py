@@ -66,19 +66,3 @@ class WorkerOutcome(Response):
     proposed: bool
     opening_id: int | None
     reasons: list[str]
-
-
-class OfferOut(Response):
-    id: int
-    worker_id: int
-    opening_id: int
-    run_id: int | None
-    status: str
-    created_at: dt.datetime
-    expires_at: dt.datetime
-    responded_at: dt.datetime | None
-
-
-class OfferPage(Response):
-    items: list[OfferOut]
-    total: int

@@ -9,39 +9,35 @@ import datetime as dt
 import time
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import bulk_insert
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
-from matching.matches import offers
-from matching.matches.repository import OF, chunks, used_slots
+from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal, visible
+from matching.matches import repository as repo
+from matching.matches.repository import (  # the run's writes keep their names here
+    insert_proposals,
+    insert_unproposed,
+)
 from matching.matches.schemas import (
     MatchRunOut,
     MatchRunPage,
-    OfferOut,
-    OfferPage,
     ProposalOut,
     ProposalPage,
     RunStats,
     WorkerOutcome,
 )
-from matching.matches.snapshot import available_workers
 from matching.matches.solver import Outcome, ProposalRow
-from matching.network.principal import Principal
+from matching.offers import service as offers
 
 RUN_TIMEOUT = dt.timedelta(minutes=30)
 """A run still queued or running after this long died with its process; it no longer blocks."""
 
 R = m.MatchRun
-P = m.Proposal.__table__.c
-U = m.Unproposed.__table__.c
-W = m.WorkerProfile.__table__.c
-OP = m.Opening.__table__.c
+"""The run's model, as the runner reads it."""
 
 
 def run_out(run: m.MatchRun) -> MatchRunOut:
@@ -62,12 +58,11 @@ def run_out(run: m.MatchRun) -> MatchRunOut:
 
 
 async def _fail_stale_runs(session: AsyncSession) -> None:
-    cutoff = clock.now() - RUN_TIMEOUT
-    await session.execute(
-        update(R)
-        .where(R.live.is_(True), R.created_at < cutoff)
-        .values(status="failed", live=None, finished_at=clock.now(), error="interrupted: timed out")
-        .execution_options(synchronize_session=False)
+    await repo.fail_stale(
+        session,
+        clock.now() - RUN_TIMEOUT,
+        finished_at=clock.now(),
+        error="interrupted: timed out",
     )
 
 
@@ -77,23 +72,25 @@ async def request_run(
     """Queue a run; only one may be queued or running at a time."""
     principal.require("admin", "staff")
     await _fail_stale_runs(session)
-    live = (await session.execute(select(R).where(R.live.is_(True)))).scalar_one_or_none()
+    live = await repo.live_run(session)
     if live is not None:
         raise Conflict(
             f"match run {live.id} is {live.status}; wait for it to finish",
             extra={"running_run_id": live.id},
         )
-    run = R(
-        status="queued",
-        live=True,
-        dry_run=dry_run,
-        trigger=trigger,
-        requested_by_id=principal.account_id or None,
-        stats={},
-        audit={},
-        timings={},
+    run = repo.add_run(
+        session,
+        R(
+            status="queued",
+            live=True,
+            dry_run=dry_run,
+            trigger=trigger,
+            requested_by_id=principal.account_id or None,
+            stats={},
+            audit={},
+            timings={},
+        ),
     )
-    session.add(run)
     try:
         await session.flush()
     except IntegrityError as exc:  # another request queued one in the same instant
@@ -103,51 +100,17 @@ async def request_run(
 
 async def claim_run(session: AsyncSession, run_id: int) -> bool:
     """Move a queued run to running; False when someone else already did."""
-    result = await session.execute(
-        update(R)
-        .where(R.id == run_id, R.status == "queued")
-        .values(status="running", started_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await repo.claim_queued(session, run_id, started_at=clock.now())
 
 
 async def fail_run(session: AsyncSession, run_id: int, error: str) -> None:
-    await session.execute(
-        update(R)
-        .where(R.id == run_id)
-        .values(status="failed", live=None, finished_at=clock.now(), error=error[:2000])
-        .execution_options(synchronize_session=False)
-    )
-
-
-async def _capacity_now(session: AsyncSession, opening_ids: list[int]) -> dict[int, int]:
-    now = clock.now()
-    used = used_slots(now)
-    left: dict[int, int] = {}
-    for chunk in chunks(opening_ids):
-        stmt = (
-            select(OP.id, (OP.headcount - func.coalesce(used.c.used, 0)).label("left"))
-            .outerjoin(used, used.c.opening_id == OP.id)
-            .join(m.Employer, m.Employer.id == OP.employer_id)
-            .where(OP.id.in_(chunk), OP.status == "open", m.Employer.suspended.is_(False))
-        )
-        left.update({r.id: int(r.left) for r in (await session.execute(stmt)).all()})
-    return left
-
-
-async def _still_available(session: AsyncSession, worker_ids: list[int]) -> set[int]:
-    avail = available_workers(clock.now())
-    found: set[int] = set()
-    for chunk in chunks(worker_ids):
-        found.update((await session.execute(avail.where(W.id.in_(chunk)))).scalars())
-    return found
+    await repo.mark_failed(session, run_id, error=error[:2000], finished_at=clock.now())
 
 
 async def _valid_now(session: AsyncSession, rows: list[ProposalRow]) -> list[ProposalRow]:
     """Drop proposals the world moved past while the engine ran (closed opening, new edit)."""
-    capacity = await _capacity_now(session, sorted({r.opening_id for r in rows}))
-    available = await _still_available(session, [r.worker_id for r in rows])
+    capacity = await repo.slots_left(session, sorted({r.opening_id for r in rows}), clock.now())
+    available = await repo.available_among(session, [r.worker_id for r in rows], clock.now())
     kept: list[ProposalRow] = []
     # Priority-group proposals keep their slot first, as in the engine's objective.
     for row in sorted(rows, key=lambda r: (not r.priority, -r.score, r.worker_id)):
@@ -156,72 +119,6 @@ async def _valid_now(session: AsyncSession, rows: list[ProposalRow]) -> list[Pro
             kept.append(row)
     kept.sort(key=lambda r: r.worker_id)
     return kept
-
-
-async def insert_proposals(session: AsyncSession, run_id: int, rows: list[ProposalRow]) -> None:
-    await bulk_insert(
-        session,
-        m.Proposal,
-        [
-            {
-                "run_id": run_id,
-                "worker_id": r.worker_id,
-                "opening_id": r.opening_id,
-                "score": r.score,
-                "priority": r.priority,
-                "parts": r.parts,
-                "reasons": r.reasons,
-                "runners_up": r.runners_up,
-            }
-            for r in rows
-        ],
-    )
-
-
-async def insert_offers(
-    session: AsyncSession, ctx: Context, run_id: int, rows: list[ProposalRow]
-) -> None:
-    """One pending offer per proposal, her link and her notice, and she is no longer free."""
-    offer_days = ctx.settings.offer_days
-    now = clock.now()
-    expires = now + dt.timedelta(days=offer_days)
-    await bulk_insert(
-        session,
-        m.Offer,
-        [
-            {
-                "run_id": run_id,
-                "worker_id": r.worker_id,
-                "opening_id": r.opening_id,
-                "status": "pending",
-                "created_at": now,
-                "expires_at": expires,
-                "version": 1,
-            }
-            for r in rows
-        ],
-    )
-    # She is no longer free: one UPDATE … FROM over the run's offers, not id lists.
-    await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == OF.worker_id, OF.run_id == run_id)
-        .values(status="offered")
-        .execution_options(synchronize_session=False)
-    )
-    await offers.announce_run(session, ctx, run_id)
-
-
-async def insert_unproposed(
-    session: AsyncSession, run_id: int, rows: list[tuple[int, int, str, str]]
-) -> None:
-    await bulk_insert(
-        session,
-        m.Unproposed,
-        [
-            {"run_id": run_id, "worker_id": w, "reason": c, "zh": zh[:300], "en": en[:300]}
-            for w, c, zh, en in rows
-        ],
-    )
 
 
 async def record_outcome(
@@ -249,7 +146,7 @@ async def record_outcome(
         await insert_proposals(session, run_id, kept)
         timings["write_proposals"] = time.perf_counter() - t
         t = time.perf_counter()
-        await insert_offers(session, ctx, run_id, kept)
+        await offers.make_offers(session, ctx, run_id, [(r.worker_id, r.opening_id) for r in kept])
         timings["write_offers_links_notices"] = time.perf_counter() - t
         t = time.perf_counter()
         await insert_unproposed(session, run_id, outcome.unproposed)
@@ -260,17 +157,12 @@ async def record_outcome(
             proposals=len(kept),
             priority_proposals=sum(1 for r in kept if r.priority),
         )
-    await session.execute(
-        update(R)
-        .where(R.id == run_id)
-        .values(
-            status="done",
-            live=None,
-            finished_at=clock.now(),
-            stats=stats,
-            audit=outcome.audit,
-        )
-        .execution_options(synchronize_session=False)
+    await repo.mark_done(
+        session,
+        run_id,
+        finished_at=clock.now(),
+        stats=stats,
+        audit=outcome.audit,
     )
 
 
@@ -280,7 +172,7 @@ def _require_reader(principal: Principal) -> None:
 
 async def get_run(session: AsyncSession, principal: Principal, run_id: int) -> MatchRunOut:
     _require_reader(principal)
-    run = await session.get(R, run_id)
+    run = await repo.run_by_id(session, run_id)
     if run is None:
         raise NotFound(f"no match run with id {run_id}")
     return run_out(run)
@@ -290,11 +182,8 @@ async def list_runs(
     session: AsyncSession, principal: Principal, *, limit: int, offset: int
 ) -> MatchRunPage:
     _require_reader(principal)
-    total = (await session.execute(select(func.count()).select_from(R))).scalar_one()
-    rows = (
-        await session.execute(select(R).order_by(R.id.desc()).limit(limit).offset(offset))
-    ).scalars()
-    return MatchRunPage(items=[run_out(r) for r in rows], total=int(total))
+    rows, total = await repo.runs_page(session, limit=limit, offset=offset)
+    return MatchRunPage(items=[run_out(r) for r in rows], total=total)
 
 
 async def list_proposals(
@@ -310,35 +199,15 @@ async def list_proposals(
     if lang not in ("zh", "en"):
         raise Invalid("lang", "must be zh or en")
     if principal.is_employer:
-        if await session.get(R, run_id) is None:
+        if await repo.run_by_id(session, run_id) is None:
             raise NotFound(f"no match run with id {run_id}")
     else:
         await get_run(session, principal, run_id)
-    conditions: list[Any] = [P.run_id == run_id]
-    if principal.is_staff:
-        conditions.append(W.agency_id == principal.agency_id)
-    elif principal.is_employer:
-        conditions.append(OP.employer_id == principal.employer_id)
-    if opening_id is not None:
-        conditions.append(P.opening_id == opening_id)
-    base = (
-        select(
-            P.worker_id,
-            P.opening_id,
-            P.score,
-            P.priority,
-            P.parts,
-            P.reasons,
-            P.runners_up,
-            W.name.label("worker_name"),
-            OP.title.label("opening_title"),
-        )
-        .join(m.WorkerProfile.__table__, W.id == P.worker_id)
-        .join(m.Opening.__table__, OP.id == P.opening_id)
-        .where(*conditions)
+    # Staff see their agency's workers' proposals, an employer those for its openings.
+    where = visible(principal, agency=repo.W.agency_id, employer=repo.OP.employer_id)
+    rows, total = await repo.proposals_page(
+        session, run_id, where, opening_id=opening_id, limit=limit, offset=offset
     )
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(P.worker_id).limit(limit).offset(offset))).all()
     employer = principal.is_employer
     items = [
         ProposalOut(
@@ -354,7 +223,7 @@ async def list_proposals(
         )
         for r in rows
     ]
-    return ProposalPage(items=items, total=int(total))
+    return ProposalPage(items=items, total=total)
 
 
 async def worker_outcome(
@@ -365,16 +234,11 @@ async def worker_outcome(
     if lang not in ("zh", "en"):
         raise Invalid("lang", "must be zh or en")
     await get_run(session, principal, run_id)
-    scope = [W.id == worker_id]
-    if principal.is_staff:
-        scope.append(W.agency_id == principal.agency_id)
-    if (await session.execute(select(W.id).where(*scope))).first() is None:
+    if not await repo.worker_visible(
+        session, worker_id, visible(principal, agency=repo.W.agency_id)
+    ):
         raise NotFound(f"no worker with id {worker_id}")
-    prop = (
-        await session.execute(
-            select(P.opening_id, P.reasons).where(P.run_id == run_id, P.worker_id == worker_id)
-        )
-    ).first()
+    prop = await repo.proposal_of(session, run_id, worker_id)
     if prop is not None:
         return WorkerOutcome(
             worker_id=worker_id,
@@ -382,11 +246,7 @@ async def worker_outcome(
             opening_id=prop.opening_id,
             reasons=[x[lang] for x in prop.reasons],
         )
-    skip = (
-        await session.execute(
-            select(U.zh, U.en).where(U.run_id == run_id, U.worker_id == worker_id)
-        )
-    ).first()
+    skip = await repo.unproposed_of(session, run_id, worker_id)
     if skip is not None:
         return WorkerOutcome(
             worker_id=worker_id, proposed=False, opening_id=None, reasons=[getattr(skip, lang)]
@@ -397,32 +257,3 @@ async def worker_outcome(
         else "she was not in this run's pool (no consent to matching, a live offer, or placed)"
     )
     return WorkerOutcome(worker_id=worker_id, proposed=False, opening_id=None, reasons=[reason])
-
-
-def offer_out(r: Any) -> OfferOut:
-    return OfferOut(
-        id=r.id,
-        worker_id=r.worker_id,
-        opening_id=r.opening_id,
-        run_id=r.run_id,
-        status=r.status,
-        created_at=r.created_at,
-        expires_at=r.expires_at,
-        responded_at=r.responded_at,
-    )
-
-
-async def worker_offers(
-    session: AsyncSession, principal: Principal, worker_id: int, *, limit: int, offset: int
-) -> OfferPage:
-    if principal.is_employer:
-        raise Forbidden("employer accounts see candidates through their openings' proposals")
-    scope = [W.id == worker_id]
-    if principal.is_staff:
-        scope.append(W.agency_id == principal.agency_id)
-    if (await session.execute(select(W.id).where(*scope))).first() is None:
-        raise NotFound(f"no worker with id {worker_id}")
-    base = select(m.Offer.__table__).where(OF.worker_id == worker_id)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(OF.id.desc()).limit(limit).offset(offset))).all()
-    return OfferPage(items=[offer_out(r) for r in rows], total=int(total))

@@ -12,9 +12,9 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.rules import OF, live_offer, used_slots
 from matching.engine import NO_DAY, Exclusions, Label, Openings, Vocab, Workers
 from matching.lib.reference import reference
-from matching.matches.repository import OF, live_offer, used_slots
 
 EPOCH = dt.date(1970, 1, 1).toordinal()
 W = m.WorkerProfile.__table__.c

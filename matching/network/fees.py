@@ -7,18 +7,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
+from matching.lib.principal import Principal, may_see
 from matching.lib.reference import reference
+from matching.lib.text import clean_optional
+from matching.network import repository
 from matching.network.fee_schemas import FeeRuleOut, FeeScheduleCreate, FeeScheduleOut
-from matching.network.principal import Principal
 
-FS = m.FeeSchedule
+ANY = "must not be blank; leave it out to mean any"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,16 +66,8 @@ def pick_rule(rules: list[FeeRule], city: str | None, industry: str | None) -> F
 
 async def is_priority_worker(session: AsyncSession, worker_id: int) -> bool:
     """She belongs to a priority group (poor household, military spouse, ...)."""
-    stmt = select(m.WorkerGroup.group_code).where(
-        m.WorkerGroup.worker_id == worker_id,
-        m.WorkerGroup.group_code.in_(sorted(reference().priority_codes)),
-    )
-    return (await session.execute(stmt.limit(1))).first() is not None
-
-
-async def _latest(session: AsyncSession, agency_id: int) -> m.FeeSchedule | None:
-    stmt = select(FS).where(FS.agency_id == agency_id).order_by(FS.version.desc()).limit(1)
-    return (await session.execute(stmt)).scalar_one_or_none()
+    priority = sorted(reference().priority_codes)
+    return await repository.worker_in_groups(session, worker_id, priority)
 
 
 async def quote_fee(
@@ -82,7 +75,7 @@ async def quote_fee(
 ) -> FeeQuote:
     """The fee for placing this worker in ``city`` with an employer in ``industry``, from the
     agency's latest published schedule. No schedule: no fee and no schedule recorded."""
-    schedule = await _latest(session, agency_id)
+    schedule = await repository.latest_fee_schedule(session, agency_id)
     if schedule is None:
         return FeeQuote(amount=0, waived=False, schedule_id=None, version=None, rule=None)
     rule = pick_rule(_rules(schedule.rules), city.strip(), (industry or "").strip() or None)
@@ -106,21 +99,10 @@ async def _check_agency(session: AsyncSession, principal: Principal, agency_id: 
     """Admins see every agency, staff their own (another's is 404, as for agencies)."""
     if principal.is_employer:
         raise Forbidden("employers do not see agencies' fee schedules")
-    if not principal.is_admin and principal.agency_id != agency_id:
+    if not may_see(principal, agency_id=agency_id):
         raise NotFound(f"no agency with id {agency_id}")
-    if await session.get(m.Agency, agency_id) is None:
+    if await repository.agency(session, agency_id) is None:
         raise NotFound(f"no agency with id {agency_id}")
-
-
-def _clean(errors: FieldErrors, field: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    clean = value.strip()
-    if not clean:
-        errors.add(field, "must not be blank; leave it out to mean any")
-    elif "\x00" in clean:
-        errors.add(field, "must not contain a NUL character")
-    return clean
 
 
 async def publish_schedule(
@@ -133,17 +115,15 @@ async def publish_schedule(
     rules: list[dict[str, Any]] = []
     seen: dict[tuple[str | None, str | None], int] = {}
     for i, r in enumerate(data.rules):
-        city = _clean(errors, f"rules[{i}].destination_city", r.destination_city)
-        industry = _clean(errors, f"rules[{i}].industry", r.industry)
+        city = clean_optional(errors, f"rules[{i}].destination_city", r.destination_city, blank=ANY)
+        industry = clean_optional(errors, f"rules[{i}].industry", r.industry, blank=ANY)
         key = (city, industry)
         if key in seen:
             errors.add(f"rules[{i}]", f"repeats the city and industry of rules[{seen[key]}]")
         seen.setdefault(key, i)
         rules.append({"destination_city": city, "industry": industry, "amount": r.amount})
     errors.raise_if_any()
-    last = (
-        await session.execute(select(func.max(FS.version)).where(FS.agency_id == agency_id))
-    ).scalar()
+    last = await repository.last_fee_version(session, agency_id)
     schedule = m.FeeSchedule(
         agency_id=agency_id,
         version=(last or 0) + 1,
@@ -151,9 +131,8 @@ async def publish_schedule(
         published_at=clock.now(),
         published_by=f"{principal.role}:{principal.account_id}",
     )
-    session.add(schedule)
     try:
-        await session.flush()
+        await repository.add(session, schedule)
     except IntegrityError as exc:  # another version was published at the same moment
         raise Conflict("another version of this schedule was published a moment ago") from exc
     return _schedule_out(schedule)
@@ -163,7 +142,7 @@ async def current_schedule(
     session: AsyncSession, principal: Principal, agency_id: int
 ) -> FeeScheduleOut:
     await _check_agency(session, principal, agency_id)
-    schedule = await _latest(session, agency_id)
+    schedule = await repository.latest_fee_schedule(session, agency_id)
     if schedule is None:
         raise NotFound(f"agency {agency_id} has not published a fee schedule")
     return _schedule_out(schedule)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound, Unauthorized
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound, Unauthorized
+from matching.lib.principal import Principal, may_see, visible
+from matching.lib.text import clean_text
+from matching.network import repository
 from matching.network.passwords import hash_password, verify_password
-from matching.network.principal import Principal
 from matching.network.schemas import (
     AgencyOut,
     AgencyPage,
@@ -51,13 +52,16 @@ def staff_out(a: m.Account) -> StaffOut:
 
 
 async def authenticate(session: AsyncSession, username: str, password: str) -> Principal:
-    account = (
-        await session.execute(select(m.Account).where(m.Account.username == username))
-    ).scalar_one_or_none()
+    account = await repository.account_by_username(session, username)
     ok = verify_password(account.password_hash if account else None, password)
     if account is None or not ok or not account.active:
         raise Unauthorized("wrong username or password")
     return principal_of(account)
+
+
+def _role_denied(principal: Principal) -> str:
+    """What ``Principal.require`` says to a role that may not list agencies or offices."""
+    return f"the {principal.role} role may not do this"
 
 
 def principal_of(account: m.Account) -> Principal:
@@ -73,25 +77,19 @@ def principal_of(account: m.Account) -> Principal:
 
 async def create_agency(session: AsyncSession, principal: Principal, name: str) -> AgencyOut:
     principal.require("admin")
-    clean = name.strip()
-    if not clean:
-        raise Invalid("name", "must not be blank")
-    if "\x00" in clean:
-        raise Invalid("name", "must not contain a NUL character")
-    if (await session.execute(select(m.Agency.id).where(m.Agency.name == clean))).first():
+    errors = FieldErrors()
+    clean = clean_text(errors, "name", name)
+    errors.raise_if_any()
+    if await repository.agency_named(session, clean):
         raise Conflict(f"an agency named {clean!r} exists", extra={"field": "name"})
     agency = m.Agency(name=clean)
-    session.add(agency)
-    await session.flush()
+    await repository.add(session, agency)
     return agency_out(agency)
 
 
 async def list_agencies(session: AsyncSession, principal: Principal) -> AgencyPage:
-    stmt = select(m.Agency).order_by(m.Agency.id)
-    if not principal.is_admin:
-        principal.require("staff")
-        stmt = stmt.where(m.Agency.id == principal.agency_id)
-    items = [agency_out(a) for a in (await session.execute(stmt)).scalars()]
+    where = visible(principal, agency=m.Agency.id, denied=_role_denied(principal))
+    items = [agency_out(a) for a in await repository.agencies(session, where)]
     return AgencyPage(items=items, total=len(items))
 
 
@@ -108,24 +106,20 @@ async def create_office(
     for field, value in (("name", name), ("city", city), ("phone", data.phone or "")):
         if "\x00" in value:
             errors.add(field, "must not contain a NUL character")
-    if await session.get(m.Agency, data.agency_id) is None:
+    if await repository.agency(session, data.agency_id) is None:
         errors.add("agency_id", f"no agency with id {data.agency_id}")
     errors.raise_if_any()
     office = m.Office(agency_id=data.agency_id, name=name, city=city, phone=data.phone)
-    session.add(office)
     try:
-        await session.flush()
+        await repository.add(session, office)
     except IntegrityError as exc:
         raise Conflict(f"the agency already has an office named {name!r}") from exc
     return office_out(office)
 
 
 async def list_offices(session: AsyncSession, principal: Principal) -> OfficePage:
-    stmt = select(m.Office).order_by(m.Office.id)
-    if not principal.is_admin:
-        principal.require("staff")
-        stmt = stmt.where(m.Office.agency_id == principal.agency_id)
-    items = [office_out(o) for o in (await session.execute(stmt)).scalars()]
+    where = visible(principal, agency=m.Office.agency_id, denied=_role_denied(principal))
+    items = [office_out(o) for o in await repository.offices(session, where)]
     return OfficePage(items=items, total=len(items))
 
 
@@ -137,10 +131,10 @@ async def create_account(
     if data.role == "staff":
         if data.agency_id is None:
             errors.add("agency_id", "staff belong to an agency")
-        elif await session.get(m.Agency, data.agency_id) is None:
+        elif await repository.agency(session, data.agency_id) is None:
             errors.add("agency_id", f"no agency with id {data.agency_id}")
         if data.office_id is not None:
-            office = await session.get(m.Office, data.office_id)
+            office = await repository.office(session, data.office_id)
             if office is None or office.agency_id != data.agency_id:
                 errors.add("office_id", "no such office in that agency")
         if data.employer_id is not None:
@@ -148,7 +142,7 @@ async def create_account(
     elif data.role == "employer":
         if data.employer_id is None:
             errors.add("employer_id", "an employer account belongs to an employer")
-        elif await session.get(m.Employer, data.employer_id) is None:
+        elif await repository.employer(session, data.employer_id) is None:
             errors.add("employer_id", f"no employer with id {data.employer_id}")
         for f in ("agency_id", "office_id"):
             if getattr(data, f) is not None:
@@ -178,10 +172,7 @@ async def _insert_account(
     office_id: int | None = None,
     employer_id: int | None = None,
 ) -> StaffOut:
-    exists = (
-        await session.execute(select(m.Account.id).where(m.Account.username == username))
-    ).first()
-    if exists:
+    if await repository.username_taken(session, username):
         raise Conflict(f"username {username!r} is taken", extra={"field": "username"})
     account = m.Account(
         username=username,
@@ -192,9 +183,8 @@ async def _insert_account(
         employer_id=employer_id,
         active=True,
     )
-    session.add(account)
     try:
-        await session.flush()
+        await repository.add(session, account)
     except IntegrityError as exc:
         raise Conflict(f"username {username!r} is taken") from exc
     return staff_out(account)
@@ -215,19 +205,16 @@ async def list_accounts(
     session: AsyncSession, principal: Principal, *, limit: int, offset: int
 ) -> StaffPage:
     principal.require("admin")
-    total = (await session.execute(select(func.count()).select_from(m.Account))).scalar_one()
-    rows = (
-        await session.execute(select(m.Account).order_by(m.Account.id).limit(limit).offset(offset))
-    ).scalars()
-    return StaffPage(items=[staff_out(a) for a in rows], total=int(total))
+    rows, total = await repository.accounts_page(session, limit=limit, offset=offset)
+    return StaffPage(items=[staff_out(a) for a in rows], total=total)
 
 
 async def get_agency(session: AsyncSession, principal: Principal, agency_id: int) -> AgencyOut:
-    if not principal.is_admin and principal.agency_id != agency_id:
+    if not may_see(principal, agency_id=agency_id):
         if principal.is_employer:
             raise Forbidden("employers do not see agencies")
         raise NotFound(f"no agency with id {agency_id}")
-    agency = await session.get(m.Agency, agency_id)
+    agency = await repository.agency(session, agency_id)
     if agency is None:
         raise NotFound(f"no agency with id {agency_id}")
     return agency_out(agency)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import insert_ignoring_conflicts
+from matching.db.dialect import bulk_insert, insert_ignoring_conflicts
 from matching.lib import clock
 
 
@@ -50,3 +50,9 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
         await session.execute(
             insert_ignoring_conflicts(session, m.Notice), rows[start : start + 2000]
         )
+
+
+async def bulk_enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Queue many notices whose causes are new (a match run's new offers), so there is nothing
+    to deduplicate: COPY on PostgreSQL instead of INSERT … ON CONFLICT."""
+    await bulk_insert(session, m.Notice, rows)

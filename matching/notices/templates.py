@@ -10,6 +10,10 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from matching.lib.context import Context
+
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+
 SMS_BUDGET_ZH = 134
 SMS_BUDGET_EN = 306
 
@@ -46,6 +50,16 @@ class OfferFacts:
     start_date: dt.date
     expires_at: dt.date
     link: str
+
+
+def offer_link(ctx: Context, code: str) -> str:
+    """Her link to an offer: the phone page that opens it."""
+    return f"{ctx.settings.public_url}/o/{code}"
+
+
+def local_date(at: dt.datetime) -> dt.date:
+    """The day a moment falls on in Beijing time, as she reads it."""
+    return at.astimezone(BEIJING).date()
 
 
 def _lang(locale: str) -> str:

@@ -10,9 +10,10 @@ from litestar.params import JSONBody, Parameter
 
 from matching.api.deps import Ctx, DbSession, Who
 from matching.api.params import Limit, Offset, PathId, Term
+from matching.api.problems import REFUSED_FIELD
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import MAX_ID, Request
-from matching.openings import service, standing
+from matching.openings import rules, service, standing
 from matching.openings.schemas import (
     EmployerCreate,
     EmployerOut,
@@ -63,6 +64,7 @@ class EmployerController(Controller):
 class OpeningController(Controller):
     path = "/openings"
     tags = ["openings"]
+    opt = {REFUSED_FIELD: rules.refused_field}  # a gender is refused citing the law
 
     @post("/", summary="Post an opening (staff, admin, or the employer itself)")
     async def create(

@@ -8,14 +8,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import Select, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.principal import Principal, visible
 from matching.lib.reference import reference
-from matching.network.principal import Principal
+from matching.lib.text import clean_optional
+from matching.openings import repository
 from matching.openings.schemas import (
     EmployerCreate,
     EmployerOut,
@@ -28,9 +30,6 @@ from matching.openings.schemas import (
     RequiredSkill,
     RequiredSkillOut,
 )
-
-E = m.Employer
-O = m.Opening  # noqa: E741
 
 
 def employer_out(e: m.Employer) -> EmployerOut:
@@ -53,29 +52,21 @@ def _given(struct: msgspec.Struct) -> dict[str, Any]:
     return {f: getattr(struct, f) for f in fields if getattr(struct, f) is not msgspec.UNSET}
 
 
-def _employer_scope(stmt: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.is_employer:
-        return stmt.where(E.id == principal.employer_id)
-    return stmt
+def _pool_scope(principal: Principal, employer: Any) -> list[ColumnElement[bool]]:
+    """Employers and openings are one pool every agency sees, so staff are not confined to
+    their agency's rows as ``visible`` would confine them; an employer account sees only its
+    own employer's, an admin everything (as ``visible`` says)."""
+    if principal.is_staff:
+        return []
+    return visible(principal, employer=employer)
 
 
 async def _employer(session: AsyncSession, principal: Principal, employer_id: int) -> m.Employer:
-    stmt = _employer_scope(select(E).where(E.id == employer_id), principal)
-    employer = (await session.execute(stmt)).scalar_one_or_none()
+    where = _pool_scope(principal, repository.E.id)
+    employer = await repository.employer_where(session, employer_id, where)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
     return employer
-
-
-def _nonblank(errors: FieldErrors, field: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    clean = value.strip()
-    if not clean:
-        errors.add(field, "must not be blank")
-    elif "\x00" in clean:
-        errors.add(field, "must not contain a NUL character")
-    return clean
 
 
 async def create_employer(
@@ -87,8 +78,8 @@ async def create_employer(
     ):
         raise Forbidden("only an admin sets an employer's standing scores")
     errors = FieldErrors()
-    name = _nonblank(errors, "name", data.name)
-    city = _nonblank(errors, "city", data.city)
+    name = clean_optional(errors, "name", data.name)
+    city = clean_optional(errors, "city", data.city)
     errors.raise_if_any()
     employer = m.Employer(
         name=name,
@@ -100,8 +91,7 @@ async def create_employer(
         suspended=False,
         version=1,
     )
-    session.add(employer)
-    await session.flush()
+    await repository.add(session, employer)
     return employer_out(employer)
 
 
@@ -114,10 +104,9 @@ async def get_employer(
 async def list_employers(
     session: AsyncSession, principal: Principal, *, limit: int, offset: int
 ) -> EmployerPage:
-    base = _employer_scope(select(E), principal)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(E.id).limit(limit).offset(offset))).scalars()
-    return EmployerPage(items=[employer_out(e) for e in rows], total=int(total))
+    where = _pool_scope(principal, repository.E.id)
+    rows, total = await repository.employers_page(session, where, limit=limit, offset=offset)
+    return EmployerPage(items=[employer_out(e) for e in rows], total=total)
 
 
 async def update_employer(
@@ -132,25 +121,19 @@ async def update_employer(
     errors = FieldErrors()
     for f in ("name", "city"):
         if f in given:
-            given[f] = _nonblank(errors, f, given[f])
+            given[f] = clean_optional(errors, f, given[f])
     errors.raise_if_any()
     if patch.version != employer.version:  # also keeps an out-of-range version from the database
         raise Conflict(
             f"employer {employer_id} was changed by someone else; reload and try again",
             extra={"field": "version", "current_version": employer.version},
         )
-    result = await session.execute(
-        update(E)
-        .where(E.id == employer_id, E.version == patch.version)
-        .values(**given, version=E.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repository.update_employer_at_version(session, employer_id, patch.version, given):
         raise Conflict(
             f"employer {employer_id} was changed by someone else; reload and try again",
             extra={"field": "version", "current_version": employer.version},
         )
-    await session.refresh(employer)
+    await repository.reload(session, employer)
     return employer_out(employer)
 
 
@@ -180,23 +163,10 @@ class OpeningFilter:
     employer_id: int | None = None
 
 
-def _opening_scope(stmt: Select[Any], principal: Principal) -> Select[Any]:
-    if principal.is_employer:
-        return stmt.where(O.employer_id == principal.employer_id)
-    return stmt
-
-
 async def _openings_out(session: AsyncSession, rows: Sequence[Any]) -> list[OpeningOut]:
-    ids = [r.id for r in rows]
     skills: dict[int, list[RequiredSkillOut]] = defaultdict(list)
-    if ids:
-        q = (
-            select(m.OpeningSkill)
-            .where(m.OpeningSkill.opening_id.in_(ids))
-            .order_by(m.OpeningSkill.opening_id, m.OpeningSkill.skill_code)
-        )
-        for s in (await session.execute(q)).scalars():
-            skills[s.opening_id].append(RequiredSkillOut(code=s.skill_code, min_level=s.min_level))
+    for s in await repository.required_skills(session, [r.id for r in rows]):
+        skills[s.opening_id].append(RequiredSkillOut(code=s.skill_code, min_level=s.min_level))
     return [
         OpeningOut(
             id=r.id,
@@ -219,13 +189,9 @@ async def _openings_out(session: AsyncSession, rows: Sequence[Any]) -> list[Open
     ]
 
 
-def _opening_select() -> Select[Any]:
-    return select(*O.__table__.c, E.name.label("employer_name")).join(E, E.id == O.employer_id)
-
-
 async def get_opening(session: AsyncSession, principal: Principal, opening_id: int) -> OpeningOut:
-    stmt = _opening_scope(_opening_select().where(O.id == opening_id), principal)
-    row = (await session.execute(stmt)).first()
+    where = _pool_scope(principal, repository.O.employer_id)
+    row = await repository.opening_row(session, opening_id, where)
     if row is None:
         raise NotFound(f"no opening with id {opening_id}")
     return (await _openings_out(session, [row]))[0]
@@ -234,26 +200,20 @@ async def get_opening(session: AsyncSession, principal: Principal, opening_id: i
 async def list_openings(
     session: AsyncSession, principal: Principal, flt: OpeningFilter, *, limit: int, offset: int
 ) -> OpeningPage:
-    conditions: list[Any] = []
-    if flt.city:
-        conditions.append(O.city == flt.city)
-    if flt.status:
-        if flt.status not in ("open", "closed"):
-            raise Invalid("status", "must be open or closed")
-        conditions.append(O.status == flt.status)
-    if flt.employer_id is not None:
-        conditions.append(O.employer_id == flt.employer_id)
-    if flt.skill:
-        if flt.skill not in reference().skill_codes:
-            raise Invalid("skill", f"unknown skill code {flt.skill!r}")
-        sk = m.OpeningSkill
-        conditions.append(exists().where(sk.opening_id == O.id, sk.skill_code == flt.skill))
-    if not principal.is_admin:  # a suspended employer's openings leave the public lists
-        conditions.append(E.suspended.is_(False))
-    base = _opening_scope(_opening_select().where(*conditions), principal)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(O.id).limit(limit).offset(offset))).all()
-    return OpeningPage(items=await _openings_out(session, rows), total=int(total))
+    if flt.status and flt.status not in ("open", "closed"):
+        raise Invalid("status", "must be open or closed")
+    if flt.skill and flt.skill not in reference().skill_codes:
+        raise Invalid("skill", f"unknown skill code {flt.skill!r}")
+    where = repository.opening_conditions(
+        city=flt.city,
+        status=flt.status,
+        employer_id=flt.employer_id,
+        skill=flt.skill,
+        hide_suspended=not principal.is_admin,  # a suspended employer's openings leave the lists
+    )
+    where += _pool_scope(principal, repository.O.employer_id)
+    rows, total = await repository.opening_rows_page(session, where, limit=limit, offset=offset)
+    return OpeningPage(items=await _openings_out(session, rows), total=total)
 
 
 async def post_opening(
@@ -261,9 +221,9 @@ async def post_opening(
 ) -> OpeningOut:
     employer = await _employer(session, principal, data.employer_id)
     errors = FieldErrors()
-    title = _nonblank(errors, "title", data.title)
-    city = _nonblank(errors, "city", data.city)
-    county = _nonblank(errors, "county", data.county)
+    title = clean_optional(errors, "title", data.title)
+    city = clean_optional(errors, "city", data.city)
+    county = clean_optional(errors, "county", data.county)
     _check_terms(errors, data.monthly_wage_min, data.monthly_wage_max)
     if data.start_date < clock.today():
         errors.add("start_date", "is in the past")
@@ -288,8 +248,7 @@ async def post_opening(
         created_at=now,
         updated_at=now,
     )
-    session.add(opening)
-    await session.flush()
+    await repository.add(session, opening)
     await _write_required(session, opening.id, data.required_skills)
     return await get_opening(session, principal, opening.id)
 
@@ -297,15 +256,8 @@ async def post_opening(
 async def _write_required(
     session: AsyncSession, opening_id: int, skills: Sequence[RequiredSkill]
 ) -> None:
-    await session.execute(delete(m.OpeningSkill).where(m.OpeningSkill.opening_id == opening_id))
-    if skills:
-        await session.execute(
-            insert(m.OpeningSkill),
-            [
-                {"opening_id": opening_id, "skill_code": s.code, "min_level": s.min_level}
-                for s in skills
-            ],
-        )
+    required = [(s.code, s.min_level) for s in skills]
+    await repository.replace_required_skills(session, opening_id, required)
 
 
 async def update_opening(
@@ -317,7 +269,7 @@ async def update_opening(
     errors = FieldErrors()
     for f in ("title", "city", "county"):
         if f in given:
-            given[f] = _nonblank(errors, f, given[f])
+            given[f] = clean_optional(errors, f, given[f])
     _check_terms(
         errors,
         given.get("monthly_wage_min", current.monthly_wage_min),
@@ -334,13 +286,8 @@ async def update_opening(
             f"opening {opening_id} was changed by someone else; reload and try again",
             extra={"field": "version", "current_version": current.version},
         )
-    result = await session.execute(
-        update(O)
-        .where(O.id == opening_id, O.version == patch.version)
-        .values(**given, version=O.version + 1, updated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    given["updated_at"] = clock.now()
+    if not await repository.update_opening_at_version(session, opening_id, patch.version, given):
         raise Conflict(
             f"opening {opening_id} was changed by someone else; reload and try again",
             extra={"field": "version", "current_version": current.version},
@@ -348,3 +295,8 @@ async def update_opening(
     if skills is not None:
         await _write_required(session, opening_id, skills)
     return await get_opening(session, principal, opening_id)
+
+
+async def opening_titles(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Titles for ids the caller already obtained through a scoped service (the pool is shared)."""
+    return await repository.titles(session, ids)

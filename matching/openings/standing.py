@@ -1,35 +1,18 @@
-"""Employer standing (信誉与劳保): scores that move with evidence, by one documented formula,
-every change recorded with its cause; and the admin's partner and suspension decisions.
-
-The formula (docs/standing.md):
-- a case closed as ``upheld`` (substantiated): reputation −8; labour protection −8 when the
-  case is about pay, hours, safety, housing or harassment, else −4;
-- ``partly_upheld``: half of that (−4, and −4 or −2);
-- a placement that lasts to day 90: reputation +2, labour protection +1;
-- scores stay within 0–100; each cause moves a score at most once (``cause_key``).
-"""
+"""Employer standing (信誉与劳保): its history, and the admin's partner and suspension decisions.
+The scores move with evidence from placements (``matching.placements.standing``)."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.db import models as m
-from matching.db.dialect import insert_ignoring_conflicts
-from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal
 from matching.lib.types import Response
-from matching.matches import offers
-from matching.network.principal import Principal
-
-PROTECTION_CASES = {"wage_arrears", "unpaid_overtime", "injury", "housing", "harassment"}
-UPHELD_REPUTATION = -8
-UPHELD_PROTECTION = (-8, -4)  # protection-related case, other case
-DAY90_REPUTATION = 2
-DAY90_PROTECTION = 1
+from matching.offers import service as offers
+from matching.openings import repository
 
 
 class StandingChangeOut(Response):
@@ -49,103 +32,12 @@ class StandingHistory(Response):
     changes: list[StandingChangeOut]
 
 
-def case_effect(case_type: str, outcome: str) -> tuple[int, int]:
-    """(reputation delta, labour-protection delta) of a closed case."""
-    if outcome not in ("upheld", "partly_upheld"):
-        return 0, 0
-    protection = UPHELD_PROTECTION[0] if case_type in PROTECTION_CASES else UPHELD_PROTECTION[1]
-    if outcome == "upheld":
-        return UPHELD_REPUTATION, protection
-    return UPHELD_REPUTATION // 2, protection // 2
-
-
-async def move(
-    session: AsyncSession, employer_id: int, deltas: dict[str, int], cause: str, cause_key: str
-) -> bool:
-    """Apply score deltas once per cause; record each change. False when already applied."""
-    seen = (
-        await session.execute(
-            select(m.StandingChange.id).where(m.StandingChange.cause_key == cause_key).limit(1)
-        )
-    ).first()
-    if seen is not None:
-        return False
-    employer = await session.get(m.Employer, employer_id, with_for_update=True)
-    if employer is None:
-        raise NotFound(f"no employer with id {employer_id}")
-    values: dict[str, int] = {}
-    rows = []
-    for field, delta in deltas.items():
-        if delta == 0:
-            continue
-        old = int(getattr(employer, field))
-        new = max(0, min(100, old + delta))
-        values[field] = new
-        rows.append(
-            {
-                "employer_id": employer_id,
-                "field": field,
-                "old": old,
-                "new": new,
-                "cause": cause[:300],
-                "cause_key": cause_key,
-                "at": clock.now(),
-            }
-        )
-    if not rows:
-        return False
-    await session.execute(insert_ignoring_conflicts(session, m.StandingChange), rows)
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(**values, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    await session.refresh(employer)
-    return True
-
-
-async def credit_lasting_placements(session: AsyncSession) -> int:
-    """Placements still active at day 90 raise the employer's standing, once each."""
-    cutoff = clock.today() - dt.timedelta(days=90)
-    rows = (
-        await session.execute(
-            select(m.Placement.id, m.Placement.employer_id).where(
-                m.Placement.status == "active",
-                m.Placement.start_date <= cutoff,
-                m.Placement.day90_credited.is_(False),
-            )
-        )
-    ).all()
-    for r in rows:
-        await move(
-            session,
-            r.employer_id,
-            {"reputation": DAY90_REPUTATION, "labour_protection": DAY90_PROTECTION},
-            f"placement {r.id} lasted to day 90",
-            f"day90:{r.id}",
-        )
-        await session.execute(
-            update(m.Placement)
-            .where(m.Placement.id == r.id)
-            .values(day90_credited=True)
-            .execution_options(synchronize_session=False)
-        )
-    return len(rows)
-
-
 async def history(session: AsyncSession, principal: Principal, employer_id: int) -> StandingHistory:
     principal.require("admin", "staff")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
-    changes = (
-        await session.execute(
-            select(m.StandingChange)
-            .where(m.StandingChange.employer_id == employer_id)
-            .order_by(m.StandingChange.id)
-        )
-    ).scalars()
+    changes = await repository.standing_changes(session, employer_id)
     return StandingHistory(
         employer_id=employer.id,
         reputation=employer.reputation,
@@ -164,15 +56,10 @@ async def set_partner(
 ) -> StandingHistory:
     """A long-term partner (长期合作) gets a quality bonus in matching."""
     principal.require("admin")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(partner=partner, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await repository.update_employer(session, employer_id, {"partner": partner})
     return await history(session, principal, employer_id)
 
 
@@ -184,36 +71,15 @@ async def suspend(
     reason = reason.strip()
     if not reason:
         raise Invalid("reason", "must not be blank")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
     if employer.suspended:
         raise Conflict(f"employer {employer_id} is suspended already")
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(suspended=True, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
+    await repository.update_employer(session, employer_id, {"suspended": True})
+    await offers.withdraw_for_employer(
+        session, ctx, principal, employer_id, f"用工单位已暂停合作 / employer suspended: {reason}"
     )
-    live = (
-        (
-            await session.execute(
-                select(m.Offer.id)
-                .join(m.Opening, m.Opening.id == m.Offer.opening_id)
-                .where(
-                    m.Opening.employer_id == employer_id,
-                    m.Offer.status.in_(("pending", "accepted")),
-                )
-            )
-        )
-        .scalars()
-        .all()
-    )
-    by = f"admin:{principal.account_id}"
-    for v in await offers.views(session, live):
-        await offers.withdraw_offer(
-            session, ctx, v, f"用工单位已暂停合作 / employer suspended: {reason}", by=by
-        )
     return await history(session, principal, employer_id)
 
 
@@ -221,15 +87,10 @@ async def reinstate(
     session: AsyncSession, principal: Principal, employer_id: int
 ) -> StandingHistory:
     principal.require("admin")
-    employer = await session.get(m.Employer, employer_id)
+    employer = await repository.employer(session, employer_id)
     if employer is None:
         raise NotFound(f"no employer with id {employer_id}")
     if not employer.suspended:
         raise Conflict(f"employer {employer_id} is not suspended")
-    await session.execute(
-        update(m.Employer)
-        .where(m.Employer.id == employer_id)
-        .values(suspended=False, version=m.Employer.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await repository.update_employer(session, employer_id, {"suspended": False})
     return await history(session, principal, employer_id)

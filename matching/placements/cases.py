@@ -8,17 +8,15 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import msgspec
-from sqlalchemy import case as sql_case
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.models._aftercare import CASE_OUTCOMES, CASE_TYPES
 from matching.lib import clock
-from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal, may_see, visible
 from matching.lib.types import Id, Request, Response, Yuan
-from matching.network.principal import Principal
-from matching.openings import standing
+from matching.placements import repository as repo
+from matching.placements import standing
 from matching.placements.tasks import destination_office, open_task
 
 CaseType = Literal[
@@ -45,8 +43,8 @@ NEXT: dict[str, tuple[str, ...]] = {
 FINAL = ("resolved", "closed")
 HANDLED = ("resolved", "escalated", "closed")
 
-assert set(CASE_TYPES) == set(CaseType.__args__)  # type: ignore[attr-defined]
-assert set(CASE_OUTCOMES) == set(Outcome.__args__)  # type: ignore[attr-defined]
+assert set(m.CASE_TYPES) == set(CaseType.__args__)  # type: ignore[attr-defined]
+assert set(m.CASE_OUTCOMES) == set(Outcome.__args__)  # type: ignore[attr-defined]
 
 
 class CaseCreate(Request):
@@ -129,11 +127,9 @@ def _who(principal: Principal | None) -> str:
 
 
 def _scope(principal: Principal) -> list[Any]:
-    if principal.is_admin:
-        return []
-    if principal.is_staff:
-        return [m.Case.agency_id == principal.agency_id]
-    raise Forbidden("rights cases are handled by agency staff")
+    return visible(
+        principal, agency=m.Case.agency_id, denied="rights cases are handled by agency staff"
+    )
 
 
 async def _entry(
@@ -147,7 +143,8 @@ async def _entry(
     status_to: str | None = None,
     amount: int | None = None,
 ) -> None:
-    session.add(
+    await repo.add_case_entry(
+        session,
         m.CaseEntry(
             case_id=case_id,
             at=clock.now(),
@@ -157,9 +154,8 @@ async def _entry(
             status_from=status_from,
             status_to=status_to,
             amount=amount,
-        )
+        ),
     )
-    await session.flush()
 
 
 async def open_case(
@@ -171,9 +167,9 @@ async def open_case(
     money_claimed: int = 0,
 ) -> m.Case:
     """Open a case on a placement (``principal`` None: opened from her check-in)."""
-    opening = await session.get(m.Opening, placement.opening_id)
-    assert opening is not None
-    office_id = await destination_office(session, placement.agency_id, opening.city)
+    city = await repo.opening_city(session, placement.opening_id)
+    assert city is not None
+    office_id = await destination_office(session, placement.agency_id, city)
     case = m.Case(
         type=case_type,
         status="open",
@@ -188,15 +184,14 @@ async def open_case(
         opened_by=_who(principal),
         version=1,
     )
-    session.add(case)
-    await session.flush()
+    await repo.add_case(session, case)
     await _entry(session, case.id, _who(principal), "opened", summary, status_to="open")
     await open_task(
         session,
         kind="case_opened",
         dedupe_key=f"case:{case.id}",
         placement=placement,
-        city=opening.city,
+        city=city,
         summary=f"维权案件 #{case.id}（{case_type}）：{summary}",
         case_id=case.id,
     )
@@ -208,16 +203,15 @@ async def create_case(session: AsyncSession, principal: Principal, data: CaseCre
     summary = data.summary.strip()
     if not summary:
         raise Invalid("summary", "must not be blank")
-    placement = await session.get(m.Placement, data.placement_id)
-    if placement is None or (principal.is_staff and placement.agency_id != principal.agency_id):
+    placement = await repo.get_placement(session, data.placement_id)
+    if placement is None or not may_see(principal, agency_id=placement.agency_id):
         raise Invalid("placement_id", f"no placement with id {data.placement_id}")
     case = await open_case(session, principal, placement, data.type, summary, data.money_claimed)
     return await get_case(session, principal, case.id)
 
 
 async def _load(session: AsyncSession, principal: Principal, case_id: int) -> m.Case:
-    stmt = select(m.Case).where(m.Case.id == case_id, *_scope(principal))
-    case = (await session.execute(stmt)).scalar_one_or_none()
+    case = await repo.find_case(session, case_id, _scope(principal))
     if case is None:
         raise NotFound(f"no case with id {case_id}")
     return case
@@ -255,23 +249,10 @@ def _out(case: m.Case, entries: list[m.CaseEntry]) -> CaseOut:
     )
 
 
-async def _entries(session: AsyncSession, case_ids: list[int]) -> dict[int, list[m.CaseEntry]]:
-    out: dict[int, list[m.CaseEntry]] = {i: [] for i in case_ids}
-    if case_ids:
-        stmt = (
-            select(m.CaseEntry)
-            .where(m.CaseEntry.case_id.in_(case_ids))
-            .order_by(m.CaseEntry.case_id, m.CaseEntry.id)
-        )
-        for e in (await session.execute(stmt)).scalars():
-            out[e.case_id].append(e)
-    return out
-
-
 async def get_case(session: AsyncSession, principal: Principal, case_id: int) -> CaseOut:
     case = await _load(session, principal, case_id)
-    await session.refresh(case)
-    return _out(case, (await _entries(session, [case.id]))[case.id])
+    await repo.refresh(session, case)
+    return _out(case, (await repo.case_entries(session, [case.id]))[case.id])
 
 
 async def list_cases(
@@ -285,30 +266,19 @@ async def list_cases(
     offset: int,
 ) -> CasePage:
     conditions = _scope(principal)
-    if status is not None:
-        if status not in NEXT:
-            raise Invalid("status", f"must be one of {', '.join(NEXT)}")
-        conditions.append(m.Case.status == status)
-    if office_id is not None:
-        conditions.append(m.Case.office_id == office_id)
-    if worker_id is not None:
-        conditions.append(m.Case.worker_id == worker_id)
-    total = (
-        await session.execute(select(func.count()).select_from(m.Case).where(*conditions))
-    ).scalar_one()
-    rows = list(
-        (
-            await session.execute(
-                select(m.Case)
-                .where(*conditions)
-                .order_by(m.Case.id.desc())
-                .limit(limit)
-                .offset(offset)
-            )
-        ).scalars()
+    if status is not None and status not in NEXT:
+        raise Invalid("status", f"must be one of {', '.join(NEXT)}")
+    rows, total = await repo.cases(
+        session,
+        conditions,
+        status=status,
+        office_id=office_id,
+        worker_id=worker_id,
+        limit=limit,
+        offset=offset,
     )
-    entries = await _entries(session, [c.id for c in rows])
-    return CasePage(items=[_out(c, entries[c.id]) for c in rows], total=int(total))
+    entries = await repo.case_entries(session, [c.id for c in rows])
+    return CasePage(items=[_out(c, entries[c.id]) for c in rows], total=total)
 
 
 async def add_entry(
@@ -334,12 +304,7 @@ async def record_recovery(
         raise Invalid("note", "must not be blank")
     if case.status in FINAL:
         raise Conflict(f"case {case_id} is {case.status}")
-    await session.execute(
-        update(m.Case)
-        .where(m.Case.id == case_id)
-        .values(money_recovered=m.Case.money_recovered + data.amount, version=m.Case.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    await repo.add_recovered(session, case_id, data.amount)
     await _entry(session, case_id, _who(principal), "recovered", note, amount=data.amount)
     return await get_case(session, principal, case_id)
 
@@ -364,18 +329,15 @@ async def change_status(
     if data.status not in FINAL and data.outcome is not None:
         raise Invalid("outcome", "an outcome is given when the case is resolved or closed")
     now = clock.now()
-    result = await session.execute(
-        update(m.Case)
-        .where(m.Case.id == case_id, m.Case.version == data.version)
-        .values(
-            status=data.status,
-            outcome=data.outcome,
-            closed_at=now if data.status in FINAL else None,
-            version=m.Case.version + 1,
-        )
-        .execution_options(synchronize_session=False)
+    changed = await repo.set_case_status(
+        session,
+        case_id,
+        version=data.version,
+        status=data.status,
+        outcome=data.outcome,
+        closed_at=now if data.status in FINAL else None,
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not changed:
         raise Conflict(f"case {case_id} was changed a moment ago")
     await _entry(
         session,
@@ -400,27 +362,13 @@ async def change_status(
 
 async def figures(session: AsyncSession, principal: Principal) -> FiguresOut:
     """Cases handled, the mediation (resolution) rate and compensation recovered (调处率)."""
-    conditions = _scope(principal)
-    handled = func.sum(sql_case((m.Case.status.in_(HANDLED), 1), else_=0))
-    resolved = func.sum(sql_case((m.Case.status == "resolved", 1), else_=0))
-    open_ = func.sum(sql_case((m.Case.status.in_(("open", "mediating")), 1), else_=0))
-    stmt = (
-        select(
-            m.Case.office_id,
-            func.coalesce(m.Office.name, "").label("office"),
-            func.count().label("cases"),
-            open_.label("open"),
-            handled.label("handled"),
-            resolved.label("resolved"),
-            func.sum(m.Case.money_claimed).label("claimed"),
-            func.sum(m.Case.money_recovered).label("recovered"),
-        )
-        .outerjoin(m.Office, m.Office.id == m.Case.office_id)
-        .where(*conditions)
-        .group_by(m.Case.office_id, m.Office.name)
-        .order_by(m.Case.office_id)
+    rows = await repo.case_counts_by_office(
+        session,
+        _scope(principal),
+        open_=("open", "mediating"),
+        handled=HANDLED,
+        resolved="resolved",
     )
-    rows = (await session.execute(stmt)).all()
 
     def fig(office_id: int | None, office: str, r: list[Any]) -> Figures:
         cases, open_n, handled_n, resolved_n, claimed, recovered = (int(x or 0) for x in r)

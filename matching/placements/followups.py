@@ -10,17 +10,17 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
 import msgspec
-from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal, may_see
 from matching.lib.types import Request
-from matching.network.principal import Principal
 from matching.notices import templates
 from matching.notices.outbox import enqueue, notice_row
+from matching.placements import repository as repo
 from matching.placements.cases import open_case
 from matching.placements.tasks import open_task
 
@@ -58,9 +58,9 @@ def worrying(a: CheckinAnswers) -> list[str]:
 
 
 async def _placement_city(session: AsyncSession, placement: m.Placement) -> str:
-    opening = await session.get(m.Opening, placement.opening_id)
-    assert opening is not None
-    return opening.city
+    city = await repo.opening_city(session, placement.opening_id)
+    assert city is not None
+    return city
 
 
 async def record(
@@ -75,20 +75,16 @@ async def record(
     """Store a check-in; open a task (and, for late wages, a case) when it worries."""
     if follow_up.status == "done":
         raise Conflict(f"follow-up {follow_up.n} was answered already")
-    placement = await session.get(m.Placement, follow_up.placement_id)
+    placement = await repo.get_placement(session, follow_up.placement_id)
     assert placement is not None
     stored: dict[str, Any] = msgspec.to_builtins(answers)
-    await session.execute(
-        update(m.FollowUp)
-        .where(m.FollowUp.id == follow_up.id, m.FollowUp.status != "done")
-        .values(
-            status="done",
-            answers=stored,
-            channel=channel,
-            recorded_by=by[:32],
-            answered_at=clock.now(),
-        )
-        .execution_options(synchronize_session=False)
+    await repo.mark_follow_up_done(
+        session,
+        follow_up.id,
+        answers=stored,
+        channel=channel,
+        recorded_by=by[:32],
+        answered_at=clock.now(),
     )
     issues = worrying(answers)
     if not issues:
@@ -121,16 +117,12 @@ async def record_by_staff(
     session: AsyncSession, principal: Principal, placement_id: int, n: int, data: StaffCheckin
 ) -> None:
     principal.require("admin", "staff")
-    placement = await session.get(m.Placement, placement_id)
-    if placement is None or (principal.is_staff and placement.agency_id != principal.agency_id):
+    placement = await repo.get_placement(session, placement_id)
+    if placement is None or not may_see(principal, agency_id=placement.agency_id):
         raise NotFound(f"no placement with id {placement_id}")
     if n not in DAYS_OF:
         raise Invalid("n", "follow-ups are numbered 1 (day 7), 2 (day 30) and 3 (day 90)")
-    follow_up = (
-        await session.execute(
-            select(m.FollowUp).where(m.FollowUp.placement_id == placement_id, m.FollowUp.n == n)
-        )
-    ).scalar_one()
+    follow_up = await repo.follow_up(session, placement_id, n)
     await record(
         session,
         follow_up,
@@ -145,37 +137,18 @@ async def send_due(session: AsyncSession, ctx: Context) -> int:
     """Follow-ups that fall due today (or were missed while the scheduler was down): her
     check-in notice and link. Safe to run twice: only 'scheduled' rows move, once."""
     today = clock.today()
-    rows = (
-        await session.execute(
-            select(m.FollowUp, m.Placement, m.WorkerProfile, m.Employer)
-            .join(m.Placement, m.Placement.id == m.FollowUp.placement_id)
-            .join(m.WorkerProfile, m.WorkerProfile.id == m.Placement.worker_id)
-            .join(m.Employer, m.Employer.id == m.Placement.employer_id)
-            .where(
-                m.FollowUp.status == "scheduled",
-                m.FollowUp.due_on <= today,
-                m.Placement.status == "active",
-            )
-        )
-    ).all()
+    rows = await repo.scheduled_follow_ups_due(session, today)
     notices = []
     for follow_up, placement, worker, employer in rows:
-        moved = await session.execute(
-            update(m.FollowUp)
-            .where(m.FollowUp.id == follow_up.id, m.FollowUp.status == "scheduled")
-            .values(status="due")
-            .execution_options(synchronize_session=False)
-        )
-        if not moved.rowcount:  # type: ignore[attr-defined]
+        if not await repo.move_follow_up(session, follow_up.id, from_="scheduled", to="due"):
             continue
         code = secrets.token_urlsafe(9)
-        session.add(
-            m.CheckinLink(
-                code=code,
-                follow_up_id=follow_up.id,
-                worker_id=worker.id,
-                expires_at=clock.now() + LINK_LIFETIME,
-            )
+        repo.add_checkin_link(
+            session,
+            code=code,
+            follow_up_id=follow_up.id,
+            worker_id=worker.id,
+            expires_at=clock.now() + LINK_LIFETIME,
         )
         link = f"{ctx.settings.public_url}/c/{code}"
         notices.append(
@@ -200,20 +173,9 @@ async def send_due(session: AsyncSession, ctx: Context) -> int:
 async def flag_unanswered(session: AsyncSession) -> int:
     """No answer within three days of the due date: a task for the office to call her."""
     cutoff = clock.today() - ANSWER_WITHIN
-    rows = (
-        await session.execute(
-            select(m.FollowUp, m.Placement)
-            .join(m.Placement, m.Placement.id == m.FollowUp.placement_id)
-            .where(m.FollowUp.status == "due", m.FollowUp.due_on < cutoff)
-        )
-    ).all()
+    rows = await repo.due_follow_ups_before(session, cutoff)
     for follow_up, placement in rows:
-        await session.execute(
-            update(m.FollowUp)
-            .where(m.FollowUp.id == follow_up.id, m.FollowUp.status == "due")
-            .values(status="missed")
-            .execution_options(synchronize_session=False)
-        )
+        await repo.move_follow_up(session, follow_up.id, from_="due", to="missed")
         await open_task(
             session,
             kind="checkin_unanswered",
@@ -236,25 +198,19 @@ class OpenedCheckin:
 
 
 async def open_checkin(session: AsyncSession, code: str) -> OpenedCheckin | None:
-    link = await session.get(m.CheckinLink, code)
+    link = await repo.get_checkin_link(session, code)
     if link is None or link.expires_at <= clock.now():
         return None
-    follow_up = await session.get(m.FollowUp, link.follow_up_id)
+    follow_up = await repo.get_follow_up(session, link.follow_up_id)
     assert follow_up is not None
-    placement = await session.get(m.Placement, follow_up.placement_id)
+    placement = await repo.get_placement(session, follow_up.placement_id)
     assert placement is not None
     if placement.worker_id != link.worker_id:
         return None
-    employer = await session.get(m.Employer, placement.employer_id)
-    worker = await session.get(m.WorkerProfile, placement.worker_id)
+    employer = await repo.get_employer(session, placement.employer_id)
+    worker = await repo.get_worker(session, placement.worker_id)
     assert employer is not None and worker is not None
-    cases = list(
-        (
-            await session.execute(
-                select(m.Case).where(m.Case.worker_id == worker.id).order_by(m.Case.id)
-            )
-        ).scalars()
-    )
+    cases = await repo.cases_of_worker(session, worker.id)
     return OpenedCheckin(follow_up, placement, employer.name, worker.name, cases)
 
 
@@ -266,11 +222,6 @@ async def answer_checkin(
     if opened is None or opened.follow_up.status == "done":
         return None
     await record(session, opened.follow_up, answers, channel="worker_link", by="worker:link")
-    await session.execute(
-        update(m.CheckinLink)
-        .where(m.CheckinLink.code == code)
-        .values(used_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    await repo.mark_checkin_link_used(session, code, clock.now())
     session.expire_all()
     return await open_checkin(session, code)

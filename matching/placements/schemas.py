@@ -36,15 +36,6 @@ class PlacementOut(Response):
     fee_schedule_version: int | None = None
 
 
-class ConfirmRequest(Request):
-    """Confirming takes no fields: the fee comes from the published schedule, never by hand."""
-
-
-class ConfirmOut(Response):
-    placement_id: int
-    placement: PlacementOut
-
-
 EndReason = Literal["dismissed", "quit", "completed", "contract_violation"]
 
 
@@ -52,7 +43,3 @@ class EndRequest(Request):
     reason: EndReason
     note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
     ended_on: dt.date | None = None
-
-
-class WithdrawRequest(Request):
-    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]

@@ -1,22 +1,24 @@
-"""Use cases for placements: confirm an accepted offer into one, read it, end it."""
+"""Use cases for placements: start one from a confirmed offer, read it, end it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import insert_ignoring_conflicts
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
-from matching.matches import offers
+from matching.lib.principal import Principal, may_see, visible
 from matching.network.fees import quote_fee
-from matching.network.principal import Principal
-from matching.notices import templates
+from matching.network.repository import office_phone
+from matching.notices import facts, templates
 from matching.notices.outbox import enqueue, notice_row
+from matching.placements import repository as repo
+from matching.placements.repository import DueFollowUp, PlacementRow
 from matching.placements.schemas import FollowUpOut, PlacementOut
 
 DISMISSALS = ("dismissed", "contract_violation")
@@ -25,104 +27,77 @@ FOLLOW_UP_DAYS = (7, 30, 90)
 """Follow-ups fall due this many days after the start date (回访: 第7、30、90天)."""
 
 
-async def confirm(
-    session: AsyncSession, ctx: Context, principal: Principal, offer_id: int
-) -> PlacementOut:
-    """The employer (or staff) confirms an accepted offer: the placement and its follow-ups."""
-    v = await offers.view(session, offer_id)
-    offers._can_decide(principal, v)
-    if v.status != "accepted":
-        raise Conflict(f"offer {offer_id} is {v.status}; only an accepted offer can be confirmed")
-    if not await offers._set_status(session, offer_id, ["accepted"], "confirmed"):
-        raise Conflict(f"offer {offer_id} changed a moment ago")
-    industry = (
-        await session.execute(select(m.Employer.industry).where(m.Employer.id == v.employer_id))
-    ).scalar()
+@dataclass(frozen=True, slots=True)
+class Start:
+    """What a confirmed offer brings to the placement it starts."""
+
+    offer_id: int
+    worker_id: int
+    opening_id: int
+    employer_id: int
+    agency_id: int
+    city: str
+    start_date: dt.date
+    confirmed_by: str
+
+
+def aftercare_ends(start_date: dt.date) -> dt.datetime:
+    """Her link keeps working through the follow-up period, and a week beyond."""
+    return dt.datetime.combine(
+        start_date + dt.timedelta(days=FOLLOW_UP_DAYS[-1] + 7), dt.time(), dt.UTC
+    )
+
+
+async def start(session: AsyncSession, s: Start) -> int:
+    """A confirmed offer becomes a placement: the fee from the published schedule, her
+    re-employment noted, the follow-ups on the calendar, and she is placed. Its id."""
+    industry = await repo.employer_industry(session, s.employer_id)
     fee = await quote_fee(
-        session, agency_id=v.agency_id, worker_id=v.worker_id, city=v.city, industry=industry
+        session, agency_id=s.agency_id, worker_id=s.worker_id, city=s.city, industry=industry
     )
     placement = m.Placement(
-        offer_id=offer_id,
-        worker_id=v.worker_id,
-        opening_id=v.opening_id,
-        employer_id=v.employer_id,
-        agency_id=v.agency_id,
-        start_date=v.start_date,
+        offer_id=s.offer_id,
+        worker_id=s.worker_id,
+        opening_id=s.opening_id,
+        employer_id=s.employer_id,
+        agency_id=s.agency_id,
+        start_date=s.start_date,
         status="active",
-        confirmed_by=offers._who(principal),
+        confirmed_by=s.confirmed_by,
         fee_due=fee.amount,
         fee_waived=fee.waived,
         fee_schedule_id=fee.schedule_id,
         fee_schedule_version=fee.version,
         version=1,
     )
-    session.add(placement)
-    await session.flush()
+    await repo.add_placement(session, placement)
     await note_reemployment(session, placement)
-    session.add_all(
-        m.FollowUp(
-            placement_id=placement.id,
-            n=n,
-            due_on=v.start_date + dt.timedelta(days=days),
-            status="scheduled",
-        )
-        for n, days in enumerate(FOLLOW_UP_DAYS, start=1)
-    )
-    await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == v.worker_id)
-        .values(status="placed")
-        .execution_options(synchronize_session=False)
-    )
-    # Her link now shows the rights pack; keep it working through the follow-up period.
-    await session.execute(
-        update(m.OfferLink)
-        .where(m.OfferLink.offer_id == offer_id)
-        .values(
-            expires_at=dt.datetime.combine(
-                v.start_date + dt.timedelta(days=FOLLOW_UP_DAYS[-1] + 7), dt.time(), dt.UTC
-            )
-        )
-        .execution_options(synchronize_session=False)
-    )
-    phone = await offers.office_phone(session, v.agency_id, v.city)
-    await enqueue(
+    repo.add_follow_ups(
         session,
+        placement.id,
         [
-            v.notice(
-                "offer_confirmed",
-                templates.offer_confirmed(v.facts(ctx), phone, v.locale),
-                link=offers.link_url(ctx, v.code) if v.code else "",
-                placement_id=placement.id,
-            )
+            (n, s.start_date + dt.timedelta(days=days))
+            for n, days in enumerate(FOLLOW_UP_DAYS, start=1)
         ],
     )
+    await repo.set_worker_status(session, s.worker_id, "placed")
     await session.flush()
-    return await get_placement(session, principal, placement.id)
+    return placement.id
 
 
 def _scope_check(principal: Principal, p: m.Placement) -> None:
-    if principal.is_admin:
-        return
-    if principal.is_staff and principal.agency_id == p.agency_id:
-        return
-    if principal.is_employer and principal.employer_id == p.employer_id:
-        return
-    raise NotFound(f"no placement with id {p.id}")
+    if not may_see(principal, agency_id=p.agency_id, employer_id=p.employer_id):
+        raise NotFound(f"no placement with id {p.id}")
 
 
 async def get_placement(
     session: AsyncSession, principal: Principal, placement_id: int
 ) -> PlacementOut:
-    p = await session.get(m.Placement, placement_id)
+    p = await repo.get_placement(session, placement_id)
     if p is None:
         raise NotFound(f"no placement with id {placement_id}")
     _scope_check(principal, p)
-    fus = (
-        await session.execute(
-            select(m.FollowUp).where(m.FollowUp.placement_id == p.id).order_by(m.FollowUp.n)
-        )
-    ).scalars()
+    fus = await repo.follow_ups_of(session, p.id)
     return PlacementOut(
         id=p.id,
         worker_id=p.worker_id,
@@ -152,26 +127,17 @@ async def get_placement(
 
 async def placements_starting(session: AsyncSession, ctx: Context) -> int:
     """The day before she starts: one 'starting tomorrow' notice per placement."""
-    tomorrow = clock.today() + dt.timedelta(days=1)
-    rows = (
-        await session.execute(
-            select(m.Placement.id, m.Placement.offer_id, m.Placement.agency_id).where(
-                m.Placement.status == "active", m.Placement.start_date == tomorrow
-            )
-        )
-    ).all()
     notices = []
-    for r in rows:
-        v = await offers.view(session, r.offer_id)
-        phone = await offers.office_phone(session, r.agency_id, v.city)
+    for r in await repo.starting_on(session, clock.today() + dt.timedelta(days=1)):
+        phone = await office_phone(session, r.agency_id, r.city)
         notices.append(
             notice_row(
                 kind="placement_starting",
                 dedupe_key=f"placement_starting:{r.id}",
-                worker_id=v.worker_id,
-                to_phone=v.phone,
-                locale=v.locale,
-                text=templates.placement_starting(v.facts(ctx), phone, v.locale),
+                worker_id=r.worker_id,
+                to_phone=r.phone,
+                locale=r.locale,
+                text=templates.placement_starting(facts.facts(r, ctx), phone, r.locale),
                 placement_id=r.id,
             )
         )
@@ -188,7 +154,7 @@ async def end_placement(
     ended_on: dt.date | None,
 ) -> PlacementOut:
     principal.require("admin", "staff")
-    p = await session.get(m.Placement, placement_id)
+    p = await repo.get_placement(session, placement_id)
     if p is None:
         raise NotFound(f"no placement with id {placement_id}")
     _scope_check(principal, p)
@@ -197,34 +163,15 @@ async def end_placement(
     day = ended_on or clock.today()
     if day < p.start_date - dt.timedelta(days=1) or day > clock.today():
         raise Invalid("ended_on", "must lie between the start date and today")
-    result = await session.execute(
-        update(m.Placement)
-        .where(m.Placement.id == placement_id, m.Placement.status == "active")
-        .values(
-            status="ended",
-            ended_on=day,
-            end_reason=reason,
-            end_note=(note or "").strip() or None,
-            version=m.Placement.version + 1,
-        )
-        .execution_options(synchronize_session=False)
+    ended = await repo.end_active(
+        session, placement_id, ended_on=day, reason=reason, note=(note or "").strip() or None
     )
-    if not result.rowcount:  # type: ignore[attr-defined]
+    if not ended:
         raise Conflict(f"placement {placement_id} ended a moment ago")
-    await session.execute(
-        update(m.FollowUp)
-        .where(m.FollowUp.placement_id == placement_id, m.FollowUp.status == "scheduled")
-        .values(status="missed")
-        .execution_options(synchronize_session=False)
-    )
-    await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == p.worker_id, m.WorkerProfile.status == "placed")
-        .values(status="available")
-        .execution_options(synchronize_session=False)
-    )
+    await repo.miss_scheduled_follow_ups(session, placement_id)
+    await repo.release_placed_worker(session, p.worker_id)
     await _after_leaving(session, p, reason)
-    await session.refresh(p)
+    await repo.refresh(session, p)
     return await get_placement(session, principal, placement_id)
 
 
@@ -232,61 +179,65 @@ async def _after_leaving(session: AsyncSession, p: m.Placement, reason: str) -> 
     """Dismissed or wronged, she is re-placed first (再就业, until she works again) and never
     proposed to that employer again; a case on the placement bars the employer too."""
     dismissed = reason in DISMISSALS
-    had_case = (
-        await session.execute(select(m.Case.id).where(m.Case.placement_id == p.id).limit(1))
-    ).first() is not None
+    had_case = await repo.has_case(session, p.id)
     if dismissed or had_case:
-        await session.execute(
-            insert_ignoring_conflicts(session, m.EmployerBan),
-            [
-                {
-                    "worker_id": p.worker_id,
-                    "employer_id": p.employer_id,
-                    "reason": f"placement {p.id} ended: {reason}" + (" (case)" if had_case else ""),
-                    "at": clock.now(),
-                }
-            ],
+        await repo.ban_employer(
+            session,
+            p.worker_id,
+            p.employer_id,
+            f"placement {p.id} ended: {reason}" + (" (case)" if had_case else ""),
+            clock.now(),
         )
     if dismissed:
-        await session.execute(
-            insert_ignoring_conflicts(session, m.WorkerGroup),
-            [{"worker_id": p.worker_id, "group_code": REEMPLOYMENT}],
-        )
+        await repo.add_worker_group(session, p.worker_id, REEMPLOYMENT)
 
 
 async def note_reemployment(session: AsyncSession, placement: m.Placement) -> None:
     """Placed again: count the days since her last placement ended, and lift the priority."""
-    previous = (
-        await session.execute(
-            select(m.Placement.ended_on)
-            .where(
-                m.Placement.worker_id == placement.worker_id,
-                m.Placement.id != placement.id,
-                m.Placement.status == "ended",
-                m.Placement.end_reason.in_(DISMISSALS),
-            )
-            .order_by(m.Placement.ended_on.desc())
-            .limit(1)
-        )
-    ).scalar()
-    in_group = (
-        await session.execute(
-            select(m.WorkerGroup.worker_id).where(
-                m.WorkerGroup.worker_id == placement.worker_id,
-                m.WorkerGroup.group_code == REEMPLOYMENT,
-            )
-        )
-    ).first()
-    if previous is None or in_group is None:
+    previous = await repo.last_ended_on(
+        session, placement.worker_id, other_than=placement.id, reasons=DISMISSALS
+    )
+    in_group = await repo.in_worker_group(session, placement.worker_id, REEMPLOYMENT)
+    if previous is None or not in_group:
         return
-    await session.execute(
-        update(m.Placement)
-        .where(m.Placement.id == placement.id)
-        .values(reemployed_after_days=(placement.start_date - previous).days)
-        .execution_options(synchronize_session=False)
+    await repo.set_reemployed_after_days(
+        session, placement.id, (placement.start_date - previous).days
     )
-    await session.execute(
-        delete(m.WorkerGroup).where(
-            m.WorkerGroup.worker_id == placement.worker_id, m.WorkerGroup.group_code == REEMPLOYMENT
-        )
-    )
+    await repo.remove_worker_group(session, placement.worker_id, REEMPLOYMENT)
+
+
+# --- what the console lists ----------------------------------------------------------------
+
+
+async def list_placements(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None,
+    worker_id: int | None = None,
+    limit: int,
+    offset: int,
+) -> tuple[list[PlacementRow], int]:
+    where = visible(principal, agency=repo.PL.agency_id, employer=repo.PL.employer_id)
+    if status:
+        where.append(repo.PL.status == status)
+    if worker_id is not None:
+        where.append(repo.PL.worker_id == worker_id)
+    return await repo.rows(session, where, limit=limit, offset=offset)
+
+
+async def followups_between(
+    session: AsyncSession, principal: Principal, start: dt.date, end: dt.date
+) -> list[DueFollowUp]:
+    """Follow-ups not yet done falling due in [start, end), and overdue ones before start."""
+    return await repo.followups_before(session, end, visible(principal, agency=repo.PL.agency_id))
+
+
+async def placement_names(
+    session: AsyncSession, principal: Principal, placement_id: int
+) -> dict[str, Any]:
+    """The worker, opening and employer names a placement page shows (scoped as the service)."""
+    row = await repo.names(session, placement_id)
+    if row is None or not may_see(principal, agency_id=row.agency_id, employer_id=row.employer_id):
+        raise NotFound(f"no placement with id {placement_id}")
+    return dict(row._mapping)

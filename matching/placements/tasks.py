@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import insert_ignoring_conflicts
 from matching.lib import clock
-from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.principal import Principal, visible
 from matching.lib.types import Response
-from matching.network.principal import Principal
+from matching.network.repository import office_in
+from matching.placements import repository as repo
 
 TASK_KINDS = ("worrying_checkin", "checkin_unanswered", "case_opened")
 
@@ -40,8 +40,8 @@ class TaskPage(Response):
 
 async def destination_office(session: AsyncSession, agency_id: int, city: str) -> int | None:
     """Her agency's office in the city she works in (办事处), if it has one there."""
-    stmt = select(m.Office.id).where(m.Office.agency_id == agency_id, m.Office.city == city)
-    return (await session.execute(stmt.order_by(m.Office.id).limit(1))).scalar()
+    found = await office_in(session, agency_id, city)
+    return None if found is None else found[0]
 
 
 async def open_task(
@@ -56,23 +56,21 @@ async def open_task(
     case_id: int | None = None,
 ) -> None:
     office_id = await destination_office(session, placement.agency_id, city)
-    await session.execute(
-        insert_ignoring_conflicts(session, m.Task),
-        [
-            {
-                "kind": kind,
-                "dedupe_key": dedupe_key,
-                "agency_id": placement.agency_id,
-                "office_id": office_id,
-                "worker_id": placement.worker_id,
-                "placement_id": placement.id,
-                "follow_up_id": follow_up_id,
-                "case_id": case_id,
-                "summary": summary[:500],
-                "status": "open",
-                "created_at": clock.now(),
-            }
-        ],
+    await repo.add_task_once(
+        session,
+        {
+            "kind": kind,
+            "dedupe_key": dedupe_key,
+            "agency_id": placement.agency_id,
+            "office_id": office_id,
+            "worker_id": placement.worker_id,
+            "placement_id": placement.id,
+            "follow_up_id": follow_up_id,
+            "case_id": case_id,
+            "summary": summary[:500],
+            "status": "open",
+            "created_at": clock.now(),
+        },
     )
 
 
@@ -94,11 +92,7 @@ def _out(t: m.Task) -> TaskOut:
 
 
 def _scoped(principal: Principal) -> list[Any]:
-    if principal.is_admin:
-        return []
-    if principal.is_staff:
-        return [m.Task.agency_id == principal.agency_id]
-    raise Forbidden("tasks belong to agency staff")
+    return visible(principal, agency=m.Task.agency_id, denied="tasks belong to agency staff")
 
 
 async def list_tasks(
@@ -111,42 +105,28 @@ async def list_tasks(
     offset: int,
 ) -> TaskPage:
     conditions = _scoped(principal)
-    if status is not None:
-        if status not in ("open", "done"):
-            raise Invalid("status", "must be open or done")
-        conditions.append(m.Task.status == status)
-    if office_id is not None:
-        conditions.append(m.Task.office_id == office_id)
-    total = (
-        await session.execute(select(func.count()).select_from(m.Task).where(*conditions))
-    ).scalar_one()
-    rows = (
-        await session.execute(
-            select(m.Task).where(*conditions).order_by(m.Task.id.desc()).limit(limit).offset(offset)
-        )
-    ).scalars()
-    return TaskPage(items=[_out(t) for t in rows], total=int(total))
+    if status is not None and status not in ("open", "done"):
+        raise Invalid("status", "must be open or done")
+    rows, total = await repo.tasks(
+        session, conditions, status=status, office_id=office_id, limit=limit, offset=offset
+    )
+    return TaskPage(items=[_out(t) for t in rows], total=total)
 
 
 async def finish_task(
     session: AsyncSession, principal: Principal, task_id: int, note: str | None
 ) -> TaskOut:
-    stmt = select(m.Task).where(m.Task.id == task_id, *_scoped(principal))
-    task = (await session.execute(stmt)).scalar_one_or_none()
+    task = await repo.find_task(session, task_id, _scoped(principal))
     if task is None:
         raise NotFound(f"no task with id {task_id}")
     if task.status == "done":
         raise Conflict(f"task {task_id} is done already")
-    await session.execute(
-        update(m.Task)
-        .where(m.Task.id == task_id, m.Task.status == "open")
-        .values(
-            status="done",
-            done_at=clock.now(),
-            done_by=f"{principal.role}:{principal.account_id}",
-            note=(note or "").strip()[:1000] or None,
-        )
-        .execution_options(synchronize_session=False)
+    await repo.finish_open_task(
+        session,
+        task_id,
+        done_at=clock.now(),
+        done_by=f"{principal.role}:{principal.account_id}",
+        note=(note or "").strip()[:1000] or None,
     )
-    await session.refresh(task)
+    await repo.refresh(session, task)
     return _out(task)

@@ -1,4 +1,5 @@
-"""Queries on worker profiles. Core statements on the hot read paths: no ORM identity map."""
+"""Queries on worker profiles: reads (Core statements on the hot read paths, no ORM identity
+map) and the writes of her row, skills and groups."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, func, or_, select
+from sqlalchemy import Select, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -188,3 +189,71 @@ async def search(
         )
     ).all()
     return list(rows), int(total)
+
+
+async def names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Workers' names by id."""
+    if not ids:
+        return {}
+    rows = (await session.execute(select(W.id, W.name).where(W.id.in_(ids)))).all()
+    return {r.id: r.name for r in rows}
+
+
+async def agency_exists(session: AsyncSession, agency_id: int) -> bool:
+    return await session.get(m.Agency, agency_id) is not None
+
+
+async def add_worker(session: AsyncSession, worker: m.WorkerProfile) -> None:
+    """Insert a new worker (her id is set on return); a duplicate raises ``IntegrityError``."""
+    session.add(worker)
+    await session.flush()
+
+
+async def encrypted_id_number(session: AsyncSession, worker_id: int) -> str | None:
+    """Her stored (encrypted) ID number; None when she has none (or there is no such worker)."""
+    worker = await session.get(m.WorkerProfile, worker_id)
+    return None if worker is None else worker.id_number_enc
+
+
+async def update_at_version(
+    session: AsyncSession, worker_id: int, version: int, values: dict[str, Any]
+) -> int:
+    """Write ``values`` to the worker if she is still at ``version``; rows changed (0 or 1)."""
+    result = await session.execute(
+        update(m.WorkerProfile)
+        .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.version == version)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def skills_from_training(session: AsyncSession, worker_id: int) -> dict[str, m.WorkerSkill]:
+    """Her skills whose level was certified by training, by skill code."""
+    stmt = select(m.WorkerSkill).where(
+        m.WorkerSkill.worker_id == worker_id, m.WorkerSkill.source == "training"
+    )
+    return {r.skill_code: r for r in (await session.execute(stmt)).scalars()}
+
+
+async def delete_skills(session: AsyncSession, worker_id: int) -> None:
+    await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
+
+
+async def insert_skills(session: AsyncSession, skills: list[dict[str, Any]]) -> None:
+    await session.execute(insert(m.WorkerSkill), skills)
+
+
+async def delete_groups(session: AsyncSession, worker_id: int, codes: Sequence[str]) -> None:
+    """Take her out of the groups ``codes`` (others stay)."""
+    await session.execute(
+        delete(m.WorkerGroup).where(
+            m.WorkerGroup.worker_id == worker_id, m.WorkerGroup.group_code.in_(codes)
+        )
+    )
+
+
+async def insert_groups(session: AsyncSession, worker_id: int, codes: Sequence[str]) -> None:
+    await session.execute(
+        insert(m.WorkerGroup), [{"worker_id": worker_id, "group_code": g} for g in codes]
+    )

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -16,10 +15,11 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.identity import mask_id_number, normalise_mobile, parse_id_number
+from matching.lib.principal import Principal
 from matching.lib.reference import reference
-from matching.network.principal import Principal
+from matching.lib.text import clean_text
 from matching.profiles import repository as repo
-from matching.profiles.identity import mask_id_number, normalise_mobile, parse_id_number
 from matching.profiles.schemas import (
     SkillLevel,
     SkillOut,
@@ -34,7 +34,13 @@ WORKER_STATUSES = ("available", "offered", "placed", "inactive")
 
 
 def _scope(principal: Principal) -> int | None:
-    """The agency a principal's worker queries are confined to (None: every agency)."""
+    """The agency a principal's worker queries are confined to (None: every agency).
+
+    Deliberately not ``visible``: the same rule (admin all, staff her agency, employer refused),
+    but as a value, not a WHERE condition, since the hot read binds it into a statement compiled
+    once (``LeanSelect``) and a search carries it in ``WorkerFilter``; and staff without an
+    agency are refused here, where ``visible`` would match ``agency_id IS NULL``.
+    """
     if principal.is_admin:
         return None
     if principal.is_staff and principal.agency_id is not None:
@@ -68,15 +74,6 @@ def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str])
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
-
-
-def _clean_text(errors: FieldErrors, field: str, value: str) -> str:
-    cleaned = value.strip()
-    if not cleaned:
-        errors.add(field, "must not be blank")
-    elif "\x00" in cleaned:
-        errors.add(field, "must not contain a NUL character")
-    return cleaned
 
 
 def _check_skills(errors: FieldErrors, skills: Sequence[SkillLevel]) -> None:
@@ -173,7 +170,7 @@ async def _agency_for_new_worker(
     principal.require("admin")
     if requested is None:
         raise Invalid("agency_id", "an admin must say which agency registers her")
-    if await session.get(m.Agency, requested) is None:
+    if not await repo.agency_exists(session, requested):
         raise Invalid("agency_id", f"no agency with id {requested}")
     return requested
 
@@ -192,18 +189,8 @@ async def _write_skills_groups(
         # A level certified by training keeps its source and date while staff leave it as is.
         kept: dict[str, m.WorkerSkill] = {}
         if not new:
-            kept = {
-                r.skill_code: r
-                for r in (
-                    await session.execute(
-                        select(m.WorkerSkill).where(
-                            m.WorkerSkill.worker_id == worker_id,
-                            m.WorkerSkill.source == "training",
-                        )
-                    )
-                ).scalars()
-            }
-            await session.execute(delete(m.WorkerSkill).where(m.WorkerSkill.worker_id == worker_id))
+            kept = await repo.skills_from_training(session, worker_id)
+            await repo.delete_skills(session, worker_id)
         rows = []
         for s in skills:
             old = kept.get(s.code)
@@ -218,20 +205,13 @@ async def _write_skills_groups(
                 }
             )
         if rows:
-            await session.execute(insert(m.WorkerSkill), rows)
+            await repo.insert_skills(session, rows)
     if groups is not None:
         if not new:
             # Derived groups (re-employment) are the service's to set and lift, not the form's.
-            await session.execute(
-                delete(m.WorkerGroup).where(
-                    m.WorkerGroup.worker_id == worker_id,
-                    m.WorkerGroup.group_code.in_(sorted(reference().assignable_group_codes)),
-                )
-            )
+            await repo.delete_groups(session, worker_id, sorted(reference().assignable_group_codes))
         if groups:
-            await session.execute(
-                insert(m.WorkerGroup), [{"worker_id": worker_id, "group_code": g} for g in groups]
-            )
+            await repo.insert_groups(session, worker_id, groups)
 
 
 async def get_worker(
@@ -251,8 +231,8 @@ async def register_worker(
     _scope(principal)
     agency_id = await _agency_for_new_worker(session, principal, data.agency_id)
     errors = FieldErrors()
-    name = _clean_text(errors, "name", data.name)
-    county = _clean_text(errors, "home_county", data.home_county)
+    name = clean_text(errors, "name", data.name)
+    county = clean_text(errors, "home_county", data.home_county)
     phone: str | None = None
     try:
         phone = normalise_mobile(data.phone)
@@ -289,9 +269,8 @@ async def register_worker(
         created_at=now,
         updated_at=now,
     )
-    session.add(worker)
     try:
-        await session.flush()
+        await repo.add_worker(session, worker)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this phone or ID number is already registered") from exc
     await _write_skills_groups(session, worker.id, data.skills, groups, new=True)
@@ -313,9 +292,9 @@ async def update_worker(
     }
     given.pop("version")
     if "name" in given:
-        values["name"] = _clean_text(errors, "name", given["name"])
+        values["name"] = clean_text(errors, "name", given["name"])
     if "home_county" in given:
-        values["home_county"] = _clean_text(errors, "home_county", given["home_county"])
+        values["home_county"] = clean_text(errors, "home_county", given["home_county"])
     if "phone" in given:
         try:
             values["phone"] = normalise_mobile(given["phone"])
@@ -331,9 +310,9 @@ async def update_worker(
             id_number_enc=ident.enc, id_number_hash=ident.hash, id_number_masked=ident.masked
         )
     elif "birth_date" in given and row.id_number_masked is not None:
-        enc = await session.get(m.WorkerProfile, worker_id)
-        assert enc is not None and enc.id_number_enc is not None
-        _, born = parse_id_number(ctx.keys.decrypt(enc.id_number_enc))
+        enc = await repo.encrypted_id_number(session, worker_id)
+        assert enc is not None
+        _, born = parse_id_number(ctx.keys.decrypt(enc))
         if born != birth:
             errors.add("birth_date", "differs from the birth date in her ID number")
     skills = given.get("skills")
@@ -365,13 +344,7 @@ async def update_worker(
     if patch.version != row.version:  # also keeps an out-of-range version away from the database
         raise stale
     values.update(version=row.version + 1, updated_at=clock.now())
-    result = await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.version == patch.version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if await repo.update_at_version(session, worker_id, patch.version, values) != 1:
         raise stale
     await _write_skills_groups(session, worker_id, skills, groups)
     return await get_worker(session, principal, worker_id)
@@ -403,3 +376,8 @@ async def search_workers(
     return WorkerPage(
         items=[_to_worker(r, skills.get(r.id, []), groups.get(r.id, [])) for r in rows], total=total
     )
+
+
+async def worker_names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
+    """Names for ids the caller already obtained through a scoped service."""
+    return await repo.names(session, ids)

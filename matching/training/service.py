@@ -11,16 +11,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Select, func, insert, select, update
+from sqlalchemy import ColumnElement
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.principal import Principal, may_see, visible
 from matching.lib.reference import reference
+from matching.lib.text import clean_text
 from matching.network.fees import is_priority_worker
-from matching.network.principal import Principal
+from matching.training import repository as repo
 from matching.training.schemas import (
     CourseCreate,
     CourseOut,
@@ -35,21 +37,20 @@ from matching.training.schemas import (
 C = m.Course
 TS = m.TrainingSession
 EN = m.Enrolment
-WS = m.WorkerSkill
 TAKING_A_PLACE = ("enrolled", "completed")
+DENIED = "only agency staff and admins run training"
 
 
-def _scope(principal: Principal) -> int | None:
-    """The agency whose training a principal may see and run (None: every agency)."""
-    if principal.is_admin:
-        return None
-    if principal.is_staff and principal.agency_id is not None:
-        return principal.agency_id
-    raise Forbidden("only agency staff and admins run training")
+def _require_trainer(principal: Principal) -> None:
+    """Admins and staff of an agency run training; employers (and agency-less staff) do not."""
+    if not (principal.is_admin or (principal.is_staff and principal.agency_id is not None)):
+        raise Forbidden(DENIED)
 
 
-def _scoped(stmt: Select[Any], agency_id: int | None) -> Select[Any]:
-    return stmt if agency_id is None else stmt.where(C.agency_id == agency_id)
+def _visible(principal: Principal, agency: Any) -> list[ColumnElement[bool]]:
+    """The one scoping rule (staff: their agency's courses and workers), after the role check."""
+    _require_trainer(principal)
+    return visible(principal, agency=agency, denied=DENIED)
 
 
 def course_out(c: m.Course) -> CourseOut:
@@ -94,26 +95,17 @@ def _enrolment_out(e: m.Enrolment, s: m.TrainingSession, c: m.Course) -> Enrolme
     )
 
 
-def _text(errors: FieldErrors, field: str, value: str) -> str:
-    clean = value.strip()
-    if not clean:
-        errors.add(field, "must not be blank")
-    elif "\x00" in clean:
-        errors.add(field, "must not contain a NUL character")
-    return clean
-
-
 async def _agency_for_course(
     session: AsyncSession, principal: Principal, requested: int | None
 ) -> int:
     if principal.is_staff:
-        if requested is not None and requested != principal.agency_id:
+        if requested is not None and not may_see(principal, agency_id=requested):
             raise Forbidden("staff create courses for their own agency only")
         assert principal.agency_id is not None
         return principal.agency_id
     if requested is None:
         raise Invalid("agency_id", "an admin must say which agency runs the course")
-    if await session.get(m.Agency, requested) is None:
+    if not await repo.agency_exists(session, requested):
         raise Invalid("agency_id", f"no agency with id {requested}")
     return requested
 
@@ -121,10 +113,10 @@ async def _agency_for_course(
 async def create_course(
     session: AsyncSession, principal: Principal, data: CourseCreate
 ) -> CourseOut:
-    _scope(principal)
+    _require_trainer(principal)
     agency_id = await _agency_for_course(session, principal, data.agency_id)
     errors = FieldErrors()
-    name = _text(errors, "name", data.name)
+    name = clean_text(errors, "name", data.name)
     if data.kind == "skill":
         if data.skill_code is None:
             errors.add("skill_code", "is required for a skill course; see GET /skills")
@@ -138,16 +130,18 @@ async def create_course(
         if data.level is not None:
             errors.add("level", "a legal-rights course certifies no level; leave it out")
     errors.raise_if_any()
-    course = C(
-        agency_id=agency_id,
-        name=name,
-        kind=data.kind,
-        skill_code=data.skill_code,
-        level=data.level,
-        fee=data.fee,
-        created_at=clock.now(),
+    course = repo.add_course(
+        session,
+        C(
+            agency_id=agency_id,
+            name=name,
+            kind=data.kind,
+            skill_code=data.skill_code,
+            level=data.level,
+            fee=data.fee,
+            created_at=clock.now(),
+        ),
     )
-    session.add(course)
     await session.flush()
     return course_out(course)
 
@@ -160,18 +154,17 @@ async def list_courses(
     limit: int,
     offset: int,
 ) -> CoursePage:
-    scope = _scope(principal)
-    if scope is not None and agency_id not in (None, scope):
+    where = _visible(principal, C.agency_id)
+    if principal.is_staff and agency_id not in (None, principal.agency_id):
         raise Forbidden("staff see their own agency's courses only")
-    base = _scoped(select(C), scope if scope is not None else agency_id)
-    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
-    rows = (await session.execute(base.order_by(C.id).limit(limit).offset(offset))).scalars()
-    return CoursePage(items=[course_out(c) for c in rows], total=int(total))
+    if principal.is_admin and agency_id is not None:  # staff are confined to theirs already
+        where.append(C.agency_id == agency_id)
+    rows, total = await repo.courses_page(session, where, limit=limit, offset=offset)
+    return CoursePage(items=[course_out(c) for c in rows], total=total)
 
 
 async def _course(session: AsyncSession, principal: Principal, course_id: int) -> m.Course:
-    stmt = _scoped(select(C).where(C.id == course_id), _scope(principal))
-    course = (await session.execute(stmt)).scalar_one_or_none()
+    course = await repo.course_by_id(session, course_id, _visible(principal, C.agency_id))
     if course is None:
         raise NotFound(f"no course with id {course_id}")
     return course
@@ -186,41 +179,30 @@ async def add_session(
         errors.add("starts_on", "is in the past")
     if data.ends_on < data.starts_on:
         errors.add("ends_on", "must not be before starts_on")
-    place = _text(errors, "place", data.place)
+    place = clean_text(errors, "place", data.place)
     errors.raise_if_any()
-    ts = TS(
-        course_id=course.id,
-        starts_on=data.starts_on,
-        ends_on=data.ends_on,
-        place=place,
-        capacity=data.capacity,
-        version=1,
+    ts = repo.add_training_session(
+        session,
+        TS(
+            course_id=course.id,
+            starts_on=data.starts_on,
+            ends_on=data.ends_on,
+            place=place,
+            capacity=data.capacity,
+            version=1,
+        ),
     )
-    session.add(ts)
     await session.flush()
     return _session_out(ts, 0)
 
 
 async def _taken(session: AsyncSession, session_ids: list[int]) -> dict[int, int]:
-    if not session_ids:
-        return {}
-    stmt = (
-        select(EN.session_id, func.count())
-        .where(EN.session_id.in_(session_ids), EN.status.in_(TAKING_A_PLACE))
-        .group_by(EN.session_id)
-    )
-    return {int(r[0]): int(r[1]) for r in (await session.execute(stmt)).all()}
+    return await repo.places_taken(session, session_ids, TAKING_A_PLACE)
 
 
 async def list_sessions(session: AsyncSession, principal: Principal, course_id: int) -> SessionPage:
     course = await _course(session, principal, course_id)
-    rows = list(
-        (
-            await session.execute(
-                select(TS).where(TS.course_id == course.id).order_by(TS.starts_on, TS.id)
-            )
-        ).scalars()
-    )
+    rows = await repo.sessions_of_course(session, course.id)
     taken = await _taken(session, [s.id for s in rows])
     items = [_session_out(s, taken.get(s.id, 0)) for s in rows]
     return SessionPage(items=items, total=len(items))
@@ -229,15 +211,13 @@ async def list_sessions(session: AsyncSession, principal: Principal, course_id: 
 async def _session_and_course(
     session: AsyncSession, principal: Principal, session_id: int, *, lock: bool = False
 ) -> tuple[m.TrainingSession, m.Course]:
-    stmt = _scoped(
-        select(TS, C).join(C, C.id == TS.course_id).where(TS.id == session_id), _scope(principal)
+    # lock, on PostgreSQL: enrolments in one session queue up here (SQLite has one writer)
+    found = await repo.session_and_course(
+        session, session_id, _visible(principal, C.agency_id), lock=lock
     )
-    if lock:  # PostgreSQL: enrolments in one session queue up here (SQLite has one writer)
-        stmt = stmt.with_for_update(of=TS)
-    row = (await session.execute(stmt)).first()
-    if row is None:
+    if found is None:
         raise NotFound(f"no training session with id {session_id}")
-    return row[0], row[1]
+    return found
 
 
 async def enrol(
@@ -247,18 +227,10 @@ async def enrol(
     ts, course = await _session_and_course(session, principal, session_id, lock=True)
     if ts.ends_on < clock.today():
         raise Conflict(f"training session {session_id} ended on {ts.ends_on.isoformat()}")
-    worker = (
-        await session.execute(
-            select(m.WorkerProfile.id).where(
-                m.WorkerProfile.id == worker_id, m.WorkerProfile.agency_id == course.agency_id
-            )
-        )
-    ).first()
-    if worker is None:
+    # The course trains its own agency's workers (an admin too enrols only those).
+    if not await repo.worker_of_agency(session, worker_id, course.agency_id):
         raise NotFound(f"no worker with id {worker_id}")
-    existing = (
-        await session.execute(select(EN).where(EN.session_id == ts.id, EN.worker_id == worker_id))
-    ).scalar_one_or_none()
+    existing = await repo.enrolment_of(session, ts.id, worker_id)
     if existing is not None and existing.status != "withdrawn":
         raise Conflict(
             f"worker {worker_id} is already enrolled in training session {session_id} "
@@ -280,23 +252,19 @@ async def enrol(
         existing.enrolled_at, existing.completed_on = now, None
         enrolment = existing
     else:
-        enrolment = EN(
-            session_id=ts.id,
-            worker_id=worker_id,
-            status="enrolled",
-            fee_due=fee_due,
-            fee_waived=waived,
-            enrolled_at=now,
+        enrolment = repo.add_enrolment(
+            session,
+            EN(
+                session_id=ts.id,
+                worker_id=worker_id,
+                status="enrolled",
+                fee_due=fee_due,
+                fee_waived=waived,
+                enrolled_at=now,
+            ),
         )
-        session.add(enrolment)
     # Every enrolment moves the session's version: two that raced past the count cannot both land.
-    bumped = await session.execute(
-        update(TS)
-        .where(TS.id == ts.id, TS.version == ts.version)
-        .values(version=TS.version + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if bumped.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repo.bump_session_version(session, ts.id, ts.version):
         raise Conflict(f"training session {session_id} changed a moment ago; try again")
     try:
         await session.flush()
@@ -308,67 +276,42 @@ async def enrol(
 async def _enrolment(
     session: AsyncSession, principal: Principal, enrolment_id: int
 ) -> tuple[m.Enrolment, m.TrainingSession, m.Course]:
-    stmt = _scoped(
-        select(EN, TS, C)
-        .join(TS, TS.id == EN.session_id)
-        .join(C, C.id == TS.course_id)
-        .where(EN.id == enrolment_id),
-        _scope(principal),
+    found = await repo.enrolment_with_course(
+        session, enrolment_id, _visible(principal, C.agency_id)
     )
-    row = (await session.execute(stmt)).first()
-    if row is None:
+    if found is None:
         raise NotFound(f"no enrolment with id {enrolment_id}")
-    return row[0], row[1], row[2]
+    return found
 
 
 async def _move(session: AsyncSession, e: m.Enrolment, to: str, **values: Any) -> None:
     """enrolled → ``to``, once: a second completion or withdrawal is a conflict."""
     if e.status != "enrolled":
         raise Conflict(f"enrolment {e.id} is {e.status} already", extra={"status": e.status})
-    result = await session.execute(
-        update(EN)
-        .where(EN.id == e.id, EN.status == "enrolled")
-        .values(status=to, **values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not await repo.move_enrolment(session, e, "enrolled", to, **values):
         raise Conflict(f"enrolment {e.id} changed a moment ago")
-    await session.refresh(e)
 
 
 async def _certify(
     session: AsyncSession, worker_id: int, code: str, level: int, day: dt.date
 ) -> None:
     """Her skill at max(held, certified), marked as certified by training on ``day``."""
-    held = (
-        await session.execute(
-            select(WS.level).where(WS.worker_id == worker_id, WS.skill_code == code)
-        )
-    ).scalar()
+    held = await repo.skill_level(session, worker_id, code)
     if held is None:
-        await session.execute(
-            insert(WS).values(
-                worker_id=worker_id,
-                skill_code=code,
-                level=level,
-                source="training",
-                certified_on=day,
-            )
+        await repo.insert_skill(
+            session, worker_id, code, level=level, source="training", certified_on=day
         )
     else:
-        await session.execute(
-            update(WS)
-            .where(WS.worker_id == worker_id, WS.skill_code == code)
-            .values(level=max(int(held), level), source="training", certified_on=day)
-            .execution_options(synchronize_session=False)
+        await repo.update_skill(
+            session,
+            worker_id,
+            code,
+            level=max(int(held), level),
+            source="training",
+            certified_on=day,
         )
     # Her profile changed: a PATCH made from an older read must not overwrite the certificate.
-    await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == worker_id)
-        .values(version=m.WorkerProfile.version + 1, updated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
+    await repo.bump_worker_version(session, worker_id, updated_at=clock.now())
 
 
 async def complete(
@@ -402,20 +345,9 @@ async def worker_training(
     session: AsyncSession, principal: Principal, worker_id: int
 ) -> EnrolmentPage:
     """Her enrolments, oldest first, with the course, the fee and whether it was waived."""
-    scope = _scope(principal)
-    stmt = select(m.WorkerProfile.id).where(m.WorkerProfile.id == worker_id)
-    if scope is not None:
-        stmt = stmt.where(m.WorkerProfile.agency_id == scope)
-    if (await session.execute(stmt)).first() is None:
+    where = _visible(principal, repo.W.agency_id)
+    if not await repo.worker_visible(session, worker_id, where):
         raise NotFound(f"no worker with id {worker_id}")
-    rows = (
-        await session.execute(
-            select(EN, TS, C)
-            .join(TS, TS.id == EN.session_id)
-            .join(C, C.id == TS.course_id)
-            .where(EN.worker_id == worker_id)
-            .order_by(EN.enrolled_at, EN.id)
-        )
-    ).all()
-    items = [_enrolment_out(r[0], r[1], r[2]) for r in rows]
+    rows = await repo.enrolments_of_worker(session, worker_id)
+    items = [_enrolment_out(e, ts, c) for e, ts, c in rows]
     return EnrolmentPage(items=items, total=len(items))

@@ -10,8 +10,8 @@ from litestar.response import Template
 
 from matching.api.deps import Ctx, DbSession
 from matching.lib.errors import DomainError
+from matching.lib.principal import Principal
 from matching.network import service as network
-from matching.network.principal import Principal
 from matching.network.schemas import OfficeCreate, StaffCreate
 from matching.openings import service as openings
 from matching.openings import standing
@@ -107,7 +107,7 @@ async def admin_employer(
     me.require("admin")
     form = await request.form()
     if action == "suspend":
-        reason = str(form.get("reason", "")).strip()[:500] or t(request, "Suspended by an admin")
+        reason = str(form.get("reason", ""))
         await standing.suspend(db_session, ctx, me, employer_id, reason)
     elif action == "reinstate":
         await standing.reinstate(db_session, me, employer_id)

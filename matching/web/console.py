@@ -28,8 +28,8 @@ from matching.api.auth import PUBLIC
 from matching.api.deps import DbSession
 from matching.lib.errors import DomainError, Invalid
 from matching.lib.keys import Keys
+from matching.lib.principal import Principal
 from matching.network import service as network
-from matching.network.principal import Principal
 from matching.settings import Settings
 from matching.web.catalog import DEFAULT_LANG, gettext, lang_of
 

@@ -12,8 +12,8 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from matching.api.deps import DbSession
+from matching.offers import service as offers
 from matching.openings import service as openings
-from matching.web import queries
 from matching.web.console import Me, Pager, render
 
 
@@ -48,7 +48,7 @@ async def employer_candidates(
     me.require("employer")
     pager = Pager.of(page)
     status = status if status in ("pending", "accepted", "confirmed", "withdrawn") else None
-    rows, total = await queries.candidates(
+    rows, total = await offers.candidates(
         db_session, me, status=status, limit=pager.size, offset=pager.offset
     )
     return render(

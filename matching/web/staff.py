@@ -15,18 +15,19 @@ from litestar.response import Template
 from matching.api.deps import Ctx, DbSession, runtime
 from matching.lib import clock
 from matching.lib.errors import DomainError, Forbidden
+from matching.lib.principal import Principal
 from matching.lib.reference import reference
-from matching.matches import offers as offer_service
 from matching.matches import service as matches
 from matching.matches.runner import execute_run
-from matching.network.principal import Principal
+from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.placements import cases as case_service
 from matching.placements import service as placements
 from matching.profiles import service as profiles
 from matching.profiles.repository import WorkerFilter
+from matching.reports import service as reports
 from matching.training import service as training
-from matching.web import forms, queries
+from matching.web import forms
 from matching.web.console import Me, Pager, field_errors, lang, render, safe_next, see_other, t
 
 AnyRequest = Request[Any, Any, Any]
@@ -46,7 +47,7 @@ def _opt(value: str | None) -> str | None:
 @get("/dashboard")
 async def dashboard(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
     _staff(me)
-    d = await queries.dashboard(db_session, me)
+    d = await reports.dashboard(db_session, me)
     return render(request, "console/dashboard.html", d=d)
 
 
@@ -155,9 +156,9 @@ async def worker_page(
 ) -> Template:
     _staff(me)
     w = await profiles.get_worker(db_session, me, worker_id)
-    offers = await matches.worker_offers(db_session, me, worker_id, limit=20, offset=0)
-    titles = await queries.opening_titles(db_session, [o.opening_id for o in offers.items])
-    placed, _ = await queries.list_placements(
+    offers = await offer_service.worker_offers(db_session, me, worker_id, limit=20, offset=0)
+    titles = await openings.opening_titles(db_session, [o.opening_id for o in offers.items])
+    placed, _ = await placements.list_placements(
         db_session, me, status=None, worker_id=worker_id, limit=20, offset=0
     )
     cases = await case_service.list_cases(
@@ -295,7 +296,9 @@ async def run_page(
         limit=pager.size,
         offset=pager.offset,
     )
-    offers = await queries.offers_of_run(db_session, me, run_id, [p.worker_id for p in props.items])
+    offers = await offer_service.offers_of_run(
+        db_session, me, run_id, [p.worker_id for p in props.items]
+    )
     metrics: list[str] = []
     for row in run.audit.values():
         if isinstance(row, dict):
@@ -337,7 +340,7 @@ async def offers_list(
 ) -> Template:
     _staff(me)
     pager = Pager.of(page)
-    rows, total = await queries.list_offers(
+    rows, total = await offer_service.list_offers(
         db_session, me, status=_opt(status), limit=pager.size, offset=pager.offset
     )
     return render(
@@ -368,13 +371,12 @@ async def offer_action(
         await offer_service.respond_as_staff(db_session, me, offer_id, accept=action == "accept")
         done = "accepted" if action == "accept" else "declined"
     elif action == "confirm":
-        placement = await placements.confirm(db_session, ctx, me, offer_id)
+        placement = await offer_service.confirm(db_session, ctx, me, offer_id)
         if not me.is_employer:
             return see_other(f"/placements/{placement.id}", done="confirmed")
         done = "confirmed"
     elif action == "withdraw":
-        reason = str(form.get("reason", "")).strip()[:500] or t(request, "Withdrawn")
-        await offer_service.withdraw(db_session, ctx, me, offer_id, reason)
+        await offer_service.withdraw(db_session, ctx, me, offer_id, str(form.get("reason", "")))
         done = "withdrawn"
     else:
         from matching.lib.errors import NotFound
@@ -396,7 +398,7 @@ async def placements_list(
     page: FromQuery[int | None] = None,
 ) -> Template:
     pager = Pager.of(page)
-    rows, total = await queries.list_placements(
+    rows, total = await placements.list_placements(
         db_session, me, status=_opt(status), limit=pager.size, offset=pager.offset
     )
     return render(
@@ -413,7 +415,7 @@ async def placement_page(
     request: AnyRequest, db_session: DbSession, me: Me, placement_id: FromPath[int]
 ) -> Template:
     p = await placements.get_placement(db_session, me, placement_id)
-    names = await queries.placement_names(db_session, me, placement_id)
+    names = await placements.placement_names(db_session, me, placement_id)
     return render(request, "console/placement.html", p=p, names=names)
 
 
@@ -430,8 +432,8 @@ async def followups(
         first = today
     first = first - dt.timedelta(days=first.weekday())  # weeks start on Monday
     end = first + dt.timedelta(days=35)
-    rows = await queries.followups_between(db_session, me, first, end)
-    by_day: dict[dt.date, list[queries.DueFollowUp]] = {}
+    rows = await placements.followups_between(db_session, me, first, end)
+    by_day: dict[dt.date, list[placements.DueFollowUp]] = {}
     overdue = [r for r in rows if r.due_on < first]
     for r in rows:
         if r.due_on >= first:
@@ -463,7 +465,7 @@ async def cases_board(request: AnyRequest, db_session: DbSession, me: Me) -> Tem
             db_session, me, status=status, office_id=None, worker_id=None, limit=20, offset=0
         )
         columns.append((status, page.items, page.total))
-    names = await queries.worker_names(
+    names = await profiles.worker_names(
         db_session, [c.worker_id for _, items, _ in columns for c in items]
     )
     return render(request, "console/cases.html", columns=columns, names=names)
@@ -478,7 +480,7 @@ async def _case_page(
     status_code: int = 200,
 ) -> Template:
     case = await case_service.get_case(db_session, me, case_id)
-    names = await queries.worker_names(db_session, [case.worker_id])
+    names = await profiles.worker_names(db_session, [case.worker_id])
     return render(
         request,
         "console/case.html",

@@ -19,8 +19,8 @@ from litestar.response import Template
 from matching.api.auth import PUBLIC
 from matching.api.deps import DbSession
 from matching.lib.types import Request
-from matching.matches import offers
 from matching.notices.templates import RIGHTS_PACK
+from matching.offers import service as offers
 from matching.placements import followups
 from matching.web.i18n import TEXT, lang_of
 

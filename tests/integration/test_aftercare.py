@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.openings import standing
-from matching.placements import followups
+from matching.placements import followups, standing
 from tests.integration.test_matching import wait_run
 from tests.support import Api
 

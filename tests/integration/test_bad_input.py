@@ -55,7 +55,7 @@ def _with_check_digit_changed(number: str) -> str:
 
 
 def _id_number_with_date(yyyymmdd: str) -> str:
-    from matching.profiles.identity import check_digit
+    from matching.lib.identity import check_digit
 
     body = f"320612{yyyymmdd}123"
     return body + check_digit(body)

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.lib.principal import SYSTEM
 from matching.matches import service as match_service
-from matching.network.principal import SYSTEM
+from matching.offers import service as offer_service
 from tests.support import Api
 
 LAOWU = str(Path(sys.executable).parent / "laowu")
@@ -182,7 +183,7 @@ async def test_failure_inside_the_write_leaves_nothing_behind(
     async def broken(*_args: Any, **_kw: Any) -> None:
         raise RuntimeError("disk full while writing offers")
 
-    monkeypatch.setattr(match_service, "insert_offers", broken)
+    monkeypatch.setattr(offer_service, "make_offers", broken)
     r = await api.request("POST", "/match-runs", w["staff_a"], json={})
     run = await wait_run(api, w["staff_a"], r.json()["id"])
     assert run["status"] == "failed"

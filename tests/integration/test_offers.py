@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.matches import offers
+from matching.offers import service as offers
 from matching.placements import service as placements
 from tests.integration.test_matching import small_world, wait_run
 from tests.support import Api

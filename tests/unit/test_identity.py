@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from matching.lib.clock import age_on
-from matching.profiles.identity import (
+from matching.lib.identity import (
     check_digit,
     mask_id_number,
     normalise_mobile,

@@ -4,6 +4,8 @@ Import as ``from matching.db import models as m``.
 """
 
 from matching.db.models._aftercare import (
+    CASE_OUTCOMES,
+    CASE_TYPES,
     Case,
     CaseEntry,
     CheckinLink,
@@ -24,6 +26,8 @@ from matching.db.models._placements import FollowUp, OfferLink, Placement
 from matching.db.models._profiles import WorkerGroup, WorkerProfile, WorkerSkill
 
 __all__ = [
+    "CASE_OUTCOMES",
+    "CASE_TYPES",
     "Account",
     "Agency",
     "Case",

@@ -1,0 +1,118 @@
+"""The network's SQL: agencies, offices, accounts and fee schedules, and what other features
+read (an agency's office in a destination city). Scoping arrives as WHERE conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.db import models as m
+
+OFFICE = m.Office.__table__.c
+FS = m.FeeSchedule
+
+
+async def office_in(
+    session: AsyncSession, agency_id: int, city: str
+) -> tuple[int, str | None] | None:
+    """Her agency's office in the city she works in (办事处): its id and phone, if it has one."""
+    stmt = (
+        select(OFFICE.id, OFFICE.phone)
+        .where(OFFICE.agency_id == agency_id, OFFICE.city == city)
+        .order_by(OFFICE.id)
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    return None if row is None else (row.id, row.phone)
+
+
+async def office_phone(session: AsyncSession, agency_id: int, city: str) -> str | None:
+    """The phone of her agency's office in the destination city, if it has one."""
+    found = await office_in(session, agency_id, city)
+    return None if found is None else found[1]
+
+
+async def add(session: AsyncSession, entity: Any) -> None:
+    """A new agency, office, account or fee schedule, flushed so that its id is known and its
+    constraints are checked (an ``IntegrityError`` comes out of here)."""
+    session.add(entity)
+    await session.flush()
+
+
+# --- agencies and offices -------------------------------------------------------------------
+
+
+async def agency(session: AsyncSession, agency_id: int) -> m.Agency | None:
+    return await session.get(m.Agency, agency_id)
+
+
+async def agency_named(session: AsyncSession, name: str) -> bool:
+    """An agency of this name exists."""
+    return (
+        await session.execute(select(m.Agency.id).where(m.Agency.name == name))
+    ).first() is not None
+
+
+async def agencies(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[m.Agency]:
+    stmt = select(m.Agency).order_by(m.Agency.id).where(*where)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def office(session: AsyncSession, office_id: int) -> m.Office | None:
+    return await session.get(m.Office, office_id)
+
+
+async def offices(session: AsyncSession, where: Sequence[ColumnElement[bool]]) -> list[m.Office]:
+    stmt = select(m.Office).order_by(m.Office.id).where(*where)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def employer(session: AsyncSession, employer_id: int) -> m.Employer | None:
+    return await session.get(m.Employer, employer_id)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+async def account_by_username(session: AsyncSession, username: str) -> m.Account | None:
+    stmt = select(m.Account).where(m.Account.username == username)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def username_taken(session: AsyncSession, username: str) -> bool:
+    stmt = select(m.Account.id).where(m.Account.username == username)
+    return (await session.execute(stmt)).first() is not None
+
+
+async def accounts_page(
+    session: AsyncSession, *, limit: int, offset: int
+) -> tuple[list[m.Account], int]:
+    """One page of accounts by id, and how many there are in all."""
+    total = (await session.execute(select(func.count()).select_from(m.Account))).scalar_one()
+    stmt = select(m.Account).order_by(m.Account.id).limit(limit).offset(offset)
+    return list((await session.execute(stmt)).scalars()), int(total)
+
+
+# --- fee schedules and who pays nothing -----------------------------------------------------
+
+
+async def worker_in_groups(session: AsyncSession, worker_id: int, groups: Sequence[str]) -> bool:
+    """The worker belongs to at least one of ``groups``."""
+    stmt = select(m.WorkerGroup.group_code).where(
+        m.WorkerGroup.worker_id == worker_id, m.WorkerGroup.group_code.in_(groups)
+    )
+    return (await session.execute(stmt.limit(1))).first() is not None
+
+
+async def latest_fee_schedule(session: AsyncSession, agency_id: int) -> m.FeeSchedule | None:
+    stmt = select(FS).where(FS.agency_id == agency_id).order_by(FS.version.desc()).limit(1)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def last_fee_version(session: AsyncSession, agency_id: int) -> int | None:
+    """The highest version the agency has published; None before its first."""
+    stmt = select(func.max(FS.version)).where(FS.agency_id == agency_id)
+    return (await session.execute(stmt)).scalar()

@@ -1,0 +1,57 @@
+"""Request and response bodies for offers."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+
+from matching.lib.types import Request, Response
+from matching.placements.schemas import PlacementOut
+
+
+class OfferOut(Response):
+    id: int
+    worker_id: int
+    opening_id: int
+    run_id: int | None
+    status: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    responded_at: dt.datetime | None
+
+
+class OfferPage(Response):
+    items: list[OfferOut]
+    total: int
+
+
+class OfferDetail(Response):
+    id: int
+    worker_id: int
+    opening_id: int
+    employer_id: int
+    run_id: int | None
+    status: str
+    expires_at: dt.datetime
+    title: str
+    employer: str
+    city: str
+    monthly_wage_min: int
+    monthly_wage_max: int
+    housing_provided: bool
+    start_date: dt.date
+
+
+class ConfirmRequest(Request):
+    """Confirming takes no fields: the fee comes from the published schedule, never by hand."""
+
+
+class ConfirmOut(Response):
+    placement_id: int
+    placement: PlacementOut
+
+
+class WithdrawRequest(Request):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]

@@ -1,0 +1,71 @@
+"""The console's dashboard (工作台): today's counts and the last twelve months' placements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching.lib import clock
+from matching.lib.principal import Principal, visible
+from matching.reports import repository as repo
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    label: str
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    available_workers: int
+    open_openings: int
+    slots_left: int
+    pending_offers: int
+    placements_this_month: int
+    followups_due: int
+    open_cases: int
+    failed_notices: int
+    by_month: list[Bar]
+    by_city: list[Bar]
+    by_group: list[Bar]
+
+
+async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
+    """Staff see their agency's figures (the openings pool is shared); admins everyone's."""
+    workers = visible(principal, agency=repo.W.agency_id)
+    placements = visible(principal, agency=repo.PL.agency_id)
+    today = clock.today()
+    month_start = today.replace(day=1)
+    next_month = (month_start + dt.timedelta(days=32)).replace(day=1)
+    # Charts: the last twelve months of placements, grouped in Python (both dialects alike).
+    since = (month_start - dt.timedelta(days=335)).replace(day=1)
+    rows = await repo.placements_since(session, since, placements)
+    months: list[str] = []
+    d = since
+    # placements confirmed ahead of their start date count in the month they start
+    last = max([today, *(r.start_date for r in rows)])
+    while d <= last:
+        months.append(f"{d:%Y-%m}")
+        d = (d + dt.timedelta(days=32)).replace(day=1)
+    per_month = Counter(f"{r.start_date:%Y-%m}" for r in rows)
+    per_city = Counter(r.city for r in rows)
+    groups = await repo.groups_of_placements(session, [r.id for r in rows])
+    return Dashboard(
+        available_workers=await repo.available_workers(session, workers),
+        open_openings=await repo.open_openings(session),
+        slots_left=await repo.slots_left(session, clock.now()),
+        pending_offers=await repo.pending_offers(session, workers),
+        placements_this_month=await repo.placements_starting_between(
+            session, month_start, next_month, placements
+        ),
+        followups_due=await repo.followups_due(session, today, placements),
+        open_cases=await repo.open_cases(session, visible(principal, agency=repo.CA.agency_id)),
+        failed_notices=await repo.failed_notices(session, workers),
+        by_month=[Bar(mo, per_month.get(mo, 0)) for mo in months],
+        by_city=[Bar(c, n) for c, n in per_city.most_common(8)],
+        by_group=[Bar(c, n) for c, n in groups.most_common()],
+    )
