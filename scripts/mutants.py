@@ -79,11 +79,15 @@ SOLVE = "matching/engine/_solve.py"
 SNAPSHOT = "matching/matches/snapshot.py"
 MATCH_SERVICE = "matching/matches/service.py"
 REPOSITORY = "matching/matches/repository.py"
-OFFERS = "matching/matches/offers.py"
+RULES = "matching/db/rules.py"
+OFFERS = "matching/offers/service.py"
+OFFERS_REPO = "matching/offers/repository.py"
 PLACEMENTS = "matching/placements/service.py"
 DEPS = "matching/api/deps.py"
 PROBLEMS = "matching/api/problems.py"
-IDENTITY = "matching/profiles/identity.py"
+OPENING_RULES = "matching/openings/rules.py"
+PRINCIPAL = "matching/lib/principal.py"
+IDENTITY = "matching/lib/identity.py"
 FEES = "matching/network/fees.py"
 OPENINGS = "matching/openings/service.py"
 STANDING = "matching/openings/standing.py"
@@ -120,7 +124,7 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "recheck-used-slots",
         "rule": "the write-time re-check counts the slots taken since the snapshot",
-        "file": MATCH_SERVICE,
+        "file": REPOSITORY,
         "old": 'select(OP.id, (OP.headcount - func.coalesce(used.c.used, 0)).label("left"))',
         "new": 'select(OP.id, OP.headcount.label("left"))',
         "tests": [T_STALE],
@@ -144,7 +148,7 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "confirm-python-guard",
         "rule": "only an accepted offer is confirmed (the service's own check answers)",
-        "file": PLACEMENTS,
+        "file": OFFERS,
         "old": '    if v.status != "accepted":\n',
         "new": '    if v.status == "no such status":\n',
         "tests": [T_REFUSALS],
@@ -153,7 +157,7 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "recheck-closed",
         "rule": "the write-time re-check drops a proposal to an opening closed since",
-        "file": MATCH_SERVICE,
+        "file": REPOSITORY,
         "old": '.where(OP.id.in_(chunk), OP.status == "open", m.Employer.suspended.is_(False))',
         "new": ".where(OP.id.in_(chunk), m.Employer.suspended.is_(False))",
         "tests": [T_STALE],
@@ -161,7 +165,7 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "recheck-suspended",
         "rule": "the write-time re-check drops a proposal to an employer suspended since",
-        "file": MATCH_SERVICE,
+        "file": REPOSITORY,
         "old": '.where(OP.id.in_(chunk), OP.status == "open", m.Employer.suspended.is_(False))',
         "new": '.where(OP.id.in_(chunk), OP.status == "open")',
         "tests": [T_STALE],
@@ -219,8 +223,8 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "ban-on-case",
         "rule": "a rights case on the placement bans the employer whatever the end reason",
         "file": PLACEMENTS,
-        "old": "    ).first() is not None\n    if dismissed or had_case:\n",
-        "new": "    ).first() is not None and False\n    if dismissed or had_case:\n",
+        "old": "    had_case = await repo.has_case(session, p.id)\n",
+        "new": "    had_case = await repo.has_case(session, p.id) and False\n",
         "tests": [T_BANS],
     },
     {
@@ -334,7 +338,7 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "capacity-confirmed",
         "rule": "a confirmed offer (a placement) keeps using its slot",
-        "file": REPOSITORY,
+        "file": RULES,
         "old": '    return or_(live_offer(now), OF.status == "confirmed")\n',
         "new": "    return live_offer(now)\n",
         "tests": [T_STALE, T_OFFERS, T_BANS],
@@ -342,9 +346,9 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "live-offer-accepted",
         "rule": "an accepted offer still holds her and the slot",
-        "file": REPOSITORY,
-        "old": '    return or_(OF.status == "accepted", and_(OF.status == "pending", '
-        "OF.expires_at > now))\n",
+        "file": RULES,
+        "old": '    return or_(OF.status == "accepted",'
+        ' and_(OF.status == "pending", OF.expires_at > now))\n',
         "new": '    return and_(OF.status == "pending", OF.expires_at > now)\n',
         "tests": [T_STALE],
     },
@@ -383,9 +387,9 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "suspended-withdraws-offers",
         "rule": "suspending an employer withdraws its live offers",
-        "file": STANDING,
-        "old": "    for v in await offers.views(session, live):\n",
-        "new": "    for v in await offers.views(session, []):\n",
+        "file": OFFERS,
+        "old": "    for v in found:\n        await _withdraw(",
+        "new": "    for v in found[:0]:\n        await _withdraw(",
         "tests": [T_AFTERCARE],
     },
     {
@@ -417,16 +421,20 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "scope-agency-proposals",
         "rule": "staff see the proposals of their own agency's workers only",
         "file": MATCH_SERVICE,
-        "old": "        conditions.append(W.agency_id == principal.agency_id)\n",
-        "new": "        pass\n",
+        "old": "    where = visible(principal,"
+        " agency=repo.W.agency_id, employer=repo.OP.employer_id)\n",
+        "new": "    where = [] if principal.is_staff else"
+        " visible(principal, employer=repo.OP.employer_id)\n",
         "tests": [T_MATCHING],
     },
     {
         "id": "scope-employer-proposals",
         "rule": "an employer sees the proposals to its own openings only",
         "file": MATCH_SERVICE,
-        "old": "        conditions.append(OP.employer_id == principal.employer_id)\n",
-        "new": "        pass\n",
+        "old": "    where = visible(principal,"
+        " agency=repo.W.agency_id, employer=repo.OP.employer_id)\n",
+        "new": "    where = [] if principal.is_employer"
+        " else visible(principal, agency=repo.W.agency_id)\n",
         "tests": [T_MATCHING],
     },
     {
@@ -441,25 +449,26 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "scope-employer-openings",
         "rule": "an employer account sees its own openings only",
         "file": OPENINGS,
-        "old": "        return stmt.where(O.employer_id == principal.employer_id)\n",
-        "new": "        return stmt\n",
+        "old": "    return visible(principal, employer=employer)\n",
+        "new": "    return []\n",
         "tests": [T_OPENINGS],
     },
     {
         "id": "scope-employer-decide",
         "rule": "only the opening's own employer confirms or withdraws its offers",
         "file": OFFERS,
-        "old": "    if principal.is_employer and principal.employer_id == v.employer_id:\n",
-        "new": "    if principal.is_employer:\n",
+        "old": "    if not may_see(principal, agency_id=v.agency_id, employer_id=v.employer_id):\n",
+        "new": "    if not (principal.is_employer or may_see(principal, agency_id=v.agency_id)):\n",
         "tests": [T_SCOPING, T_OFFERS],
     },
     # --- the offer's road --------------------------------------------------------------------
     {
         "id": "confirm-db-guard",
         "rule": "confirming moves only an offer still accepted in the database",
-        "file": PLACEMENTS,
-        "old": '_set_status(session, offer_id, ["accepted"], "confirmed")',
-        "new": '_set_status(session, offer_id, ["accepted", "declined", "pending"], "confirmed")',
+        "file": OFFERS,
+        "old": 'repo.set_status(session, offer_id, ["accepted"], "confirmed")',
+        "new": "repo.set_status(session, offer_id,"
+        ' ["accepted", "declined", "pending"], "confirmed")',
         "tests": [T_REFUSALS],
     },
     {
@@ -482,7 +491,7 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "withdraw-python-guard",
         "rule": "only a live offer is withdrawn (the service's own check answers)",
         "file": OFFERS,
-        "old": '    if v.status not in ("pending", "accepted"):\n',
+        "old": "    if v.status not in LIVE:\n",
         "new": '    if v.status == "no such status":\n',
         "tests": [T_REFUSALS],
     },
@@ -490,7 +499,7 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "decline-frees-her",
         "rule": "declining an offer returns her to the pool",
         "file": OFFERS,
-        "old": "    if not accept:\n        await _free_worker(session, v.worker_id)\n",
+        "old": "    if not accept:\n        await repo.free_worker(session, v.worker_id)\n",
         "new": "",
         "tests": [T_OFFERS],
     },
@@ -506,7 +515,7 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "reemployment-lifted",
         "rule": "placed again, she leaves the re-employment group and the days are counted",
         "file": PLACEMENTS,
-        "old": "    if previous is None or in_group is None:\n        return\n",
+        "old": "    if previous is None or not in_group:\n        return\n",
         "new": "    return\n",
         "tests": [T_AFTERCARE],
     },
@@ -522,10 +531,10 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "outbox-dedupe-key",
         "rule": "one notice per kind and cause: the dedupe key names the cause, nothing else",
-        "file": OFFERS,
+        "file": OFFERS_REPO,
         "old": '            dedupe_key=f"{kind}:{self.id if cause is None else cause}",\n',
-        "new": '            dedupe_key=f"{kind}:{self.id if cause is None else cause}:'
-        '{secrets.token_hex(4)}",\n',
+        "new": '            dedupe_key=f"{kind}:{self.id'
+        ' if cause is None else cause}:{object()!r}",\n',
         "tests": [T_JOBS_TWICE, T_OFFERS],
     },
     {
@@ -578,12 +587,54 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "problem-gender",
         "rule": "an opening that asks for a gender is refused citing the law",
-        "file": PROBLEMS,
-        "old": "        if any(word in name.lower() for word in _GENDER_WORDS):\n",
-        "new": "        if False:\n",
+        "file": OPENING_RULES,
+        "old": "    return SEX_DISCRIMINATION if any(word"
+        " in lowered for word in GENDER_WORDS) else None\n",
+        "new": "    return None\n",
         "tests": [T_OPENINGS, T_BAD_INPUT],
     },
     # --- identity --------------------------------------------------------------------------
+    {
+        "id": "problem-refused-field",
+        "rule": "the problem mapper asks the route's owner why a field is refused",
+        "file": PROBLEMS,
+        "old": "        return name, (refused(name) if refused"
+        ' else None) or "is not a field of this resource"\n',
+        "new": '        return name, "is not a field of this resource"\n',
+        "tests": [T_BAD_INPUT],
+    },
+    {
+        "id": "scope-visible-staff",
+        "rule": "the one scoping rule confines staff to their agency's rows",
+        "file": PRINCIPAL,
+        "old": "        return [agency == principal.agency_id]\n",
+        "new": "        return []\n",
+        "tests": [T_SCOPING, T_MATCHING, T_NOTICES],
+    },
+    {
+        "id": "scope-may-see-employer",
+        "rule": "a row in hand is an employer account's only if it is its employer's",
+        "file": PRINCIPAL,
+        "old": "        return employer_id is not None and employer_id == principal.employer_id\n",
+        "new": "        return True\n",
+        "tests": [T_SCOPING, T_OFFERS],
+    },
+    {
+        "id": "withdraw-needs-reason",
+        "rule": "a withdrawal always says why, wherever it comes from",
+        "file": OFFERS,
+        "old": '    clean = clean_text(errors, "reason", reason)\n    errors.raise_if_any()\n',
+        "new": "    clean = reason.strip()\n",
+        "tests": [T_BAD_INPUT, T_OFFERS, T_REFUSALS],
+    },
+    {
+        "id": "text-nul",
+        "rule": "text with a NUL character is refused by name, not stored",
+        "file": "matching/lib/text.py",
+        "old": '    if "\\x00" in value:\n        return NUL\n',
+        "new": "",
+        "tests": [T_BAD_INPUT],
+    },
     {
         "id": "id-check-digit",
         "rule": "an ID number with a wrong check digit is refused",
