@@ -3,13 +3,14 @@
 - The solve pool: one process the runner hands a snapshot to, so the event loop keeps
   serving while OR-Tools (which holds the GIL while it solves) works. It lives until
   ``shutdown_pool`` (the app's and the scheduler's shutdown call it).
-- Batch helpers: processes a large instance's independent flows are spread over, handed to
-  the engine as its ``MapBatches``. They live for one ``with batch_helpers()`` block in
-  whichever process solves (the solve pool's for the API and the scheduler, the command's
-  own for ``laowu match run``, the script's for ``benchmarks/``) and are started only when the
-  engine has enough work to hand over. Scoped, not kept: a process that made helpers must
-  stop them before it exits (multiprocessing joins a child's children before its own exit
-  handlers could), and an API keeps no idle solvers between daily runs.
+- Batch helpers: processes a large instance's independent flows are spread over, beside
+  the process that solves (which takes its share), handed to the engine as its
+  ``MapBatches``. They live for one ``with batch_helpers()`` block in whichever process
+  solves (the solve pool's for the API and the scheduler, the command's own for ``laowu match
+  run``, the script's for ``benchmarks/``) and are started only when the engine has enough
+  work to hand over. Scoped, not kept: a process that made helpers must stop them before it
+  exits (multiprocessing joins a child's children before its own exit handlers could), and
+  an API keeps no idle solvers between daily runs.
 
 Every process is spawned, never forked: the API's process runs an event loop and threads that
 must not be copied into a child. ProcessPoolExecutor workers are not daemonic, so the solve
@@ -81,11 +82,13 @@ def shutdown_pool() -> None:
 
 
 class BatchHelpers:
-    """The engine's ``MapBatches`` over up to ``width`` helper processes, started on first use.
+    """The engine's ``MapBatches`` over ``width`` workers: the caller and ``width - 1`` helper
+    processes, started on first use.
 
-    The caller waits while they work (it solves nothing itself, so its threads are free to
-    feed them while OR-Tools holds the GIL there). A helper that cannot start, or dies, leaves
-    its items to the caller, which solves them here: the same answer, only slower.
+    Helpers take the batches in the order given (the engine gives the largest first); the
+    caller meanwhile solves, from the other end, each batch no helper has started yet, so no
+    core idles and no process is made that the caller could stand in for. A helper that
+    cannot start, or dies, leaves its batches to the caller: the same answer, only slower.
     """
 
     def __init__(self, width: int) -> None:
@@ -97,8 +100,13 @@ class BatchHelpers:
             return [fn(item) for item in items]
         futures = self._submit(fn, items)
         try:
+            done: dict[int, R] = {}
+            for i in reversed(range(len(items))):  # the caller's share, smallest first
+                future = futures[i]
+                if future is None or future.cancel():
+                    done[i] = fn(items[i])
             return [
-                self._result(i, future, fn, item)
+                done[i] if i in done else self._result(i, future, fn, item)
                 for i, (future, item) in enumerate(zip(futures, items, strict=True))
             ]
         except BaseException:
@@ -109,7 +117,7 @@ class BatchHelpers:
 
     def _submit(self, fn: Callable[[T], R], items: Sequence[T]) -> list[Future[R] | None]:
         if self._pool is None:
-            self._pool = _pool(self.width)
+            self._pool = _pool(self.width - 1)
         futures: list[Future[R] | None] = []
         try:
             for item in items:

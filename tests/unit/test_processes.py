@@ -1,16 +1,22 @@
 """The run's processes (matching/matches/processes.py): batch helpers really are other
-processes, give results in order, start only when there is work to share, and are gone when
-their block ends."""
+processes beside the caller, give results in order, start only when there is work to share,
+and are gone when their block ends."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 
 from matching.matches import processes
 
 
 def _pid_and_square(x: int) -> tuple[int, int]:
+    return os.getpid(), x * x
+
+
+def _slow_pid_and_square(x: int) -> tuple[int, int]:
+    time.sleep(0.2)  # long enough for the helper to start and take the first batches
     return os.getpid(), x * x
 
 
@@ -21,11 +27,12 @@ def _children() -> set[int]:
 def test_batch_helpers_are_other_processes_and_stop() -> None:
     before = _children()
     with processes.batch_helpers(2) as helpers:
-        got = helpers(_pid_and_square, list(range(8)))
+        got = helpers(_slow_pid_and_square, list(range(8)))
         assert [sq for _, sq in got] == [x * x for x in range(8)]
-        pids = {pid for pid, _ in got}
-        assert os.getpid() not in pids and 1 <= len(pids) <= 2
-        assert pids <= _children()
+        pids = [pid for pid, _ in got]
+        # One helper beside the caller: it takes the first batches, the caller the last.
+        assert pids[-1] == os.getpid() and pids[0] != os.getpid()
+        assert set(pids) - {os.getpid()} <= _children() and len(set(pids)) == 2
         assert [sq for _, sq in helpers(_pid_and_square, [5, 6])] == [25, 36]  # reused
     assert _children() == before  # stopped with the block
 
