@@ -138,8 +138,9 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_match_run(settings: Settings, args: argparse.Namespace) -> int:
     from matching.lib.principal import SYSTEM
+    from matching.matches.processes import shutdown_pool
     from matching.matches.runner import execute_run
-    from matching.matches.service import request_run
+    from matching.matches.service import lease_of, request_run
 
     ctx = Context.from_settings(settings)
     migrate.upgrade(settings.database_url)
@@ -152,11 +153,15 @@ def cmd_match_run(settings: Settings, args: argparse.Namespace) -> int:
         try:
             maker = create_sessionmaker(engine)
             async with maker() as session, session.begin():
-                queued = await request_run(session, SYSTEM, dry_run=args.dry_run, trigger="cli")
+                queued = await request_run(
+                    session, SYSTEM, dry_run=args.dry_run, trigger="cli", lease=lease_of(ctx)
+                )
             progress("queued", f"match run {queued.id}{' (dry run)' if args.dry_run else ''}")
-            # The command runs the engine in this process: it has nothing else to serve.
-            return await execute_run(maker, ctx, queued.id, progress=progress, off_loop=False)
+            # The engine solves in the solve pool, as for the API, so that this loop keeps
+            # renewing the run's lease while it does (OR-Tools holds the GIL while it solves).
+            return await execute_run(maker, ctx, queued.id, progress=progress)
         finally:
+            shutdown_pool()
             await engine.dispose()
 
     result = asyncio.run(run())

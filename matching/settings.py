@@ -49,6 +49,9 @@ class Settings:
     # often a follower tries for the leader lock (takeover after a dead leader ≈ this + a poll).
     expire_interval_seconds: int = 60
     leader_poll_seconds: int = 5
+    # A match run's lease: the process running it renews it every quarter of this; a live
+    # run whose lease ran out died with its process, and the next request fails it.
+    match_lease_seconds: int = 60
 
     @property
     def is_sqlite(self) -> bool:
@@ -75,6 +78,7 @@ class Settings:
             webhook_timeout_seconds=float(_int(env, "LAOWU_WEBHOOK_TIMEOUT_SECONDS", 5)),
             expire_interval_seconds=_int(env, "LAOWU_EXPIRE_INTERVAL_SECONDS", 60),
             leader_poll_seconds=_int(env, "LAOWU_LEADER_POLL_SECONDS", 5),
+            match_lease_seconds=_int(env, "LAOWU_MATCH_LEASE_SECONDS", 60),
         )
 
     def resolved_secret_key(self) -> str:

@@ -36,8 +36,13 @@ class MatchRunController(Controller):
         principal: Who,
         data: JSONBody[RunRequest | None] = None,
     ) -> Response[MatchRunOut]:
-        run = await service.request_run(db_session, principal, dry_run=bool(data and data.dry_run))
         rt = runtime(request.app.state)
+        run = await service.request_run(
+            db_session,
+            principal,
+            dry_run=bool(data and data.dry_run),
+            lease=service.lease_of(rt.ctx),
+        )
         # Runs after the response is sent, so after this request's transaction committed.
         return Response(
             run,

@@ -2,12 +2,13 @@
 
 - The solve pool: one process the runner hands a snapshot to, so the event loop keeps
   serving while OR-Tools (which holds the GIL while it solves) works. It lives until
-  ``shutdown_pool`` (the app's and the scheduler's shutdown call it).
+  ``shutdown_pool`` (the app's and the scheduler's shutdown call it, and ``laowu match run``
+  when its run ends). Its loop renews the run's lease meanwhile (``runner.py``).
 - Batch helpers: processes a large instance's independent flows are spread over, beside
   the process that solves (which takes its share), handed to the engine as its
   ``MapBatches``. They live for one ``with batch_helpers()`` block in whichever process
-  solves (the solve pool's for the API and the scheduler, the command's own for ``laowu match
-  run``, the script's for ``benchmarks/``) and are started only when the engine has enough
+  solves (the solve pool's for the API, the scheduler and ``laowu match run``, the script's
+  for ``benchmarks/``) and are started only when the engine has enough
   work to hand over. Scoped, not kept: a process that made helpers must stop them before it
   exits (multiprocessing joins a child's children before its own exit handlers could), and
   an API keeps no idle solvers between daily runs.

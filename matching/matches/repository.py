@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
@@ -35,7 +35,8 @@ async def run_by_id(session: AsyncSession, run_id: int) -> m.MatchRun | None:
 
 async def live_run(session: AsyncSession) -> m.MatchRun | None:
     """The run queued or running now, if any (at most one is live)."""
-    return (await session.execute(select(R).where(R.live.is_(True)))).scalar_one_or_none()
+    stmt = select(R).where(R.live.is_(True)).execution_options(populate_existing=True)
+    return (await session.execute(stmt)).scalar_one_or_none()
 
 
 async def runs_page(
@@ -55,24 +56,44 @@ def add_run(session: AsyncSession, run: m.MatchRun) -> m.MatchRun:
     return run
 
 
-async def fail_stale(
-    session: AsyncSession, cutoff: dt.datetime, *, finished_at: dt.datetime, error: str
-) -> None:
-    """Every live run created before ``cutoff`` fails with ``error`` and stops being live."""
-    await session.execute(
-        update(R)
-        .where(R.live.is_(True), R.created_at < cutoff)
-        .values(status="failed", live=None, finished_at=finished_at, error=error)
-        .execution_options(synchronize_session=False)
-    )
+def _lapsed(now: dt.datetime) -> ColumnElement[bool]:
+    """A live run's lease ran out (a run without one predates leases: its process is gone)."""
+    return or_(R.lease_until.is_(None), R.lease_until < now)
 
 
-async def claim_queued(session: AsyncSession, run_id: int, *, started_at: dt.datetime) -> bool:
-    """queued → running; False when the run was not queued (someone else claimed it)."""
+async def fail_lapsed(session: AsyncSession, run_id: int, now: dt.datetime, *, error: str) -> bool:
+    """The live run ``run_id`` fails with ``error`` if its lease ran out before ``now``;
+    False when it had been renewed or had finished meanwhile."""
     result = await session.execute(
         update(R)
-        .where(R.id == run_id, R.status == "queued")
-        .values(status="running", started_at=started_at)
+        .where(R.id == run_id, R.live.is_(True), _lapsed(now))
+        .values(status="failed", live=None, finished_at=now, error=error)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def claim_queued(
+    session: AsyncSession, run_id: int, *, started_at: dt.datetime, lease_until: dt.datetime
+) -> bool:
+    """queued → running under a fresh lease; False when the run was not queued (someone else
+    claimed it, or it was failed after its lease ran out)."""
+    result = await session.execute(
+        update(R)
+        .where(R.id == run_id, R.status == "queued", R.live.is_(True))
+        .values(status="running", started_at=started_at, lease_until=lease_until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def renew_lease(session: AsyncSession, run_id: int, *, lease_until: dt.datetime) -> bool:
+    """Extend a running run's lease; False when it is no longer ours to run (it was failed
+    as interrupted, or finished)."""
+    result = await session.execute(
+        update(R)
+        .where(R.id == run_id, R.status == "running", R.live.is_(True))
+        .values(lease_until=lease_until)
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -81,9 +102,10 @@ async def claim_queued(session: AsyncSession, run_id: int, *, started_at: dt.dat
 async def mark_failed(
     session: AsyncSession, run_id: int, *, error: str, finished_at: dt.datetime
 ) -> None:
+    """A live run fails; one already failed (interrupted) or done keeps its outcome."""
     await session.execute(
         update(R)
-        .where(R.id == run_id)
+        .where(R.id == run_id, R.live.is_(True))
         .values(status="failed", live=None, finished_at=finished_at, error=error)
         .execution_options(synchronize_session=False)
     )

@@ -33,8 +33,14 @@ from matching.matches.schemas import (
 from matching.matches.solver import Outcome, ProposalRow
 from matching.offers import service as offers
 
-RUN_TIMEOUT = dt.timedelta(minutes=30)
-"""A run still queued or running after this long died with its process; it no longer blocks."""
+DEFAULT_LEASE = dt.timedelta(seconds=60)
+"""How long a queued or running run is known alive without news from its process (the
+``LAOWU_MATCH_LEASE_SECONDS`` default); the runner renews it every quarter of its lease."""
+
+
+class LeaseLost(RuntimeError):
+    """The run was failed as interrupted while this process still worked on it."""
+
 
 R = m.MatchRun
 """The run's model, as the runner reads it."""
@@ -57,22 +63,37 @@ def run_out(run: m.MatchRun) -> MatchRunOut:
     )
 
 
-async def _fail_stale_runs(session: AsyncSession) -> None:
-    await repo.fail_stale(
-        session,
-        clock.now() - RUN_TIMEOUT,
-        finished_at=clock.now(),
-        error="interrupted: timed out",
-    )
+def lease_of(ctx: Context) -> dt.timedelta:
+    return dt.timedelta(seconds=max(1, ctx.settings.match_lease_seconds))
+
+
+async def _fail_if_lapsed(session: AsyncSession, live: m.MatchRun) -> bool:
+    """Fail the live run as interrupted if its lease ran out; True when it did."""
+    now = clock.now()
+    if live.lease_until is not None and live.lease_until >= now:
+        return False
+    when = "never" if live.lease_until is None else live.lease_until.isoformat(timespec="seconds")
+    error = f"interrupted: its process stopped renewing its lease at {when} (while {live.status})"
+    return await repo.fail_lapsed(session, live.id, now, error=error)
 
 
 async def request_run(
-    session: AsyncSession, principal: Principal, *, dry_run: bool, trigger: str = "api"
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    dry_run: bool,
+    trigger: str = "api",
+    lease: dt.timedelta = DEFAULT_LEASE,
 ) -> MatchRunOut:
-    """Queue a run; only one may be queued or running at a time."""
+    """Queue a run; only one may be queued or running at a time.
+
+    A live run whose lease ran out died with its process: it is failed as interrupted and
+    no longer blocks. The new run's lease (``lease``) covers the wait until a runner claims
+    it; the runner then renews it (``runner.execute_run``)."""
     principal.require("admin", "staff")
-    await _fail_stale_runs(session)
     live = await repo.live_run(session)
+    if live is not None and await _fail_if_lapsed(session, live):
+        live = await repo.live_run(session)
     if live is not None:
         raise Conflict(
             f"match run {live.id} is {live.status}; wait for it to finish",
@@ -89,6 +110,7 @@ async def request_run(
             stats={},
             audit={},
             timings={},
+            lease_until=clock.now() + lease,
         ),
     )
     try:
@@ -98,9 +120,26 @@ async def request_run(
     return run_out(run)
 
 
-async def claim_run(session: AsyncSession, run_id: int) -> bool:
-    """Move a queued run to running; False when someone else already did."""
-    return await repo.claim_queued(session, run_id, started_at=clock.now())
+async def claim_run(session: AsyncSession, run_id: int, lease: dt.timedelta) -> bool:
+    """Move a queued run to running under a fresh lease; False when someone else already did
+    (or the run was failed after its lease ran out unclaimed)."""
+    now = clock.now()
+    return await repo.claim_queued(session, run_id, started_at=now, lease_until=now + lease)
+
+
+async def renew_lease(session: AsyncSession, run_id: int, lease: dt.timedelta) -> bool:
+    """Extend the run's lease; False when it was failed as interrupted meanwhile."""
+    return await repo.renew_lease(session, run_id, lease_until=clock.now() + lease)
+
+
+async def hold_for_write(session: AsyncSession, run_id: int, lease: dt.timedelta) -> None:
+    """The write transaction's first statement: renew the lease in it, or raise LeaseLost.
+
+    From here to its commit the transaction holds the run (its row lock on PostgreSQL, the
+    database's one write lock on SQLite), so nobody can fail it meanwhile; if this process
+    dies, the write rolls back whole and the lease last committed runs out."""
+    if not await repo.renew_lease(session, run_id, lease_until=clock.now() + lease):
+        raise LeaseLost(f"match run {run_id} was failed as interrupted before its write")
 
 
 async def fail_run(session: AsyncSession, run_id: int, error: str) -> None:

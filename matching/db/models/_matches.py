@@ -52,6 +52,9 @@ class MatchRun(IdMixin, Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     audit: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     timings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Until when the run is known alive: set when it is queued, renewed by the process that
+    # runs it. A live run whose lease ran out (or has none) died with its process.
+    lease_until: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Proposal(IdMixin, Base):
