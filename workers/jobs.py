@@ -18,7 +18,7 @@ from matching.lib.context import Context
 from matching.lib.errors import Conflict
 from matching.lib.principal import SYSTEM
 from matching.matches.runner import execute_run
-from matching.matches.service import request_run
+from matching.matches.service import lease_of, request_run
 from matching.notices.channels import Channel, channel_from_settings
 from matching.notices.dispatch import drain
 from matching.offers.service import expire_due, remind_expiring
@@ -63,7 +63,9 @@ async def run_matching(rt: JobRuntime) -> Counts:
     """The scheduled match run: queue one (trigger "schedule") and carry it to the end."""
     try:
         async with rt.sessionmaker() as session, session.begin():
-            queued = await request_run(session, SYSTEM, dry_run=False, trigger="schedule")
+            queued = await request_run(
+                session, SYSTEM, dry_run=False, trigger="schedule", lease=lease_of(rt.ctx)
+            )
     except Conflict as exc:  # a run (on demand, or this job elsewhere) is live: nothing to do
         log.info("run_matching skipped: %s", exc.detail)
         return {"skipped": 1}

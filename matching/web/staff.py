@@ -266,10 +266,14 @@ async def runs(
 async def run_now(request: AnyRequest, db_session: DbSession, me: Me) -> Response[Any]:
     _staff(me)
     form = await request.form()
-    run = await matches.request_run(
-        db_session, me, dry_run=str(form.get("dry_run", "")) == "on", trigger="api"
-    )
     rt = runtime(request.app.state)
+    run = await matches.request_run(
+        db_session,
+        me,
+        dry_run=str(form.get("dry_run", "")) == "on",
+        trigger="api",
+        lease=matches.lease_of(rt.ctx),
+    )
     response = see_other(f"/runs/{run.id}")
     # Runs after the response is sent, so after this request's transaction committed.
     response.background = BackgroundTask(execute_run, rt.sessionmaker, rt.ctx, run.id)
