@@ -156,7 +156,10 @@ async def test_registration_errors_show_beside_their_fields(api: Api) -> None:
 async def test_employer_sees_only_its_candidates_without_sensitive_fields(api: Api) -> None:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    mine, other = await api.employer(), await api.employer()
+    mine, other = (
+        await api.employer(agency_id=agency["id"]),
+        await api.employer(agency_id=agency["id"]),
+    )
     await api.opening(staff, mine["id"], headcount=1, required_skills=[])
     await api.opening(staff, other["id"], headcount=1, required_skills=[])
     await api.worker(staff, name="甲候选", id_number=None)
@@ -179,7 +182,7 @@ async def test_employer_sees_only_its_candidates_without_sensitive_fields(api: A
 
 async def test_admin_suspends_an_employer_and_staff_may_not(api: Api) -> None:
     agency = await api.agency()
-    employer = await api.employer(name="暂停测试厂")
+    employer = await api.employer(agency_id=agency["id"], name="暂停测试厂")
     await _login(api, await _account(api, "staff", agency_id=agency["id"]))
     assert (await _get(api, "/admin")).status_code == 403
     token = await _login(api, await _account(api, "admin"))
@@ -204,7 +207,7 @@ async def test_admin_suspends_an_employer_and_staff_may_not(api: Api) -> None:
 async def test_case_board_log_and_status(api: Api) -> None:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    employer = await api.employer()
+    employer = await api.employer(agency_id=agency["id"])
     await api.opening(staff, employer["id"], headcount=1)
     worker = await api.worker(staff, name="维权工人")
     run = await api.ok("POST", "/match-runs", staff, json={})
