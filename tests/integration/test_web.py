@@ -3,9 +3,11 @@ and the registration form's field errors. Runs on SQLite and PostgreSQL through 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
+from matching.lib import clock
 from tests.support import PASSWORD, Api, unique_phone, worker_payload
 
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -250,3 +252,34 @@ async def test_case_board_log_and_status(api: Api) -> None:
     assert r.status_code == 303
     page = (await _get(api, f"/cases/{case['id']}")).text
     assert "电话联系厂方" in page and "调解中" in page
+
+
+async def test_console_posts_openings_only_for_her_agencys_employers(api: Api) -> None:
+    a, b = await api.agency(), await api.agency()
+    theirs = await api.employer(agency_id=a["id"], name="甲方工厂")
+    mine = await api.employer(agency_id=b["id"], name="乙方工厂")
+    token = await _login(api, await _account(api, "staff", agency_id=b["id"]))
+    form = (await _get(api, "/openings/new")).text
+    assert "乙方工厂" in form and "甲方工厂" not in form  # the pool is read, not posted to
+    start = (clock.today() + dt.timedelta(days=14)).isoformat()
+    body = {
+        "_csrf_token": token,
+        "title": "车工",
+        "city": "上海",
+        "headcount": "2",
+        "monthly_wage_min": "4000",
+        "monthly_wage_max": "5000",
+        "start_date": start,
+    }
+    before = await api.digest()
+    r = await api.client.post(
+        "/openings", data={**body, "employer_id": str(theirs["id"])}, follow_redirects=False
+    )
+    assert r.status_code == 403, r.text
+    assert "another agency" in r.text
+    assert await api.digest() == before
+    r = await api.client.post(
+        "/openings", data={**body, "employer_id": str(mine["id"])}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    assert await api.count("openings") == 1
