@@ -204,7 +204,8 @@ async def _offices(session: AsyncSession, agency_id: int, report: DemoReport) ->
     return existing
 
 
-async def _employers(session: AsyncSession, report: DemoReport) -> list[int]:
+async def _employers(session: AsyncSession, agency_id: int, report: DemoReport) -> list[int]:
+    """The demo employers, registered by the demo agency (so its staff may post their openings)."""
     ids: list[int] = []
     for name, city, industry, rep, prot in EMPLOYERS:
         found = (
@@ -212,7 +213,12 @@ async def _employers(session: AsyncSession, report: DemoReport) -> list[int]:
         ).scalar()
         if found is None:
             data = EmployerCreate(
-                name=name, city=city, industry=industry, reputation=rep, labour_protection=prot
+                name=name,
+                city=city,
+                industry=industry,
+                reputation=rep,
+                labour_protection=prot,
+                agency_id=agency_id,
             )
             found = (await openings.create_employer(session, SYSTEM, data)).id
             report.count("employers")
@@ -314,7 +320,7 @@ async def load_demo(session: AsyncSession, ctx: Context) -> DemoReport:
     report = DemoReport()
     agency_id = await _agency(session, report)
     offices = await _offices(session, agency_id, report)
-    employer_ids = await _employers(session, report)
+    employer_ids = await _employers(session, agency_id, report)
     await _openings(session, employer_ids, report)
     await _workers(session, ctx, agency_id, report)
     await _account(session, report, "admin", "admin")

@@ -5,7 +5,7 @@ workers placed, total quality) in that strict order; ``render_*`` put its reason
 """
 
 from ._eligibility import coming_of_age_day
-from ._explain import render_reasons, render_unproposed
+from ._explain import REASON_KINDS, explain, render_reasons, render_unproposed
 from ._match import greedy, solve
 from ._score import PART_NAMES, Q_MAX
 from ._solve import MapBatches, sequential
@@ -28,6 +28,7 @@ __all__ = [
     "NO_ELIGIBLE",
     "PART_NAMES",
     "Q_MAX",
+    "REASON_KINDS",
     "TAKEN_BY_PRIORITY",
     "Exclusions",
     "Label",
@@ -37,6 +38,7 @@ __all__ = [
     "Vocab",
     "Workers",
     "coming_of_age_day",
+    "explain",
     "greedy",
     "render_reasons",
     "render_unproposed",

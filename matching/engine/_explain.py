@@ -53,15 +53,40 @@ def _group_names(result: MatchResult, mask: int, zh: bool, only_priority: bool) 
     return names
 
 
+REASON_KINDS = (
+    "priority",
+    "skill",
+    "place",
+    "pay",
+    "housing",
+    "start",
+    "employer",
+    "partner",
+    "training",
+    "quality",
+)
+"""What each sentence of a proposal's reasons is about, so a reader may be shown only some:
+``priority`` names her groups, ``place`` may name her home county and preferred cities,
+``pay`` and ``housing`` her own minimums and needs."""
+
+
 def render_reasons(result: MatchResult, k: int, lang: str = "zh") -> list[str]:
     """Short sentences on proposal ``k``: the rules she meets and the parts of the score."""
+    return [text for _, text in explain(result, k, lang)]
+
+
+def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, str]]:
+    """(kind, sentence) pairs on proposal ``k``: the rules she meets and the parts of the score."""
     zh = _check_lang(lang)
     v = result.vocab
-    out: list[str] = []
+    out: list[tuple[str, str]] = []
     if result.priority[k]:
         names = _group_names(result, int(result.groups[k]), zh, only_priority=True)
         out.append(
-            ("优先群体：" + "、".join(names)) if zh else "priority group: " + ", ".join(names)
+            (
+                "priority",
+                ("优先群体：" + "、".join(names)) if zh else "priority group: " + ", ".join(names),
+            )
         )
 
     levels, mins = result.skill_level[k], result.skill_min[k]
@@ -69,69 +94,102 @@ def render_reasons(result: MatchResult, k: int, lang: str = "zh") -> list[str]:
     for s in required:
         sk = v.skills[s]
         if zh:
-            out.append(f"持有{sk.zh}{levels[s]}级，岗位要求{mins[s]}级")
+            out.append(("skill", f"持有{sk.zh}{levels[s]}级，岗位要求{mins[s]}级"))
         else:
-            out.append(f"{sk.en} level {levels[s]}, opening asks {mins[s]}")
+            out.append(("skill", f"{sk.en} level {levels[s]}, opening asks {mins[s]}"))
     if not required:
-        out.append("岗位无技能等级要求" if zh else "the opening asks for no particular skill")
+        out.append(
+            ("skill", "岗位无技能等级要求" if zh else "the opening asks for no particular skill")
+        )
 
     city = v.cities[int(result.city[k])] if 0 <= result.city[k] < len(v.cities) else "?"
     if result.local[k]:
         county = v.counties[int(result.county[k])]
         out.append(
-            f"岗位在您的家乡{county}" if zh else f"the opening is in your home county {county}"
+            (
+                "place",
+                f"岗位在您的家乡{county}" if zh else f"the opening is in your home county {county}",
+            )
         )
     elif result.preferred_city[k]:
         out.append(
-            f"岗位在{city}，是您的意向城市" if zh else f"in {city}, one of your preferred cities"
+            (
+                "place",
+                f"岗位在{city}，是您的意向城市"
+                if zh
+                else f"in {city}, one of your preferred cities",
+            )
         )
     else:
         out.append(
-            f"岗位在{city}，您愿意外出务工" if zh else f"in {city}; you are willing to relocate"
+            (
+                "place",
+                f"岗位在{city}，您愿意外出务工"
+                if zh
+                else f"in {city}; you are willing to relocate",
+            )
         )
     if result.preferred_city[k] and result.local[k]:
-        out.append(f"{city}是您的意向城市" if zh else f"{city} is one of your preferred cities")
+        out.append(
+            ("place", f"{city}是您的意向城市" if zh else f"{city} is one of your preferred cities")
+        )
 
     wage, floor = int(result.wage_max[k]), int(result.min_wage[k])
     if floor > 0:
         word = "高于" if wage > floor else "不低于"
         out.append(
-            f"月薪最高{wage}元，{word}您的最低要求{floor}元"
-            if zh
-            else f"monthly wage up to {wage} yuan, {'above' if wage > floor else 'meeting'} "
-            f"your minimum of {floor} yuan"
+            (
+                "pay",
+                f"月薪最高{wage}元，{word}您的最低要求{floor}元"
+                if zh
+                else f"monthly wage up to {wage} yuan, {'above' if wage > floor else 'meeting'} "
+                f"your minimum of {floor} yuan",
+            )
         )
     else:
-        out.append(f"月薪最高{wage}元" if zh else f"monthly wage up to {wage} yuan")
+        out.append(("pay", f"月薪最高{wage}元" if zh else f"monthly wage up to {wage} yuan"))
     if result.housing[k]:
         if result.needs_housing[k]:
-            out.append("包住宿，满足您的住宿需要" if zh else "housing provided, as you need")
+            out.append(
+                ("housing", "包住宿，满足您的住宿需要" if zh else "housing provided, as you need")
+            )
         else:
-            out.append("包住宿" if zh else "housing provided")
+            out.append(("housing", "包住宿" if zh else "housing provided"))
 
     start = _date(int(result.start_day[k]))
     if result.available_day[k] != NO_DAY:
         out.append(
-            f"{start}开工，您届时可以上岗" if zh else f"starts {start}; you are available by then"
+            (
+                "start",
+                f"{start}开工，您届时可以上岗"
+                if zh
+                else f"starts {start}; you are available by then",
+            )
         )
     else:
-        out.append(f"{start}开工" if zh else f"starts {start}")
+        out.append(("start", f"{start}开工" if zh else f"starts {start}"))
 
     rep, prot = int(result.reputation[k]), int(result.protection[k])
     out.append(
-        f"用工单位信誉{rep}分，劳动保障{prot}分（满分100）"
-        if zh
-        else f"employer reputation {rep}/100, labour protection {prot}/100"
+        (
+            "employer",
+            f"用工单位信誉{rep}分，劳动保障{prot}分（满分100）"
+            if zh
+            else f"employer reputation {rep}/100, labour protection {prot}/100",
+        )
     )
     if result.partner[k]:
-        out.append("长期合作的用工单位" if zh else "long-term partner employer")
+        out.append(("partner", "长期合作的用工单位" if zh else "long-term partner employer"))
     trained = int(result.trained_recent[k])
     if trained:
         names = [(lab.zh if zh else lab.en) for s, lab in enumerate(v.skills) if trained >> s & 1]
         out.append(
-            "近期通过培训取得" + "、".join(names) + "技能认证"
-            if zh
-            else "recently certified through training: " + ", ".join(names)
+            (
+                "training",
+                "近期通过培训取得" + "、".join(names) + "技能认证"
+                if zh
+                else "recently certified through training: " + ", ".join(names),
+            )
         )
 
     shown = [
@@ -142,9 +200,10 @@ def render_reasons(result: MatchResult, k: int, lang: str = "zh") -> list[str]:
     detail = ("，" if zh else ", ").join(f"{name}{'' if zh else ' '}{pts}" for name, pts in shown)
     score = int(result.score[k])
     if zh:
-        out.append(f"匹配质量{score}分（满分{result.q_max}）" + (f"：{detail}" if detail else ""))
+        quality = f"匹配质量{score}分（满分{result.q_max}）" + (f"：{detail}" if detail else "")
     else:
-        out.append(f"match quality {score} of {result.q_max}" + (f": {detail}" if detail else ""))
+        quality = f"match quality {score} of {result.q_max}" + (f": {detail}" if detail else "")
+    out.append(("quality", quality))
     return out
 
 

@@ -225,6 +225,13 @@ async def list_runs(
     return MatchRunPage(items=[run_out(r) for r in rows], total=total)
 
 
+EMPLOYER_SEES = frozenset({"skill", "training", "start", "employer", "partner", "quality"})
+"""The kinds of reason (``engine.REASON_KINDS``) an employer account is shown: her skills and
+levels, when she can start, and what the employer knows of itself. Never ``priority`` (her
+groups), ``place`` (her home county, her preferred cities), ``pay`` or ``housing`` (her own
+minimum and needs). Reasons stored before kinds were finer (kind ``rule``) are not shown."""
+
+
 async def list_proposals(
     session: AsyncSession,
     principal: Principal,
@@ -255,9 +262,9 @@ async def list_proposals(
             opening_id=r.opening_id,
             opening_title=r.opening_title,
             score=r.score,
-            reasons=[x[lang] for x in r.reasons if not (employer and x["kind"] == "priority")],
+            reasons=[x[lang] for x in r.reasons if not employer or x["kind"] in EMPLOYER_SEES],
             parts=r.parts,
-            runners_up=r.runners_up,
+            runners_up=[] if employer else r.runners_up,
             priority=None if employer else r.priority,
         )
         for r in rows

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from matching.engine import render_reasons, render_unproposed, solve
+from matching.engine import explain, render_unproposed, solve
 from matching.matches import processes
 from matching.matches.snapshot import Snapshot
 
@@ -50,11 +50,11 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
     proposals: list[ProposalRow] = []
     part_names = list(result.parts)
     for k in range(len(result)):
-        zh, en = render_reasons(result, k, "zh"), render_reasons(result, k, "en")
+        zh, en = explain(result, k, "zh"), explain(result, k, "en")
         priority = bool(result.priority[k])
+        # Each sentence keeps its kind (engine.REASON_KINDS), so a reader may be shown only some.
         reasons = [
-            {"kind": "priority" if priority and i == 0 else "rule", "zh": z, "en": e}
-            for i, (z, e) in enumerate(zip(zh, en, strict=True))
+            {"kind": kind, "zh": z, "en": e} for (kind, z), (_, e) in zip(zh, en, strict=True)
         ]
         proposals.append(
             ProposalRow(

@@ -38,6 +38,10 @@ async def employer(session: AsyncSession, employer_id: int) -> m.Employer | None
     return await session.get(m.Employer, employer_id)
 
 
+async def agency_exists(session: AsyncSession, agency_id: int) -> bool:
+    return await session.get(m.Agency, agency_id) is not None
+
+
 async def employer_where(
     session: AsyncSession, employer_id: int, where: Sequence[ColumnElement[bool]]
 ) -> m.Employer | None:

@@ -20,6 +20,10 @@ class EmployerCreate(Request):
     industry: Industry | None = None
     reputation: Score | None = None
     labour_protection: Score | None = None
+    # The agency that registers it and alone (with admins) may change it and its openings:
+    # staff register for their own agency (leave it out); an admin may name one, or leave it
+    # out to keep the employer for admins.
+    agency_id: Id | None = None
 
 
 class EmployerPatch(Request):
@@ -29,6 +33,7 @@ class EmployerPatch(Request):
     industry: Industry | UnsetType | None = UNSET
     reputation: Score | UnsetType = UNSET
     labour_protection: Score | UnsetType = UNSET
+    agency_id: Id | UnsetType | None = UNSET  # admin only: hand the employer to an agency
 
 
 class EmployerOut(Response):
@@ -42,6 +47,7 @@ class EmployerOut(Response):
     suspended: bool
     version: int
     created_at: dt.datetime
+    agency_id: int | None = None  # who changes it and its openings; null: admins only
 
 
 class EmployerPage(Response):

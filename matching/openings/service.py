@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
-from matching.lib.principal import Principal, visible
+from matching.lib.principal import Principal, may_see, visible
 from matching.lib.reference import reference
 from matching.lib.text import clean_optional
 from matching.openings import repository
@@ -44,6 +44,7 @@ def employer_out(e: m.Employer) -> EmployerOut:
         suspended=e.suspended,
         version=e.version,
         created_at=e.created_at,
+        agency_id=e.agency_id,
     )
 
 
@@ -69,6 +70,30 @@ async def _employer(session: AsyncSession, principal: Principal, employer_id: in
     return employer
 
 
+def _require_owner(principal: Principal, employer: m.Employer) -> None:
+    """Every agency reads the pool; an employer and its openings are changed only by the agency
+    that registered it, an admin, or (its openings) the employer's own account. An opening's
+    owner is its employer's agency, not the agency of whoever posted it: staff may post only
+    for their own agency's employers, so the two agree, and one column answers both."""
+    if not may_see(principal, agency_id=employer.agency_id, employer_id=employer.id):
+        if employer.agency_id is None:
+            raise Forbidden(
+                f"employer {employer.id} was registered by an admin; only an admin changes it "
+                "and its openings"
+            )
+        raise Forbidden(
+            f"employer {employer.id} was registered by another agency; only that agency or an "
+            "admin changes it and its openings"
+        )
+
+
+async def _check_agency(session: AsyncSession, principal: Principal, agency_id: int) -> None:
+    if not principal.is_admin:
+        raise Forbidden("only an admin hands an employer to an agency")
+    if not await repository.agency_exists(session, agency_id):
+        raise Invalid("agency_id", f"no agency with id {agency_id}")
+
+
 async def create_employer(
     session: AsyncSession, principal: Principal, data: EmployerCreate
 ) -> EmployerOut:
@@ -77,11 +102,17 @@ async def create_employer(
         data.reputation is not None or data.labour_protection is not None
     ):
         raise Forbidden("only an admin sets an employer's standing scores")
+    agency_id = principal.agency_id if principal.is_staff else data.agency_id
+    if data.agency_id is not None and data.agency_id != agency_id:
+        raise Forbidden("staff register employers for their own agency only")
+    if principal.is_admin and agency_id is not None:
+        await _check_agency(session, principal, agency_id)
     errors = FieldErrors()
     name = clean_optional(errors, "name", data.name)
     city = clean_optional(errors, "city", data.city)
     errors.raise_if_any()
     employer = m.Employer(
+        agency_id=agency_id,
         name=name,
         city=city,
         industry=(data.industry or "").strip() or None,
@@ -114,10 +145,15 @@ async def update_employer(
 ) -> EmployerOut:
     principal.require("admin", "staff")
     employer = await _employer(session, principal, employer_id)
+    _require_owner(principal, employer)
     given = _given(patch)
     given.pop("version")
     if not principal.is_admin and ({"reputation", "labour_protection"} & given.keys()):
         raise Forbidden("only an admin sets an employer's standing scores")
+    if given.get("agency_id") is not None:
+        await _check_agency(session, principal, given["agency_id"])
+    elif "agency_id" in given and not principal.is_admin:
+        raise Forbidden("only an admin hands an employer to an agency")
     errors = FieldErrors()
     for f in ("name", "city"):
         if f in given:
@@ -220,6 +256,7 @@ async def post_opening(
     session: AsyncSession, principal: Principal, data: OpeningCreate
 ) -> OpeningOut:
     employer = await _employer(session, principal, data.employer_id)
+    _require_owner(principal, employer)
     errors = FieldErrors()
     title = clean_optional(errors, "title", data.title)
     city = clean_optional(errors, "city", data.city)
@@ -264,6 +301,7 @@ async def update_opening(
     session: AsyncSession, principal: Principal, opening_id: int, patch: OpeningPatch
 ) -> OpeningOut:
     current = await get_opening(session, principal, opening_id)
+    _require_owner(principal, await _employer(session, principal, current.employer_id))
     given = _given(patch)
     given.pop("version")
     errors = FieldErrors()

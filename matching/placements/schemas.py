@@ -11,6 +11,7 @@ from matching.lib.types import Request, Response
 
 
 class FollowUpOut(Response):
+    # answers, channel and answered_at are null for employer accounts: her answers are hers.
     n: int
     due_on: dt.date
     status: str
@@ -30,9 +31,10 @@ class PlacementOut(Response):
     ended_on: dt.date | None
     end_reason: str | None
     follow_ups: list[FollowUpOut]
-    # The unified fee (统一收费), computed at confirmation from the published schedule.
-    fee_due: int = 0
-    fee_waived: bool = False
+    # The unified fee (统一收费), computed at confirmation from the published schedule; null
+    # for employer accounts (a waived fee tells a priority group).
+    fee_due: int | None = 0
+    fee_waived: bool | None = False
     fee_schedule_version: int | None = None
 
 

@@ -203,9 +203,11 @@ async def openings_list(
 
 
 async def _employers_for(db_session: DbSession, me: Principal) -> list[Any]:
+    """The employers she may post an opening for: her agency's (an admin: all)."""
     if me.is_employer:
         return []
-    return list((await openings.list_employers(db_session, me, limit=500, offset=0)).items)
+    found = await openings.list_employers(db_session, me, limit=500, offset=0)
+    return [e for e in found.items if me.is_admin or e.agency_id == me.agency_id]
 
 
 @get("/openings/new")

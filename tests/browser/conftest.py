@@ -135,8 +135,17 @@ def _setup(base: str) -> dict[str, int]:
         ok("/offices", admin, {"agency_id": agency, "name": "上海办事处", "city": "上海"})
         account = {"password": PASSWORD, "role": "staff", "agency_id": agency}
         ok("/staff", admin, {"username": "zhang", **account})
-        mine = ok("/employers", admin, {"name": "宏达电子", "city": "上海", "industry": "电子"})
-        other = ok("/employers", admin, {"name": "锦绣制衣", "city": "苏州", "industry": "服装"})
+        # registered for the agency, so its staff may post their openings
+        mine = ok(
+            "/employers",
+            admin,
+            {"name": "宏达电子", "city": "上海", "industry": "电子", "agency_id": agency},
+        )
+        other = ok(
+            "/employers",
+            admin,
+            {"name": "锦绣制衣", "city": "苏州", "industry": "服装", "agency_id": agency},
+        )
         ok(
             "/staff",
             admin,

@@ -78,8 +78,10 @@ async def test_the_full_road_to_re_employment(api: Api, settings: Any) -> None:
         },
     )
     staff = await api.staff(agency["id"])
-    factory_a = await api.employer(name="申美电器", reputation=70, labour_protection=70)
-    factory_b = await api.employer(name="雅尔美服饰")
+    factory_a = await api.employer(
+        agency_id=agency["id"], name="申美电器", reputation=70, labour_protection=70
+    )
+    factory_b = await api.employer(agency_id=agency["id"], name="雅尔美服饰")
     hr_a = await api.employer_account(factory_a["id"])
     hr_b = await api.employer_account(factory_b["id"])
     profile = {"priority_groups": [], "skills": [{"code": "sewing", "level": 4}]}
@@ -227,7 +229,7 @@ async def test_the_full_road_to_re_employment(api: Api, settings: Any) -> None:
 async def test_unanswered_check_in_raises_a_task(api: Api, settings: Any) -> None:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    employer = await api.employer()
+    employer = await api.employer(agency_id=agency["id"])
     hr = await api.employer_account(employer["id"])
     w = await api.worker(staff)
     opening = await api.opening(staff, employer["id"], headcount=1)
@@ -268,7 +270,7 @@ async def test_suspension_withdraws_live_offers_and_hides_openings(api: Api) -> 
     admin = await api.admin()
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    employer = await api.employer()
+    employer = await api.employer(agency_id=agency["id"])
     w = await api.worker(staff)
     opening = await api.opening(staff, employer["id"], headcount=2)
     await run(api, staff)
@@ -303,7 +305,7 @@ async def test_suspension_withdraws_live_offers_and_hides_openings(api: Api) -> 
 async def test_bad_input_on_cases_and_check_ins_changes_nothing(api: Api) -> None:
     agency, other = await api.agency(), await api.agency()
     staff, other_staff = await api.staff(agency["id"]), await api.staff(other["id"])
-    employer = await api.employer()
+    employer = await api.employer(agency_id=agency["id"])
     hr = await api.employer_account(employer["id"])
     w = await api.worker(staff)
     await api.opening(staff, employer["id"], headcount=1)

@@ -37,7 +37,7 @@ async def world(api: Api) -> World:
         admin=await api.admin(),
         agency=agency,
         staff=await api.staff(agency["id"]),
-        employer=await api.employer(),
+        employer=await api.employer(agency_id=agency["id"]),
     )
 
 
@@ -462,7 +462,7 @@ async def test_sql_and_html_are_stored_and_returned_verbatim(api: Api) -> None:
     assert (read["name"], read["home_county"]) == (SQL, HTML)
     found = await api.ok("GET", "/workers", w.staff, params={"q": "Robert');"})
     assert [x["id"] for x in found["items"]] == [worker["id"]]
-    employer = await api.employer(name=HTML, industry=SQL)
+    employer = await api.employer(agency_id=w.agency["id"], name=HTML, industry=SQL)
     assert (employer["name"], employer["industry"]) == (HTML, SQL)
     opening = await api.opening(w.staff, employer["id"], title=SQL, city=HTML, county=SQL)
     assert (opening["title"], opening["city"], opening["county"]) == (SQL, HTML, SQL)
@@ -720,7 +720,7 @@ async def test_another_agencys_worker_is_404(api: Api) -> None:
 async def test_employer_account_is_confined_to_its_employer(api: Api) -> None:
     w = await world(api)
     mine = w.employer
-    theirs = await api.employer()
+    theirs = await api.employer(agency_id=w.agency["id"])
     their_opening = await api.opening(w.staff, theirs["id"])
     hr = await api.employer_account(mine["id"])
     before = await api.digest()

@@ -24,7 +24,7 @@ async def placed_then_ended(api: Api, reason: str, *, with_case: bool = False) -
     ``reason`` on its start date (with a rights case opened first, when asked)."""
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    factory = await api.employer(name="申美电器")
+    factory = await api.employer(agency_id=agency["id"], name="申美电器")
     hr = await api.employer_account(factory["id"])
     her = await api.worker(staff, name="王桂英", **SEWER)
     opening = await api.opening(staff, factory["id"], headcount=1)
@@ -103,8 +103,8 @@ async def test_a_case_bans_the_employer_whatever_the_end_reason(api: Api) -> Non
 async def test_the_snapshot_hands_stored_bans_to_the_engine(api: Api) -> None:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    banned_by = await api.employer(name="申美电器")
-    elsewhere = await api.employer(name="雅尔美服饰")
+    banned_by = await api.employer(agency_id=agency["id"], name="申美电器")
+    elsewhere = await api.employer(agency_id=agency["id"], name="雅尔美服饰")
     banned = await api.worker(staff, name="王桂英", **SEWER)
     other = await api.worker(staff, name="李秀兰", **SEWER)
     at_banned = await api.opening(staff, banned_by["id"], headcount=2)

@@ -26,7 +26,7 @@ async def accepted_world(api: Api, *, industry: str = "服装") -> dict[str, Any
     and a worker in no priority group; a match run offers both, and staff accept for them."""
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    employer = await api.employer(name="雅尔美服饰", industry=industry)
+    employer = await api.employer(agency_id=agency["id"], name="雅尔美服饰", industry=industry)
     opening = await api.opening(staff, employer["id"], headcount=2)
     poor = await api.worker(staff, name="王秀英", priority_groups=["poor_household"])
     plain = await api.worker(staff, name="李秀兰", priority_groups=[])

@@ -13,7 +13,7 @@ SEWER = {"priority_groups": [], "skills": [{"code": "sewing", "level": 4}]}
 async def test_she_who_needs_housing_is_proposed_only_where_it_is_provided(api: Api) -> None:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    employer = await api.employer(name="雅尔美服饰")
+    employer = await api.employer(agency_id=agency["id"], name="雅尔美服饰")
     opening = await api.opening(staff, employer["id"], headcount=2, housing_provided=False)
     needs = await api.worker(staff, name="王桂英", needs_housing=True, **SEWER)
     local = await api.worker(staff, name="李秀兰", needs_housing=False, **SEWER)

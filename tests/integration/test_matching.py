@@ -35,8 +35,8 @@ async def small_world(api: Api) -> dict[str, Any]:
     """Two agencies, one employer with a 2-slot sewing opening in Shanghai, four workers."""
     a, b = await api.agency(), await api.agency()
     staff_a, staff_b = await api.staff(a["id"]), await api.staff(b["id"])
-    employer = await api.employer(name="雅尔美服饰")
-    other = await api.employer(name="另一家工厂")
+    employer = await api.employer(agency_id=a["id"], name="雅尔美服饰")
+    other = await api.employer(agency_id=a["id"], name="另一家工厂")
     opening = await api.opening(staff_a, employer["id"], headcount=2)
     other_opening = await api.opening(
         staff_a,

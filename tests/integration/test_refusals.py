@@ -91,8 +91,9 @@ async def test_withdrawing_an_offer_no_longer_live_names_its_status(api: Api) ->
 
 
 async def test_a_suspended_employer_may_not_post_an_opening(api: Api) -> None:
-    staff = await api.staff((await api.agency())["id"])
-    employer = await api.employer(name="申美电器")
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    employer = await api.employer(agency_id=agency["id"], name="申美电器")
     hr = await api.employer_account(employer["id"])
     await api.ok(
         "POST", f"/employers/{employer['id']}/suspend", await api.admin(), json={"reason": "欠薪"}

@@ -52,7 +52,7 @@ async def run_changing_the_world(
 async def world(api: Api, *, headcount: int = 1) -> dict[str, Any]:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    employer = await api.employer(name="雅尔美服饰")
+    employer = await api.employer(agency_id=agency["id"], name="雅尔美服饰")
     opening = await api.opening(staff, employer["id"], headcount=headcount)
     her = await api.worker(staff, name="王桂英", **SEWER)
     # Not in any run's pool (no consent): a worker the slot can go to outside this run.

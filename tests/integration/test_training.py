@@ -263,7 +263,8 @@ async def proposal(
 async def test_completing_a_course_changes_what_she_is_eligible_for(api: Api) -> None:
     w = await training_world(api)
     staff = w["staff_a"]
-    employer = await api.employer(name="雅尔美服饰", industry="服装")
+    body = {"name": "雅尔美服饰", "city": "上海", "industry": "服装"}
+    employer = await api.ok("POST", "/employers", staff, json=body)  # her agency's employer
     opening = await api.opening(staff, employer["id"], headcount=1)  # sewing, minimum level 3
     # nobody else can sew; she can, at level 2, below the minimum: not proposed
     assert await proposal(api, staff, w["poor"]["id"], opening["id"]) is None

@@ -3,9 +3,11 @@ and the registration form's field errors. Runs on SQLite and PostgreSQL through 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
+from matching.lib import clock
 from tests.support import PASSWORD, Api, unique_phone, worker_payload
 
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -156,7 +158,10 @@ async def test_registration_errors_show_beside_their_fields(api: Api) -> None:
 async def test_employer_sees_only_its_candidates_without_sensitive_fields(api: Api) -> None:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    mine, other = await api.employer(), await api.employer()
+    mine, other = (
+        await api.employer(agency_id=agency["id"]),
+        await api.employer(agency_id=agency["id"]),
+    )
     await api.opening(staff, mine["id"], headcount=1, required_skills=[])
     await api.opening(staff, other["id"], headcount=1, required_skills=[])
     await api.worker(staff, name="甲候选", id_number=None)
@@ -179,7 +184,7 @@ async def test_employer_sees_only_its_candidates_without_sensitive_fields(api: A
 
 async def test_admin_suspends_an_employer_and_staff_may_not(api: Api) -> None:
     agency = await api.agency()
-    employer = await api.employer(name="暂停测试厂")
+    employer = await api.employer(agency_id=agency["id"], name="暂停测试厂")
     await _login(api, await _account(api, "staff", agency_id=agency["id"]))
     assert (await _get(api, "/admin")).status_code == 403
     token = await _login(api, await _account(api, "admin"))
@@ -204,7 +209,7 @@ async def test_admin_suspends_an_employer_and_staff_may_not(api: Api) -> None:
 async def test_case_board_log_and_status(api: Api) -> None:
     agency = await api.agency()
     staff = await api.staff(agency["id"])
-    employer = await api.employer()
+    employer = await api.employer(agency_id=agency["id"])
     await api.opening(staff, employer["id"], headcount=1)
     worker = await api.worker(staff, name="维权工人")
     run = await api.ok("POST", "/match-runs", staff, json={})
@@ -247,3 +252,34 @@ async def test_case_board_log_and_status(api: Api) -> None:
     assert r.status_code == 303
     page = (await _get(api, f"/cases/{case['id']}")).text
     assert "电话联系厂方" in page and "调解中" in page
+
+
+async def test_console_posts_openings_only_for_her_agencys_employers(api: Api) -> None:
+    a, b = await api.agency(), await api.agency()
+    theirs = await api.employer(agency_id=a["id"], name="甲方工厂")
+    mine = await api.employer(agency_id=b["id"], name="乙方工厂")
+    token = await _login(api, await _account(api, "staff", agency_id=b["id"]))
+    form = (await _get(api, "/openings/new")).text
+    assert "乙方工厂" in form and "甲方工厂" not in form  # the pool is read, not posted to
+    start = (clock.today() + dt.timedelta(days=14)).isoformat()
+    body = {
+        "_csrf_token": token,
+        "title": "车工",
+        "city": "上海",
+        "headcount": "2",
+        "monthly_wage_min": "4000",
+        "monthly_wage_max": "5000",
+        "start_date": start,
+    }
+    before = await api.digest()
+    r = await api.client.post(
+        "/openings", data={**body, "employer_id": str(theirs["id"])}, follow_redirects=False
+    )
+    assert r.status_code == 403, r.text
+    assert "another agency" in r.text
+    assert await api.digest() == before
+    r = await api.client.post(
+        "/openings", data={**body, "employer_id": str(mine["id"])}, follow_redirects=False
+    )
+    assert r.status_code == 303, r.text
+    assert await api.count("openings") == 1

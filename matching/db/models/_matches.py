@@ -73,7 +73,8 @@ class Proposal(IdMixin, Base):
     score: Mapped[int] = mapped_column(Integer)
     priority: Mapped[bool] = mapped_column(Boolean)
     parts: Mapped[dict[str, int]] = mapped_column(JSON)
-    # Each reason: {"kind": ..., "zh": ..., "en": ...}; kind "priority" is hidden from employers.
+    # Each reason: {"kind": ..., "zh": ..., "en": ...}, kind one of engine.REASON_KINDS;
+    # employers are shown only the kinds in matches.service.EMPLOYER_SEES.
     reasons: Mapped[list[dict[str, str]]] = mapped_column(JSON)
     runners_up: Mapped[list[int]] = mapped_column(JSON)
 

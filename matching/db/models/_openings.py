@@ -29,6 +29,9 @@ class Employer(IdMixin, Base):
     suspended: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # The agency that registered it: every agency reads the pool, only this one (or an admin)
+    # changes the employer and its openings. NULL: registered by an admin, changed by admins.
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
 
 
 class Opening(IdMixin, Base):

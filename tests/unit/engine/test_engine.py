@@ -14,11 +14,13 @@ import pytest
 from matching.engine import (
     BETTER_USE,
     NO_ELIGIBLE,
+    REASON_KINDS,
     TAKEN_BY_PRIORITY,
     Exclusions,
     Openings,
     Workers,
     coming_of_age_day,
+    explain,
     greedy,
     render_reasons,
     render_unproposed,
@@ -185,6 +187,27 @@ def test_reasons_in_chinese_and_english() -> None:
         assert fact in text_en, fact
     assert f"匹配质量{int(r.score[0])}分" in text_zh
     assert r.parts["training"][0] == 8 and r.parts["city"][0] == 10 and r.parts["skill"][0] == 4
+
+
+def test_every_reason_has_a_kind_and_her_county_and_groups_only_theirs() -> None:
+    # A priority worker placed at home (如东县), who needs housing and names a minimum wage.
+    ws = [W(id=1, groups=1, skill=(4, 0), relocate=False, home_county=0, min_wage=4000,
+            needs_housing=True, trained_day=(TODAY - 20, -(2**31)))]  # fmt: skip
+    os_ = [Op(id=7, skill_min=(3, 0), county=0, wage_max=5200, housing=True, partner=True)]
+    r = solve(workers_of(ws), openings_of(os_), VOCAB, today=TODAY)
+    assert len(r) == 1 and r.local[0]
+    for lang in ("zh", "en"):
+        pairs = explain(r, 0, lang)
+        assert [t for _, t in pairs] == render_reasons(r, 0, lang)
+        assert {k for k, _ in pairs} <= set(REASON_KINDS)
+        sensitive = {"priority", "place", "pay", "housing"}
+        for kind, text in pairs:
+            if "如东县" in text or "贫困户" in text or "poor household" in text:
+                assert kind in sensitive, (kind, text)
+            if "4000" in text:
+                assert kind == "pay", (kind, text)
+    assert [k for k, _ in explain(r, 0, "zh")] == [k for k, _ in explain(r, 0, "en")]
+    assert {"priority", "place", "skill", "start", "quality"} <= {k for k, _ in explain(r, 0)}
 
 
 def test_runner_ups_are_other_eligible_openings_best_first() -> None:
