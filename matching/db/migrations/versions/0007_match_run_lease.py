@@ -1,7 +1,7 @@
 """match runs: a lease renewed by the process that runs them
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-02 10:00:00.000000
 
 A live run whose lease ran out died with its process; the next request fails it. Runs live
@@ -17,7 +17,7 @@ from alembic import op
 import matching.db.base
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
