@@ -677,6 +677,7 @@ async def test_bad_reply_bodies_answer_problems_and_change_nothing(sapi: Api) ->
         (json.dumps({"from": her["phone"], "text": 1}).encode(), 422, "text"),
         (json.dumps({"from": "12345", "text": "1"}).encode(), 422, "from"),
         (json.dumps({"from": "+14155550123", "text": "1"}).encode(), 422, "from"),
+        (json.dumps({"from": her["phone"] + "\u200b", "text": "1"}).encode(), 422, "from"),
         (json.dumps({"from": her["phone"], "text": "1", "x": 1}).encode(), 422, "x"),
         (json.dumps({"from": her["phone"], "text": "长" * 1001}).encode(), 422, "text"),
     ]:
