@@ -69,6 +69,8 @@ T_FEES = "tests/integration/test_fees.py"
 T_TRAINING = "tests/integration/test_training.py"
 T_BAD_INPUT = "tests/integration/test_bad_input.py"
 T_NOTICES = "tests/integration/test_notices.py"
+T_TEXT = "tests/unit/test_text.py"
+T_HIDDEN = "tests/integration/test_hidden_text.py"
 T_SCOPING = "tests/integration/test_scoping.py"
 T_JOBS_TWICE = "tests/integration/test_jobs_twice.py"
 T_FEE_RULES = "tests/integration/test_fee_rules.py"
@@ -93,6 +95,8 @@ OPENINGS = "matching/openings/service.py"
 STANDING = "matching/openings/standing.py"
 PROFILES_REPO = "matching/profiles/repository.py"
 TRAINING = "matching/training/service.py"
+TEXT = "matching/lib/text.py"
+SIGNING = "matching/notices/signing.py"
 
 MUTANTS: list[dict[str, Any]] = [
     # --- the six that slipped past the whole suite once ------------------------------------
@@ -630,10 +634,74 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "text-nul",
         "rule": "text with a NUL character is refused by name, not stored",
-        "file": "matching/lib/text.py",
+        "file": TEXT,
         "old": '    if "\\x00" in value:\n        return NUL\n',
         "new": "",
-        "tests": [T_BAD_INPUT],
+        "tests": [T_BAD_INPUT, T_TEXT],
+    },
+    {
+        "id": "text-control",
+        "rule": "one-line text with a control character (newline, ESC, C1) is refused",
+        "file": TEXT,
+        "old": "    if any(unicodedata.category(c) in _CONTROL_CATEGORIES for c in value):\n",
+        "new": "    if False:\n",
+        "tests": [T_TEXT, T_HIDDEN],
+    },
+    {
+        "id": "text-bidi",
+        "rule": "text with a bidirectional override, embedding or isolate is refused",
+        "file": TEXT,
+        "old": "    if any(c in _BIDI for c in value):\n",
+        "new": "    if False:\n",
+        "tests": [T_TEXT, T_HIDDEN],
+    },
+    {
+        "id": "text-invisible",
+        "rule": "text with a zero-width or other invisible formatting character is refused",
+        "file": TEXT,
+        "old": '    if any(unicodedata.category(c) == "Cf" for c in value):\n',
+        "new": "    if False:\n",
+        "tests": [T_TEXT, T_HIDDEN],
+    },
+    {
+        "id": "text-nothing-visible",
+        "rule": "text with no visible character (only zero-width spaces) is blank",
+        "file": TEXT,
+        "old": "    if not any(_visible(c) for c in value):\n",
+        "new": "    if False:\n",
+        "tests": [T_TEXT, T_HIDDEN],
+    },
+    {
+        "id": "text-nfc",
+        "rule": "text is stored in NFC: one text, one spelling",
+        "file": TEXT,
+        "old": '    return unicodedata.normalize("NFC", value).strip(_SPACES)\n',
+        "new": "    return value.strip(_SPACES)\n",
+        "tests": [T_TEXT, T_HIDDEN],
+    },
+    {
+        "id": "phone-characters",
+        "rule": "a phone holds only digits, spaces, dashes and a leading +86: nothing else",
+        "file": IDENTITY,
+        "old": "    if _PHONE_CHARS.fullmatch(value) is None:\n",
+        "new": "    if False:\n",
+        "tests": [T_IDENTITY, T_HIDDEN],
+    },
+    {
+        "id": "id-province",
+        "rule": "an ID number begins with a province code of GB/T 2260",
+        "file": IDENTITY,
+        "old": "    if value[:2] not in PROVINCE_CODES:\n",
+        "new": "    if False:\n",
+        "tests": [T_IDENTITY, T_HIDDEN],
+    },
+    {
+        "id": "signature-timestamp-as-a-date",
+        "rule": "a signed timestamp is compared as seconds: none overflows a date (401, not 500)",
+        "file": SIGNING,
+        "old": "    if abs(int(ts_text) - now.timestamp()) > tolerance.total_seconds():\n",
+        "new": "    if abs(now - dt.datetime.fromtimestamp(int(ts_text), dt.UTC)) > tolerance:\n",
+        "tests": [T_NOTICES],
     },
     {
         "id": "id-check-digit",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import unicodedata
 
 import phonenumbers
@@ -12,11 +13,41 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
+# The province-level divisions of GB/T 2260 (Codes for the administrative divisions of the
+# People's Republic of China), the first two digits of an ID number's address code
+# (GB 11643-1999 § 4.2 points to GB/T 2260 for it).
+PROVINCE_CODES = frozenset(
+    {
+        "11", "12", "13", "14", "15",  # 北京 天津 河北 山西 内蒙古
+        "21", "22", "23",  # 辽宁 吉林 黑龙江
+        "31", "32", "33", "34", "35", "36", "37",  # 上海 江苏 浙江 安徽 福建 江西 山东
+        "41", "42", "43", "44", "45", "46",  # 河南 湖北 湖南 广东 广西 海南
+        "50", "51", "52", "53", "54",  # 重庆 四川 贵州 云南 西藏
+        "61", "62", "63", "64", "65",  # 陕西 甘肃 青海 宁夏 新疆
+        "71",  # 台湾
+        "81", "82",  # 香港 澳门
+    }
+)  # fmt: skip
+
+# A phone as people write one: digits, spaces and dashes, after a leading + (only +86, or
+# 0086, passes the mainland check below). Typed with a Chinese IME they may come full-width,
+# which is the same number; anything else (a letter, an "ext." tail, a zero-width or other
+# invisible character, another script's digits) is refused, not parsed around.
+_PHONE_CHARS = re.compile(r"\+?[0-9][0-9 -]*")
+_FULL_WIDTH = str.maketrans(
+    {**{chr(0xFF10 + d): str(d) for d in range(10)}, "\uff0b": "+", "\uff0d": "-", "\u3000": " "}
+)
+
 
 def normalise_mobile(raw: str) -> str:
     """A Chinese mobile number in E.164 (+86...), or ValueError saying why not."""
+    value = raw.translate(_FULL_WIDTH).strip(" ")
+    if not value:
+        raise ValueError("is not a phone number")
+    if _PHONE_CHARS.fullmatch(value) is None:
+        raise ValueError("may contain only digits, spaces, dashes and a leading +86")
     try:
-        number = phonenumbers.parse(raw.strip(), "CN")
+        number = phonenumbers.parse(value, "CN")
     except NumberParseException as exc:
         raise ValueError("is not a phone number") from exc
     if number.country_code != 86 or not phonenumbers.is_valid_number(number):
@@ -40,6 +71,8 @@ def parse_id_number(raw: str) -> tuple[str, dt.date]:
     digits = "0123456789"
     if any(c not in digits for c in value[:17]) or value[17] not in digits + "X":
         raise ValueError("must be 17 digits followed by a digit or X")
+    if value[:2] not in PROVINCE_CODES:
+        raise ValueError("must begin with a province code of GB/T 2260 (e.g. 32 for Jiangsu)")
     try:
         born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError as exc:

@@ -98,14 +98,10 @@ async def create_office(
 ) -> OfficeOut:
     principal.require("admin")
     errors = FieldErrors()
-    name, city = data.name.strip(), data.city.strip()
-    if not name:
-        errors.add("name", "must not be blank")
-    if not city:
-        errors.add("city", "must not be blank")
-    for field, value in (("name", name), ("city", city), ("phone", data.phone or "")):
-        if "\x00" in value:
-            errors.add(field, "must not contain a NUL character")
+    name = clean_text(errors, "name", data.name)
+    city = clean_text(errors, "city", data.city)
+    if "\x00" in (data.phone or ""):
+        errors.add("phone", "must not contain a NUL character")
     if await repository.agency(session, data.agency_id) is None:
         errors.add("agency_id", f"no agency with id {data.agency_id}")
     errors.raise_if_any()

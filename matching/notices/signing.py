@@ -17,6 +17,7 @@ SIGNATURE_HEADER = "X-Laowu-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 TOLERANCE = dt.timedelta(minutes=5)
 _PREFIX = "sha256="
+_MAX_DIGITS = 12
 
 
 class BadSignature(ValueError):
@@ -44,23 +45,27 @@ def verify(
     tolerance: dt.timedelta = TOLERANCE,
 ) -> str:
     """Check a received request; answer its signature normalised (lower-case hex), which the
-    caller stores to refuse replays, or raise :class:`BadSignature` saying why."""
+    caller stores to refuse replays, or raise :class:`BadSignature` saying why.
+
+    The signature is checked first, over the timestamp exactly as it was sent: nothing an
+    unsigned request carries is parsed. Only then is the timestamp read, as whole seconds
+    compared with ours (no calendar date is built from it, so no value can overflow one)."""
     if not timestamp or not given:
         raise BadSignature(f"the {TIMESTAMP_HEADER} and {SIGNATURE_HEADER} headers are required")
     ts_text = timestamp.strip()
-    # isdigit() alone accepts other scripts' digits; the header must be plain ASCII seconds.
-    if not (ts_text.isascii() and ts_text.isdigit() and len(ts_text) <= 12):
-        raise BadSignature(f"{TIMESTAMP_HEADER} must be Unix seconds")
-    sent = dt.datetime.fromtimestamp(int(ts_text), dt.UTC)
-    if abs(now - sent) > tolerance:
-        raise BadSignature(
-            f"{TIMESTAMP_HEADER} is more than {int(tolerance.total_seconds())} s off our clock"
-        )
     normalised = given.strip().lower()
     # Sign the timestamp exactly as it was sent: a receiver must not re-format it.
     expected = signature(secret, ts_text, body)
     if not hmac.compare_digest(normalised.encode(), expected.encode()):
         raise BadSignature(f"{SIGNATURE_HEADER} does not match the body")
+    # isdigit() alone accepts other scripts' digits; the header must be plain ASCII seconds
+    # (no sign, no exponent), and short: 12 digits reach far beyond any clock we compare with.
+    if not (ts_text.isascii() and ts_text.isdigit() and len(ts_text) <= _MAX_DIGITS):
+        raise BadSignature(f"{TIMESTAMP_HEADER} must be Unix seconds")
+    if abs(int(ts_text) - now.timestamp()) > tolerance.total_seconds():
+        raise BadSignature(
+            f"{TIMESTAMP_HEADER} is more than {int(tolerance.total_seconds())} s off our clock"
+        )
     return normalised
 
 

@@ -18,7 +18,7 @@ from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFo
 from matching.lib.identity import mask_id_number, normalise_mobile, parse_id_number
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
-from matching.lib.text import clean_text
+from matching.lib.text import clean_text, normalise, text_problem
 from matching.profiles import repository as repo
 from matching.profiles.schemas import (
     SkillLevel,
@@ -114,14 +114,16 @@ def _check_birth(errors: FieldErrors, birth: dt.date) -> None:
 
 def _check_cities(errors: FieldErrors, values: Sequence[str]) -> None:
     for i, v in enumerate(values):
-        if "\x00" in v:
-            errors.add(f"preferred_cities[{i}]", "must not contain a NUL character")
+        c = normalise(v)
+        problem = text_problem(c) if c else None  # an empty entry is dropped (see _cities)
+        if problem is not None:
+            errors.add(f"preferred_cities[{i}]", problem)
 
 
 def _cities(values: Sequence[str]) -> list[str]:
     out: list[str] = []
     for v in values:
-        c = v.strip()
+        c = normalise(v)
         if c and c not in out:
             out.append(c)
     return out

@@ -37,6 +37,7 @@ from matching.notices.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     BadSignature,
+    signature,
     signed_headers,
     verify,
 )
@@ -216,6 +217,48 @@ def test_signing_round_trip_and_refusals() -> None:
             verify(SECRET, *args)
     with pytest.raises(BadSignature):
         verify("another secret", ts, sig, body, now)
+
+
+# Past year 9999 (253402300800 and up) a calendar date cannot be built; the rest are not
+# Unix seconds at all. Each was once a 500 (the timestamp was parsed before the signature).
+BAD_TIMESTAMPS = [
+    "253402300800",
+    "999999999999",
+    "1e309",
+    "-1",
+    "+1772000000",
+    "abc",
+    "1772000000.5",
+    "0x69a0",
+    "9" * 400,
+    "1" * 5000,  # past Python's int() digit limit
+]
+
+
+def test_signed_but_impossible_timestamps_are_bad_signatures() -> None:
+    now = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+    body = b'{"from":"+8613900000001","text":"1"}'
+    for ts in BAD_TIMESTAMPS:
+        with pytest.raises(BadSignature, match=TIMESTAMP_HEADER):
+            verify(SECRET, ts, signature(SECRET, ts, body), body, now)
+        # Unsigned (or wrongly signed), the timestamp is not even read.
+        with pytest.raises(BadSignature, match="does not match"):
+            verify(SECRET, ts, "sha256=" + "0" * 64, body, now)
+
+
+def test_the_signature_covers_the_timestamp_as_sent() -> None:
+    """The signed format is unchanged: HMAC-SHA256 of "<timestamp>.<raw body>"."""
+    import hashlib
+    import hmac
+
+    now = dt.datetime(2026, 3, 1, 8, 0, tzinfo=dt.UTC)
+    body = b'{"from":"+8613900000001","text":"1"}'
+    ts = str(int(now.timestamp()))
+    mac = hmac.new(SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
+    assert verify(SECRET, ts, "sha256=" + mac, body, now) == "sha256=" + mac
+    # A leading zero is the same number but not the same bytes: the signature does not match.
+    with pytest.raises(BadSignature, match="does not match"):
+        verify(SECRET, "0" + ts, "sha256=" + mac, body, now)
 
 
 def test_channel_from_settings() -> None:
@@ -597,6 +640,31 @@ async def test_unsigned_stale_and_replayed_replies_change_nothing(sapi: Api) -> 
     assert await sapi.digest() == after
 
 
+async def test_impossible_timestamps_answer_401_and_change_nothing(sapi: Api) -> None:
+    staff = await sapi.staff((await sapi.agency())["id"])
+    her = await sapi.worker(staff)
+    body = json.dumps({"from": her["phone"], "text": "1"}).encode()
+    before = await sapi.digest()
+    for ts in BAD_TIMESTAMPS:
+        for sig in (signature(SECRET, ts, body), "sha256=" + "0" * 64):
+            headers = {
+                "Content-Type": "application/json",
+                TIMESTAMP_HEADER: ts,
+                SIGNATURE_HEADER: sig,
+            }
+            r = await sapi.request("POST", "/notices/inbound", headers, content=body)
+            try:
+                assert_problem(r, 401)
+            except AssertionError as exc:
+                raise AssertionError(f"timestamp {ts[:20]!r}: {exc}") from None
+    assert await sapi.digest() == before
+    # A correctly signed request still works.
+    r = await sms(sapi, her["phone"], "1")
+    assert r.status_code == 200, r.text
+    assert r.json() == {"action": "no_pending_offer", "offer_id": None}
+    assert [x.action for x in await inbound(sapi)] == ["no_pending_offer"]
+
+
 async def test_bad_reply_bodies_answer_problems_and_change_nothing(sapi: Api) -> None:
     staff = await sapi.staff((await sapi.agency())["id"])
     her = await sapi.worker(staff)
@@ -609,6 +677,7 @@ async def test_bad_reply_bodies_answer_problems_and_change_nothing(sapi: Api) ->
         (json.dumps({"from": her["phone"], "text": 1}).encode(), 422, "text"),
         (json.dumps({"from": "12345", "text": "1"}).encode(), 422, "from"),
         (json.dumps({"from": "+14155550123", "text": "1"}).encode(), 422, "from"),
+        (json.dumps({"from": her["phone"] + "\u200b", "text": "1"}).encode(), 422, "from"),
         (json.dumps({"from": her["phone"], "text": "1", "x": 1}).encode(), 422, "x"),
         (json.dumps({"from": her["phone"], "text": "长" * 1001}).encode(), 422, "text"),
     ]:
