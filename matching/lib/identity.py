@@ -15,7 +15,8 @@ _MOBILE = {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 # The province-level divisions of GB/T 2260 (Codes for the administrative divisions of the
 # People's Republic of China), the first two digits of an ID number's address code
-# (GB 11643-1999 § 4.2 points to GB/T 2260 for it).
+# (GB 11643-1999 § 4.2 points to GB/T 2260 for it), and 83, which the residence permits for
+# Hong Kong, Macao and Taiwan residents (港澳台居民居住证, 2018) give Taiwan residents.
 PROVINCE_CODES = frozenset(
     {
         "11", "12", "13", "14", "15",  # 北京 天津 河北 山西 内蒙古
@@ -26,6 +27,7 @@ PROVINCE_CODES = frozenset(
         "61", "62", "63", "64", "65",  # 陕西 甘肃 青海 宁夏 新疆
         "71",  # 台湾
         "81", "82",  # 香港 澳门
+        "83",  # 台湾居民居住证: the residence permits of 2018 number Taiwan residents 830000…
     }
 )  # fmt: skip
 

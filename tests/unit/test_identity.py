@@ -156,7 +156,7 @@ def test_bad_id_numbers(raw: str, why: str) -> None:
         parse_id_number(raw)
 
 
-@pytest.mark.parametrize("province", ["00", "09", "10", "16", "47", "70", "90", "99", "83", "91"])
+@pytest.mark.parametrize("province", ["00", "09", "10", "16", "47", "70", "90", "99", "84", "91"])
 def test_a_region_that_is_no_province_is_refused(province: str) -> None:
     """With a right check digit and a real date, only the region is wrong."""
     body = f"{province}0612" + "19900517" + "123"
@@ -166,7 +166,7 @@ def test_a_region_that_is_no_province_is_refused(province: str) -> None:
 
 def test_every_province_of_gb_t_2260_is_accepted() -> None:
     expected = {f"{p:02d}" for p in _PROVINCES}
-    assert expected == PROVINCE_CODES and len(PROVINCE_CODES) == 34
+    assert expected == PROVINCE_CODES and len(PROVINCE_CODES) == 35
     for province in sorted(PROVINCE_CODES):
         value = _make(f"{province}0101", dt.date(1990, 5, 17), 123)
         assert parse_id_number(value) == (value, dt.date(1990, 5, 17))
@@ -177,7 +177,7 @@ def test_every_province_of_gb_t_2260_is_accepted() -> None:
 
 _PROVINCES = [
     *range(11, 16), *range(21, 24), *range(31, 38), *range(41, 47), *range(50, 55),
-    *range(61, 66), 71, 81, 82,
+    *range(61, 66), 71, 81, 82, 83,  # 83: Taiwan residents' residence permits
 ]  # fmt: skip
 
 
