@@ -80,10 +80,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("consents", schema=None) as batch_op:
         batch_op.create_index("ix_consents_worker_at", ["worker_id", "at"], unique=False)
-    with op.batch_alter_table("worker_profiles", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("consent_sensitive", sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
+    # A plain ALTER TABLE, not a batch: on SQLite a batch recreates the table, and dropping the
+    # old one with foreign keys on would cascade to her skills, groups and offers.
+    op.add_column(
+        "worker_profiles",
+        sa.Column("consent_sensitive", sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
 
     legacy = sa.literal("legacy", sa.String())
     in_person = sa.literal("in_person", sa.String())
@@ -120,8 +122,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("worker_profiles", schema=None) as batch_op:
-        batch_op.drop_column("consent_sensitive")
+    op.drop_column("worker_profiles", "consent_sensitive")  # SQLite >= 3.35: no recreate
     with op.batch_alter_table("consents", schema=None) as batch_op:
         batch_op.drop_index("ix_consents_worker_at")
     op.drop_table("consents")
