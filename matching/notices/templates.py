@@ -203,6 +203,25 @@ def _offer_withdrawn(f: OfferFacts, reason: str, locale: str) -> str:
     )
 
 
+def offer_withdrawn_at_her_request(f: OfferFacts, locale: str) -> str:
+    """She withdrew her consent to matching: her live offers are withdrawn as she asked, and
+    nothing more is proposed to her until she consents again."""
+    return _fit(lambda g: _offer_withdrawn_at_her_request(g, locale), f, locale)
+
+
+def _offer_withdrawn_at_her_request(f: OfferFacts, locale: str) -> str:
+    if _lang(locale) == "en":
+        return (
+            f"Laowu: as you withdrew your consent to matching, the offer from {f.employer} "
+            f"({f.title}) was withdrawn. We will propose no more jobs to you unless you "
+            f"consent again at your agency."
+        )
+    return (
+        f"【劳务通】您已撤回匹配同意，{f.employer}的{f.title}录用已按您的意愿撤回。"
+        f"您重新同意前，我们不会再为您推荐岗位。"
+    )
+
+
 def help_reply(locale: str) -> str:
     if _lang(locale) == "en":
         return (

@@ -132,6 +132,14 @@ async def live_of_employer(session: AsyncSession, employer_id: int) -> list[int]
     return list((await session.execute(stmt)).scalars().all())
 
 
+async def live_of_worker(session: AsyncSession, worker_id: int) -> list[int]:
+    """Ids of her pending or accepted offers."""
+    stmt = select(m.Offer.id).where(
+        m.Offer.worker_id == worker_id, m.Offer.status.in_(("pending", "accepted"))
+    )
+    return list((await session.execute(stmt.order_by(m.Offer.id))).scalars().all())
+
+
 async def insert_pending(
     session: AsyncSession,
     run_id: int,

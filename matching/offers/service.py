@@ -54,6 +54,7 @@ __all__ = [
     "view_for",
     "withdraw",
     "withdraw_for_employer",
+    "withdraw_for_worker",
 ]
 
 
@@ -253,8 +254,41 @@ async def withdraw_for_employer(
     return len(found)
 
 
+async def withdraw_for_worker(
+    session: AsyncSession,
+    ctx: Context,
+    principal: Principal,
+    worker_id: int,
+    reason: str,
+    *,
+    at_her_request: bool = False,
+) -> int:
+    """Every live offer she holds is withdrawn (she withdrew her consent to matching).
+
+    ``at_her_request``: her notice says it was withdrawn as she asked, not that we keep
+    looking for work for her. A confirmed offer (a placement) is not live and stays."""
+    clean = _reason(reason)
+    found = await repo.views(session, await repo.live_of_worker(session, worker_id))
+    for v in found:
+        _may_decide(principal, v)
+    for v in found:
+        text = (
+            templates.offer_withdrawn_at_her_request(v.facts(ctx), v.locale)
+            if at_her_request
+            else None
+        )
+        await _withdraw(session, ctx, v, clean, by=who(principal), text=text)
+    return len(found)
+
+
 async def _withdraw(
-    session: AsyncSession, ctx: Context, v: OfferView, reason: str, *, by: str
+    session: AsyncSession,
+    ctx: Context,
+    v: OfferView,
+    reason: str,
+    *,
+    by: str,
+    text: str | None = None,
 ) -> OfferView:
     if v.status not in LIVE:
         raise Conflict(f"offer {v.id} is {v.status}; only a live offer can be withdrawn")
@@ -271,7 +305,12 @@ async def _withdraw(
     await repo.free_worker(session, v.worker_id)
     await enqueue(
         session,
-        [v.notice("offer_withdrawn", templates.offer_withdrawn(v.facts(ctx), reason, v.locale))],
+        [
+            v.notice(
+                "offer_withdrawn",
+                text or templates.offer_withdrawn(v.facts(ctx), reason, v.locale),
+            )
+        ],
     )
     return await repo.view(session, v.id)
 

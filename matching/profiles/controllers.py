@@ -15,7 +15,7 @@ from matching.lib.reference import reference
 from matching.lib.types import MAX_ID, Response
 from matching.profiles import service
 from matching.profiles.repository import WorkerFilter
-from matching.profiles.schemas import Worker, WorkerCreate, WorkerPage, WorkerPatch
+from matching.profiles.schemas import ConsentPage, Worker, WorkerCreate, WorkerPage, WorkerPatch
 
 
 class WorkerController(Controller):
@@ -43,6 +43,19 @@ class WorkerController(Controller):
         principal: Who,
     ) -> Worker:
         return await service.update_worker(db_session, ctx, principal, worker_id, data)
+
+    @get("/{worker_id:int}/consents", summary="Her consent events, newest first")
+    async def consents(
+        self,
+        worker_id: PathId,
+        db_session: DbSession,
+        principal: Who,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> ConsentPage:
+        return await service.list_consents(
+            db_session, principal, worker_id, limit=limit, offset=offset
+        )
 
     @get("/", summary="Search workers by skill, priority group, status, name or phone")
     async def search(

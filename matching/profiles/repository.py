@@ -18,6 +18,7 @@ from matching.db.lean import LeanSelect
 W = m.WorkerProfile.__table__.c
 S = m.WorkerSkill.__table__.c
 G = m.WorkerGroup.__table__.c
+C = m.Consent.__table__.c
 
 WORKER_COLUMNS = (
     W.id,
@@ -32,6 +33,7 @@ WORKER_COLUMNS = (
     W.needs_housing,
     W.available_from,
     W.consent_matching,
+    W.consent_sensitive,
     W.id_number_masked,
     W.locale,
     W.status,
@@ -257,3 +259,27 @@ async def insert_groups(session: AsyncSession, worker_id: int, codes: Sequence[s
     await session.execute(
         insert(m.WorkerGroup), [{"worker_id": worker_id, "group_code": g} for g in codes]
     )
+
+
+async def insert_consents(session: AsyncSession, events: list[dict[str, Any]]) -> None:
+    """Consent events (``worker_id``, ``kind``, ``given``, ``text_version``, ``channel``,
+    ``recorded_by_id``, ``at``); never updated afterwards."""
+    if events:
+        await session.execute(insert(m.Consent), events)
+
+
+async def consents(
+    session: AsyncSession, worker_id: int, *, limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    """Her consent events, newest first (by time, then by the order they were written)."""
+    total = (
+        await session.execute(select(func.count()).where(C.worker_id == worker_id))
+    ).scalar_one()
+    stmt = (
+        select(C.kind, C.given, C.text_version, C.channel, C.recorded_by_id, C.at)
+        .where(C.worker_id == worker_id)
+        .order_by(C.at.desc(), C.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list((await session.execute(stmt)).all()), int(total)

@@ -13,6 +13,9 @@ from matching.lib.types import Code, Id, Level, Name, Place, Request, Response, 
 IdNumber = Annotated[str, msgspec.Meta(max_length=32)]
 Phone = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 Locale = Literal["zh", "en"]
+Channel = Literal["in_person", "phone_page", "sms"]
+TextVersion = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z._-]{1,16}$")]
+"""A short code of the consent text she was shown, e.g. ``2026-12``."""
 
 
 class SkillLevel(Request):
@@ -26,6 +29,10 @@ class WorkerCreate(Request):
     birth_date: dt.date
     home_county: Place
     consent_matching: bool
+    consent_sensitive: bool | None = None
+    """Separate consent to holding her priority groups; left out: given when groups are sent
+    (staff register her in person), not asked otherwise."""
+    consent_version: TextVersion | None = None
     skills: Annotated[list[SkillLevel], msgspec.Meta(max_length=20)] = []
     priority_groups: Annotated[list[Code], msgspec.Meta(max_length=10)] = []
     willing_to_relocate: bool = False
@@ -47,6 +54,11 @@ class WorkerPatch(Request):
     birth_date: dt.date | UnsetType = UNSET
     home_county: Place | UnsetType = UNSET
     consent_matching: bool | UnsetType = UNSET
+    consent_sensitive: bool | UnsetType = UNSET
+    consent_channel: Channel | UnsetType = UNSET
+    """How she gave or withdrew the consent sent with it (default ``in_person``)."""
+    consent_version: TextVersion | UnsetType = UNSET
+    """The consent text she was shown (default: the current text's code)."""
     skills: Annotated[list[SkillLevel], msgspec.Meta(max_length=20)] | UnsetType = UNSET
     priority_groups: Annotated[list[Code], msgspec.Meta(max_length=10)] | UnsetType = UNSET
     willing_to_relocate: bool | UnsetType = UNSET
@@ -80,14 +92,32 @@ class Worker(Response):
     needs_housing: bool
     available_from: dt.date | None
     consent_matching: bool
+    consent_sensitive: bool
     id_number: str | None
     locale: str
     status: str
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    effects: list[str] = []
+    """What a change of consent did (offers withdrawn, priority groups removed); only on the
+    answer to the write that did it."""
 
 
 class WorkerPage(Response):
     items: list[Worker]
+    total: int
+
+
+class ConsentOut(Response):
+    kind: str
+    given: bool
+    version: str
+    channel: str
+    recorded_by: int | None
+    at: dt.datetime
+
+
+class ConsentPage(Response):
+    items: list[ConsentOut]
     total: int

@@ -19,8 +19,11 @@ from matching.lib.identity import mask_id_number, normalise_mobile, parse_id_num
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.text import clean_text, normalise, text_problem
+from matching.offers import service as offers
 from matching.profiles import repository as repo
 from matching.profiles.schemas import (
+    ConsentOut,
+    ConsentPage,
     SkillLevel,
     SkillOut,
     Worker,
@@ -30,6 +33,9 @@ from matching.profiles.schemas import (
 )
 
 MIN_AGE = 16  # Labour Law art. 15
+CONSENT_TEXT_VERSION = "2026-12"
+"""The code of the consent text staff show her now; an event records the text she was shown."""
+CONSENT_WITHDRAWN = "她撤回了匹配同意 / she withdrew her consent to matching"
 WORKER_STATUSES = ("available", "offered", "placed", "inactive")
 
 
@@ -73,7 +79,35 @@ def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str])
         version=row.version,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        consent_sensitive=row.consent_sensitive,
     )
+
+
+def _consent_event(
+    worker_id: int,
+    kind: str,
+    given: bool,
+    principal: Principal,
+    at: dt.datetime,
+    *,
+    channel: str = "in_person",
+    version: str | None = None,
+) -> dict[str, Any]:
+    """One row of ``consents``. Staff record what she said (in person unless told otherwise)."""
+    return {
+        "worker_id": worker_id,
+        "kind": kind,
+        "given": given,
+        "text_version": version or CONSENT_TEXT_VERSION,
+        "channel": channel,
+        "recorded_by_id": principal.account_id or None,
+        "at": at,
+    }
+
+
+def _group_names(codes: Sequence[str]) -> str:
+    by_code = {g.code: g for g in reference().groups}
+    return ", ".join(f"{by_code[c].zh} ({by_code[c].en})" if c in by_code else c for c in codes)
 
 
 def _check_skills(errors: FieldErrors, skills: Sequence[SkillLevel]) -> None:
@@ -245,6 +279,19 @@ async def register_worker(
     _check_skills(errors, data.skills)
     _check_cities(errors, data.preferred_cities)
     groups = _check_groups(errors, data.priority_groups)
+    # Her priority groups are sensitive information (PIPL art. 28/29): held only with her
+    # separate consent. Staff register her in person, so groups sent with no word on that
+    # consent are taken as given there (and recorded so); an explicit refusal with groups is
+    # refused. Today's clients, which send groups and no ``consent_sensitive``, keep working.
+    sensitive = (
+        bool(data.priority_groups) if data.consent_sensitive is None else data.consent_sensitive
+    )
+    if not sensitive and data.priority_groups:
+        errors.add(
+            "priority_groups",
+            "she did not consent to holding sensitive information (consent_sensitive is false), "
+            "so no priority group may be recorded (PIPL art. 29)",
+        )
     errors.raise_if_any()
     await _refuse_duplicates(session, phone, ident.hash, None)
     now = clock.now()
@@ -261,6 +308,7 @@ async def register_worker(
         available_from=data.available_from,
         consent_matching=data.consent_matching,
         consent_at=now if data.consent_matching else None,
+        consent_sensitive=sensitive,
         id_number_enc=ident.enc,
         id_number_hash=ident.hash,
         id_number_masked=ident.masked,
@@ -276,6 +324,17 @@ async def register_worker(
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this phone or ID number is already registered") from exc
     await _write_skills_groups(session, worker.id, data.skills, groups, new=True)
+    version = data.consent_version
+    events = [
+        _consent_event(
+            worker.id, "matching", data.consent_matching, principal, now, version=version
+        )
+    ]
+    if data.consent_sensitive is not None or data.priority_groups:
+        events.append(
+            _consent_event(worker.id, "sensitive", sensitive, principal, now, version=version)
+        )
+    await repo.insert_consents(session, events)
     return await get_worker(session, principal, worker.id)
 
 
@@ -333,9 +392,18 @@ async def update_worker(
     if "preferred_cities" in given:
         _check_cities(errors, given["preferred_cities"])
         values["preferred_cities"] = _cities(given["preferred_cities"])
-    if "consent_matching" in given:
-        values["consent_matching"] = given["consent_matching"]
-        values["consent_at"] = clock.now() if given["consent_matching"] else None
+    now = clock.now()
+    consents = _consent_changes(errors, row, given, groups)
+    events: list[dict[str, Any]] = []
+    for kind, value in consents.items():
+        channel = given.get("consent_channel", "in_person")
+        version = given.get("consent_version")
+        events.append(
+            _consent_event(worker_id, kind, value, principal, now, channel=channel, version=version)
+        )
+        values[f"consent_{kind}"] = value
+        if kind == "matching" and value:
+            values["consent_at"] = now  # withdrawn: the time of the last consent stays
     errors.raise_if_any()
     await _refuse_duplicates(session, values.get("phone"), values.get("id_number_hash"), worker_id)
     stale = Conflict(
@@ -345,11 +413,74 @@ async def update_worker(
     )
     if patch.version != row.version:  # also keeps an out-of-range version away from the database
         raise stale
-    values.update(version=row.version + 1, updated_at=clock.now())
+    values.update(version=row.version + 1, updated_at=now)
     if await repo.update_at_version(session, worker_id, patch.version, values) != 1:
         raise stale
+    effects: list[str] = []
+    if consents.get("sensitive") is False:
+        held = [g for g in await _held_groups(session, worker_id) if g in _declared()]
+        groups = []  # her declared groups go; see _declared for the derived one
+        effects.append(
+            f"priority groups removed: {_group_names(held)}; she will no longer be matched first "
+            "as a member of them"
+            if held
+            else "no priority group was held; none will be recorded without her consent"
+        )
     await _write_skills_groups(session, worker_id, skills, groups)
-    return await get_worker(session, principal, worker_id)
+    await repo.insert_consents(session, events)
+    if consents.get("matching") is False and row.consent_matching:
+        n = await offers.withdraw_for_worker(
+            session, ctx, principal, worker_id, CONSENT_WITHDRAWN, at_her_request=True
+        )
+        effects.append(
+            f"{n} live offer(s) withdrawn and she was told; she is left out of every match run "
+            "until she consents again (a confirmed placement stays)"
+        )
+    found = await get_worker(session, principal, worker_id)
+    return msgspec.structs.replace(found, effects=effects) if effects else found
+
+
+def _declared() -> frozenset[str]:
+    """The groups she declares, held only with her sensitive consent. ``reemployment`` is not
+    one: the service derives it from its own record of her placement ending (dismissed, her
+    employer cancelled), it is no status of hers like a poor household or a military family,
+    and it lifts itself when she is placed again; withdrawing sensitive consent keeps it."""
+    return frozenset(reference().assignable_group_codes)
+
+
+async def _held_groups(session: AsyncSession, worker_id: int) -> list[str]:
+    _, groups = await repo.skills_and_groups(session, [worker_id])
+    return groups.get(worker_id, [])
+
+
+def _consent_changes(
+    errors: FieldErrors, row: Row[Any], given: dict[str, Any], groups: list[str] | None
+) -> dict[str, bool]:
+    """The consents a PATCH records, by kind: each sent consent that changes (or is given
+    again to the text ``consent_version`` names), and the sensitive consent that new
+    priority groups sent by staff imply when she had not given it (the registration's rule)."""
+    out: dict[str, bool] = {}
+    renewed = "consent_version" in given
+    for kind in ("matching", "sensitive"):
+        field = f"consent_{kind}"
+        if field in given and (given[field] != getattr(row, field) or renewed):
+            out[kind] = given[field]
+    sensitive = given.get("consent_sensitive")
+    if sensitive is False and groups:
+        errors.add(
+            "priority_groups",
+            "cannot be recorded while she withdraws her consent to holding sensitive "
+            "information (consent_sensitive is false; PIPL art. 29)",
+        )
+    elif sensitive is None and groups and not row.consent_sensitive:
+        out["sensitive"] = True  # staff record her groups in person: the consent with them
+    if not out and ("consent_channel" in given or "consent_version" in given):
+        errors.add(
+            "consent_channel" if "consent_channel" in given else "consent_version",
+            "says how a consent was given or withdrawn; send it with consent_matching or "
+            "consent_sensitive",
+        )
+    return out
 
 
 async def search_workers(
@@ -377,6 +508,29 @@ async def search_workers(
     skills, groups = await repo.skills_and_groups(session, [r.id for r in rows])
     return WorkerPage(
         items=[_to_worker(r, skills.get(r.id, []), groups.get(r.id, [])) for r in rows], total=total
+    )
+
+
+async def list_consents(
+    session: AsyncSession, principal: Principal, worker_id: int, *, limit: int, offset: int
+) -> ConsentPage:
+    """Her consent events, newest first (staff of her agency, admins)."""
+    if await repo.get_row(session, worker_id, _scope(principal)) is None:
+        raise NotFound(f"no worker with id {worker_id}")
+    rows, total = await repo.consents(session, worker_id, limit=limit, offset=offset)
+    return ConsentPage(
+        items=[
+            ConsentOut(
+                kind=r.kind,
+                given=r.given,
+                version=r.text_version,
+                channel=r.channel,
+                recorded_by=r.recorded_by_id,
+                at=r.at,
+            )
+            for r in rows
+        ],
+        total=total,
     )
 
 

@@ -26,3 +26,67 @@ def test_one_head_and_a_clean_down_up_cycle(tmp_path: Path) -> None:
     command.downgrade(cfg, "base")
     upgrade(url)
     command.check(cfg)
+
+
+def test_0009_backfills_a_consent_event_for_each_consenting_worker(tmp_path: Path) -> None:
+    """Workers who consented before 0009 get one ``legacy`` matching event at ``consent_at``;
+    one holding a declared priority group also her sensitive consent (registered in person)."""
+    import sqlalchemy as sa
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'backfill.db'}"
+    upgrade(url, "0007")
+    sync = sa.create_engine(f"sqlite:///{tmp_path / 'backfill.db'}")
+    at, made = "2026-03-01 08:00:00.000000", "2026-02-01 08:00:00.000000"
+    with sync.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO agencies (id, name, created_at) VALUES (1, 'a', :t)"), {"t": made}
+        )
+        for wid, consent, consent_at in ((1, True, at), (2, False, None), (3, True, at)):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO worker_profiles (id, agency_id, name, phone, birth_date,"
+                    " home_county, willing_to_relocate, preferred_cities, needs_housing,"
+                    " consent_matching, consent_at, locale, status, version, created_at,"
+                    " updated_at) VALUES (:id, 1, 'w', :phone, '1990-01-01', 'c', 0, '[]', 0,"
+                    " :consent, :at, 'zh', 'available', 1, :made, :made)"
+                ),
+                {
+                    "id": wid,
+                    "phone": f"+8613900000{wid:03d}",
+                    "consent": consent,
+                    "at": consent_at,
+                    "made": made,
+                },
+            )
+        conn.execute(
+            sa.text(
+                "INSERT INTO worker_groups (worker_id, group_code) VALUES"
+                " (1, 'poor_household'), (3, 'reemployment')"
+            )
+        )
+    upgrade(url)
+    with sync.connect() as conn:
+        events = conn.execute(
+            sa.text(
+                "SELECT worker_id, kind, given, text_version, channel, recorded_by_id, at"
+                " FROM consents ORDER BY worker_id, kind"
+            )
+        ).all()
+        sensitive = (
+            conn.execute(
+                sa.text("SELECT id FROM worker_profiles WHERE consent_sensitive ORDER BY id")
+            )
+            .scalars()
+            .all()
+        )
+    sync.dispose()
+    assert [
+        (e.worker_id, e.kind, bool(e.given), e.text_version, e.channel, e.recorded_by_id)
+        for e in events
+    ] == [
+        (1, "matching", True, "legacy", "in_person", None),
+        (1, "sensitive", True, "legacy", "in_person", None),
+        (3, "matching", True, "legacy", "in_person", None),
+    ]
+    assert [str(e.at)[:19] for e in events] == [at[:19], made[:19], at[:19]]
+    assert list(sensitive) == [1]  # re-employment is derived, not her declared status

@@ -59,6 +59,7 @@ WITH_FACTS: dict[str, Build] = {
     "placement_starting": lambda f, loc: t.placement_starting(f, PHONE, loc),
     "placement_starting_no_office": lambda f, loc: t.placement_starting(f, None, loc),
     "offer_withdrawn": lambda f, loc: t.offer_withdrawn(f, "用工计划调整，岗位取消" * 10, loc),
+    "offer_withdrawn_at_her_request": t.offer_withdrawn_at_her_request,
     "reply_accepted": lambda f, loc: t.reply_result(True, f, loc),
     "reply_declined": lambda f, loc: t.reply_result(False, f, loc),
 }

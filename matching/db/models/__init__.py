@@ -23,16 +23,26 @@ from matching.db.models._network import Account, Agency, Office
 from matching.db.models._notices import InboundMessage, Notice
 from matching.db.models._openings import Employer, Opening, OpeningSkill
 from matching.db.models._placements import FollowUp, OfferLink, Placement
-from matching.db.models._profiles import WorkerGroup, WorkerProfile, WorkerSkill
+from matching.db.models._profiles import (
+    CONSENT_CHANNELS,
+    CONSENT_KINDS,
+    Consent,
+    WorkerGroup,
+    WorkerProfile,
+    WorkerSkill,
+)
 
 __all__ = [
     "CASE_OUTCOMES",
     "CASE_TYPES",
+    "CONSENT_CHANNELS",
+    "CONSENT_KINDS",
     "Account",
     "Agency",
     "Case",
     "CaseEntry",
     "CheckinLink",
+    "Consent",
     "Course",
     "Employer",
     "EmployerBan",

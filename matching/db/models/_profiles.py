@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +42,10 @@ class WorkerProfile(IdMixin, Base):
     available_from: Mapped[dt.date | None] = mapped_column(Date)
     consent_matching: Mapped[bool] = mapped_column(Boolean)
     consent_at: Mapped[dt.datetime | None] = mapped_column()
+    """When her current consent to matching was given; kept when she withdraws it (the
+    withdrawal, and every consent before, are rows of ``consents``)."""
+    # Separate consent to holding sensitive information (her priority groups; PIPL art. 28/29).
+    consent_sensitive: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # ID number: encrypted, a keyed hash for duplicate lookup, and the masked form for display.
     id_number_enc: Mapped[str | None] = mapped_column(String(200))
     id_number_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -83,3 +88,29 @@ class WorkerGroup(Base):
         ForeignKey("worker_profiles.id", ondelete="CASCADE"), primary_key=True
     )
     group_code: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+CONSENT_KINDS = ("matching", "sensitive")
+CONSENT_CHANNELS = ("in_person", "phone_page", "sms")
+
+
+class Consent(IdMixin, Base):
+    """One consent event: she gave or withdrew a consent (PIPL arts. 14-16, 29), to which text,
+    through which channel, recorded by whom. Never updated: the history of her consents."""
+
+    __tablename__ = "consents"
+    __table_args__ = (
+        CheckConstraint("kind IN ('matching', 'sensitive')", name="kind"),
+        CheckConstraint("channel IN ('in_person', 'phone_page', 'sms')", name="channel"),
+        Index("ix_consents_worker_at", "worker_id", "at"),
+    )
+
+    worker_id: Mapped[int] = mapped_column(ForeignKey("worker_profiles.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    given: Mapped[bool] = mapped_column(Boolean)
+    text_version: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    recorded_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
