@@ -90,3 +90,71 @@ def test_0009_backfills_a_consent_event_for_each_consenting_worker(tmp_path: Pat
     ]
     assert [str(e.at)[:19] for e in events] == [at[:19], made[:19], at[:19]]
     assert list(sensitive) == [1]  # re-employment is derived, not her declared status
+
+
+def test_sqlite_table_rebuilds_keep_every_row(tmp_path: Path) -> None:
+    """On SQLite a batch migration rebuilds a table (copy, DROP, rename). With foreign keys on,
+    that DROP deletes the rows referring to it (ON DELETE CASCADE) or fails (RESTRICT): stepping
+    employers down past 0006 and up again must keep its openings, bans and standing changes."""
+    import datetime as dt
+
+    import sqlalchemy as sa
+
+    from matching.db import models as m
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'rebuild.db'}"
+    upgrade(url)
+    sync = sa.create_engine(f"sqlite:///{tmp_path / 'rebuild.db'}")
+
+    @sa.event.listens_for(sync, "connect")
+    def _fk_on(dbapi_conn: object, _record: object) -> None:
+        dbapi_conn.execute("PRAGMA foreign_keys=ON")  # type: ignore[attr-defined]
+
+    today = dt.date(2026, 12, 1)
+    rows = {
+        m.Agency: {"id": 1, "name": "a"},
+        m.Employer: {"id": 1, "name": "e", "city": "上海", "agency_id": 1},
+        m.Opening: {
+            "id": 1,
+            "employer_id": 1,
+            "title": "t",
+            "city": "上海",
+            "headcount": 1,
+            "monthly_wage_min": 4000,
+            "monthly_wage_max": 5000,
+            "housing_provided": True,
+            "start_date": today,
+        },
+        m.WorkerProfile: {
+            "id": 1,
+            "agency_id": 1,
+            "name": "w",
+            "phone": "+8613900000001",
+            "birth_date": dt.date(1990, 1, 1),
+            "home_county": "c",
+            "willing_to_relocate": True,
+            "needs_housing": False,
+            "consent_matching": True,
+        },
+        m.EmployerBan: {"worker_id": 1, "employer_id": 1, "reason": "dismissed"},
+        m.StandingChange: {
+            "employer_id": 1,
+            "field": "reputation",
+            "old": 50,
+            "new": 42,
+            "cause": "case 1",
+            "cause_key": "case:1",
+        },
+    }
+    with sync.begin() as conn:
+        for model, values in rows.items():
+            conn.execute(sa.insert(model.__table__).values(**values))
+    cfg = alembic_config(url)
+    command.downgrade(cfg, "0005")
+    upgrade(url)
+    with sync.connect() as conn:
+        for model in rows:
+            count = conn.execute(sa.select(sa.func.count()).select_from(model.__table__))
+            assert count.scalar_one() == 1, model.__tablename__
+        assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+    sync.dispose()

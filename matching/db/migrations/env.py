@@ -20,6 +20,12 @@ def _run(connection: Connection) -> None:
     is_pg = connection.dialect.name == "postgresql"
     if is_pg:
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": MIGRATION_LOCK})
+    else:
+        # A batch migration rebuilds a SQLite table (copy, DROP, rename). With foreign keys on,
+        # the DROP deletes the rows that refer to the table (ON DELETE CASCADE) or fails
+        # (RESTRICT), so they are off while migrating (SQLite ignores the pragma inside a
+        # transaction: this runs before one begins), and checked once at the end.
+        connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
     context.configure(
         connection=connection,
         target_metadata=metadata,
@@ -28,6 +34,12 @@ def _run(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+        if not is_pg:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"the migration left rows without their parents: {broken[:5]}")
+    if not is_pg:
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 async def _run_async(url: str) -> None:
