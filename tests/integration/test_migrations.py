@@ -148,7 +148,7 @@ def test_sqlite_table_rebuilds_keep_every_row(tmp_path: Path) -> None:
     }
     with sync.begin() as conn:
         for model, values in rows.items():
-            conn.execute(sa.insert(model.__table__).values(**values))
+            conn.execute(sa.insert(model).values(**values))
     cfg = alembic_config(url)
     command.downgrade(cfg, "0005")
     upgrade(url)
