@@ -52,6 +52,10 @@ class Settings:
     # A match run's lease: the process running it renews it every quarter of this; a live
     # run whose lease ran out died with its process, and the next request fails it.
     match_lease_seconds: int = 60
+    # Logins: after this many failures of one username or one client address within the
+    # window, every attempt (even the right password) answers 429 until the window passes.
+    login_max_failures: int = 10
+    login_window_seconds: int = 300
 
     @property
     def is_sqlite(self) -> bool:
@@ -79,6 +83,8 @@ class Settings:
             expire_interval_seconds=_int(env, "LAOWU_EXPIRE_INTERVAL_SECONDS", 60),
             leader_poll_seconds=_int(env, "LAOWU_LEADER_POLL_SECONDS", 5),
             match_lease_seconds=_int(env, "LAOWU_MATCH_LEASE_SECONDS", 60),
+            login_max_failures=_int(env, "LAOWU_LOGIN_MAX_FAILURES", 10),
+            login_window_seconds=_int(env, "LAOWU_LOGIN_WINDOW_SECONDS", 300),
         )
 
     def resolved_secret_key(self) -> str:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import math
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from litestar.connection import ASGIConnection
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.middleware import AuthenticationResult
 from litestar.security.jwt import JWTAuth, JWTAuthenticationMiddleware, Token
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from matching.db import models as m
 from matching.lib.context import Context
 from matching.lib.principal import Principal
 
@@ -20,12 +26,97 @@ PUBLIC_PATHS = [r"^/schema"]
 PUBLIC = {"exclude_from_auth": True}
 
 
+ENDED = "this sign-in has ended; sign in again"
+CHANGE_PASSWORD_PATH = "/api/v1/auth/password"  # noqa: S105 (a path)
+MUST_CHANGE = "this password was reset: set a new one first (POST /api/v1/auth/password)"
+
+
+class EpochCache:
+    """The token epoch of every active account, as this process last read it.
+
+    A token and a console session carry the epoch their account had when she signed in;
+    deactivation, a role or scope change and a password change bump it, which ends them. The
+    check must not cost a database round trip per request, so the epochs of all active
+    accounts are read in ONE query at most once per ``ttl`` (1 s) per process, by the first
+    request that finds them older; requests arriving meanwhile wait for that one read. A
+    change elsewhere (another API process) is therefore seen within ``ttl``; this process's
+    own changes invalidate the cache when their transaction commits (``invalidate``), so the
+    next request reads again. Epochs only grow, so a sign-in newer than the map (an account
+    created or changed since the read, elsewhere) is looked up alone, once per read; so is an
+    account missing from the map (inactive or unknown: no live sign-in).
+    """
+
+    def __init__(self, ttl: float = 1.0) -> None:
+        self.ttl = ttl
+        self._epochs: dict[int, int] = {}
+        self._looked_up: set[int] = set()
+        self._read_at = -math.inf
+        self._generation = 0
+        self._reading: asyncio.Future[None] | None = None
+
+    def fresh(self, account_id: int, epoch: int) -> bool | None:
+        """Whether the sign-in is live, from memory; None when the database must be asked."""
+        if time.monotonic() - self._read_at > self.ttl:
+            return None
+        current = self._epochs.get(account_id)
+        if (current is None or current < epoch) and account_id not in self._looked_up:
+            return None
+        return current == epoch
+
+    async def live(self, engine: AsyncEngine, account_id: int, epoch: int) -> bool:
+        answer = self.fresh(account_id, epoch)
+        if answer is not None:
+            return answer
+        if time.monotonic() - self._read_at > self.ttl:
+            if self._reading is None or self._reading.done():
+                self._reading = asyncio.ensure_future(self._read(engine))
+            await asyncio.shield(self._reading)
+        current = self._epochs.get(account_id)
+        if (current is None or current < epoch) and account_id not in self._looked_up:
+            current = await self._read_one(engine, account_id)
+        return current == epoch
+
+    async def _read(self, engine: AsyncEngine) -> None:
+        started, generation = time.monotonic(), self._generation
+        stmt = select(A.id, A.token_epoch).where(A.active)
+        async with engine.connect() as conn:
+            rows = (await conn.execute(stmt)).all()
+        self._epochs = {int(i): int(e) for i, e in rows}
+        self._looked_up = set()
+        if generation == self._generation:  # no change committed while this read ran
+            self._read_at = started
+
+    async def _read_one(self, engine: AsyncEngine, account_id: int) -> int | None:
+        stmt = select(A.token_epoch).where(A.id == account_id, A.active)
+        async with engine.connect() as conn:
+            found = (await conn.execute(stmt)).scalar()
+        if found is None:
+            self._epochs.pop(account_id, None)
+        else:
+            self._epochs[account_id] = int(found)
+        self._looked_up.add(account_id)
+        return None if found is None else int(found)
+
+    def invalidate(self) -> None:
+        """This process committed an epoch change: the next request reads the map again."""
+        self._generation += 1
+        self._read_at = -math.inf
+
+
+A = m.Account
+
+
+def _epochs_of(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[AsyncEngine, EpochCache]:
+    rt = connection.app.state.runtime
+    return rt.engine, rt.epochs
+
+
 async def _principal_from_token(
-    token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
+    token: Token, connection: ASGIConnection[Any, Any, Any, Any]
 ) -> Principal | None:
     x = token.extras
     try:
-        return Principal(
+        principal = Principal(
             account_id=int(token.sub),
             username=str(x["username"]),
             role=x["role"],
@@ -33,8 +124,34 @@ async def _principal_from_token(
             office_id=x.get("office_id"),
             employer_id=x.get("employer_id"),
         )
+        epoch = int(x["ep"])
     except (KeyError, ValueError, TypeError):
         return None
+    engine, epochs = _epochs_of(connection)
+    live = epochs.fresh(principal.account_id, epoch)  # the hot path: no await, no database
+    if live is None:
+        live = await epochs.live(engine, principal.account_id, epoch)
+    if not live:
+        raise NotAuthorizedException(ENDED)
+    if x.get("chg") and connection.scope["path"] != CHANGE_PASSWORD_PATH:
+        raise PermissionDeniedException(MUST_CHANGE)
+    return principal
+
+
+async def session_is_live(
+    connection: ASGIConnection[Any, Any, Any, Any], account_id: int, epoch: Any
+) -> bool:
+    """The console's check of its session cookie: the same epochs as the bearer tokens."""
+    if not isinstance(epoch, int):
+        return False
+    engine, epochs = _epochs_of(connection)
+    live = epochs.fresh(account_id, epoch)
+    return live if live is not None else await epochs.live(engine, account_id, epoch)
+
+
+def invalidate_epochs(connection: ASGIConnection[Any, Any, Any, Any]) -> Callable[[], None]:
+    """What to call once an epoch change has committed (see ``deps.after_commit``)."""
+    return _epochs_of(connection)[1].invalidate
 
 
 class CachedToken(Token):
@@ -97,14 +214,23 @@ def build_jwt_auth(ctx: Context) -> JWTAuth[Principal, Token]:
     )
 
 
-def issue_token(auth: JWTAuth[Principal, Token], principal: Principal) -> str:
-    return auth.create_token(
-        identifier=str(principal.account_id),
-        token_extras={
-            "username": principal.username,
-            "role": principal.role,
-            "agency_id": principal.agency_id,
-            "office_id": principal.office_id,
-            "employer_id": principal.employer_id,
-        },
-    )
+def issue_token(
+    auth: JWTAuth[Principal, Token],
+    principal: Principal,
+    epoch: int,
+    *,
+    must_change_password: bool = False,
+) -> str:
+    """A token for ``principal`` at her account's ``epoch``; one issued after an admin's reset
+    opens only the password change."""
+    extras: dict[str, Any] = {
+        "username": principal.username,
+        "role": principal.role,
+        "agency_id": principal.agency_id,
+        "office_id": principal.office_id,
+        "employer_id": principal.employer_id,
+        "ep": epoch,
+    }
+    if must_change_password:
+        extras["chg"] = True
+    return auth.create_token(identifier=str(principal.account_id), token_extras=extras)

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator
-from dataclasses import dataclass
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from matching.api.auth import EpochCache
 from matching.lib.context import Context
 from matching.lib.errors import Unauthorized
 from matching.lib.principal import Principal
@@ -30,11 +32,18 @@ class Runtime:
     ctx: Context
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Every account's token epoch as this process last read it (see matching.api.auth).
+    epochs: EpochCache = field(default_factory=EpochCache)
 
 
 def runtime(state: State) -> Runtime:
     rt: Runtime = state.runtime
     return rt
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once the request's transaction has committed (not if it rolls back)."""
+    event.listen(session.sync_session, "after_commit", lambda _s: callback(), once=True)
 
 
 def _untouched(session: AsyncSession) -> bool:

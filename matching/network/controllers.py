@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import JSONBody
 
-from matching.api.auth import PUBLIC, issue_token
-from matching.api.deps import Ctx, DbSession, Who
+from matching.api.auth import PUBLIC, invalidate_epochs, issue_token
+from matching.api.deps import Ctx, DbSession, Who, after_commit
 from matching.api.params import Limit, Offset, PathId
+from matching.api.problems import problem
 from matching.lib.pagination import DEFAULT_LIMIT
-from matching.network import service
+from matching.network import service, signin
 from matching.network.schemas import (
     AgencyCreate,
     AgencyOut,
@@ -19,33 +20,76 @@ from matching.network.schemas import (
     OfficeCreate,
     OfficeOut,
     OfficePage,
+    PasswordChange,
+    PasswordReset,
     StaffCreate,
     StaffOut,
     StaffPage,
+    StaffUpdate,
     TokenRequest,
     TokenResponse,
 )
+from matching.network.service import TooManyAttempts
+
+AnyRequest = Request[Any, Any, Any]
+
+
+def too_many(request: AnyRequest, exc: TooManyAttempts) -> Response[Any]:
+    """429 problem details with ``Retry-After`` (seconds)."""
+    response = problem(request, 429, exc.title, exc.detail, extra=exc.extra)
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def token_for(request: AnyRequest, ctx: Any, login: service.Login) -> TokenResponse:
+    token = issue_token(
+        request.app.state.jwt_auth,
+        login.principal,
+        login.epoch,
+        must_change_password=login.must_change_password,
+    )
+    return TokenResponse(
+        access_token=token,
+        token_type="bearer",  # noqa: S106
+        expires_in=ctx.settings.token_ttl_seconds,
+    )
 
 
 class AuthController(Controller):
     path = "/auth"
     tags = ["auth"]
+    exception_handlers = {TooManyAttempts: too_many}
 
     @post("/token", status_code=200, opt=PUBLIC, summary="Log in: a bearer token for the API")
     async def token(
         self,
-        request: Request[Any, Any, Any],
+        request: AnyRequest,
         data: JSONBody[TokenRequest],
         db_session: DbSession,
         ctx: Ctx,
     ) -> TokenResponse:
-        principal = await service.authenticate(db_session, data.username, data.password)
-        token = issue_token(request.app.state.jwt_auth, principal)
-        return TokenResponse(
-            access_token=token,
-            token_type="bearer",  # noqa: S106
-            expires_in=ctx.settings.token_ttl_seconds,
+        login = await signin.sign_in(request, db_session, data.username, data.password)
+        return token_for(request, ctx, login)
+
+    @post(
+        "/password",
+        status_code=200,
+        summary="Change the signed-in account's password: ends her other sign-ins, "
+        "answers a fresh token",
+    )
+    async def password(
+        self,
+        request: AnyRequest,
+        data: JSONBody[PasswordChange],
+        db_session: DbSession,
+        ctx: Ctx,
+        principal: Who,
+    ) -> TokenResponse:
+        login = await signin.change_password(
+            request, db_session, data.current_password, data.new_password
         )
+        after_commit(db_session, invalidate_epochs(request))
+        return token_for(request, ctx, login)
 
 
 class AgencyController(Controller):
@@ -101,3 +145,31 @@ class StaffController(Controller):
         offset: Offset = 0,
     ) -> StaffPage:
         return await service.list_accounts(db_session, principal, limit=limit, offset=offset)
+
+    @patch(
+        "/{account_id:int}",
+        summary="Change an account's activity, role or scope (admin): ends its sign-ins",
+    )
+    async def update(
+        self,
+        request: AnyRequest,
+        account_id: PathId,
+        data: JSONBody[StaffUpdate],
+        db_session: DbSession,
+        principal: Who,
+    ) -> StaffOut:
+        out = await service.update_account(db_session, principal, account_id, data)
+        after_commit(db_session, invalidate_epochs(request))
+        return out
+
+    @post(
+        "/{account_id:int}/reset-password",
+        status_code=200,
+        summary="Reset an account's password (admin): a one-time password, shown once",
+    )
+    async def reset_password(
+        self, request: AnyRequest, account_id: PathId, db_session: DbSession, principal: Who
+    ) -> PasswordReset:
+        out = await service.reset_password(db_session, principal, account_id)
+        after_commit(db_session, invalidate_epochs(request))
+        return out

@@ -3,13 +3,16 @@ read (an agency's office in a destination city). Scoping arrives as WHERE condit
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, delete, func, literal, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.dialect import dialect_name
 
 OFFICE = m.Office.__table__.c
 FS = m.FeeSchedule
@@ -94,6 +97,47 @@ async def accounts_page(
     total = (await session.execute(select(func.count()).select_from(m.Account))).scalar_one()
     stmt = select(m.Account).order_by(m.Account.id).limit(limit).offset(offset)
     return list((await session.execute(stmt)).scalars()), int(total)
+
+
+async def account(session: AsyncSession, account_id: int) -> m.Account | None:
+    return await session.get(m.Account, account_id)
+
+
+# --- failed logins --------------------------------------------------------------------------
+
+LA = m.LoginAttempt.__table__.c
+
+
+async def login_failures(
+    session: AsyncSession, keys: Sequence[str], since: dt.datetime
+) -> list[tuple[int, dt.datetime]]:
+    """Failures and window start of each key whose window began after ``since``."""
+    stmt = select(LA.failures, LA.window_start).where(LA.key.in_(keys), LA.window_start > since)
+    return [(int(f), w) for f, w in (await session.execute(stmt)).all()]
+
+
+async def count_failure(
+    session: AsyncSession, keys: Sequence[str], now: dt.datetime, since: dt.datetime
+) -> None:
+    """One more failure for each key, in one upsert per key: a window that began at or before
+    ``since`` has passed, and the count starts again at 1 from ``now``."""
+    dialect = postgresql if dialect_name(session) == "postgresql" else sqlite
+    ins = dialect.insert(m.LoginAttempt.__table__)
+    passed = LA.window_start <= since
+    at = literal(now, LA.window_start.type)
+    for key in keys:
+        stmt = ins.values(key=key, failures=1, window_start=now).on_conflict_do_update(
+            index_elements=[LA.key],
+            set_={
+                "failures": case((passed, 1), else_=LA.failures + 1),
+                "window_start": case((passed, at), else_=LA.window_start),
+            },
+        )
+        await session.execute(stmt)
+
+
+async def clear_failures(session: AsyncSession, key: str) -> None:
+    await session.execute(delete(m.LoginAttempt).where(LA.key == key))
 
 
 # --- fee schedules and who pays nothing -----------------------------------------------------

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from matching.lib.types import Id, LongName, Password, Place, Request, Response, Username
 
@@ -56,6 +57,29 @@ class StaffCreate(Request):
     employer_id: Id | None = None
 
 
+class StaffUpdate(Request):
+    """What an admin changes on an account; a field left out stays as it is. A role change
+    drops the scope the new role does not have unless the body sets it."""
+
+    active: bool | UnsetType = UNSET
+    role: Literal["staff", "employer", "admin"] | UnsetType = UNSET
+    agency_id: Id | UnsetType | None = UNSET
+    office_id: Id | UnsetType | None = UNSET
+    employer_id: Id | UnsetType | None = UNSET
+
+
+class PasswordChange(Request):
+    current_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    new_password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+
+
+class PasswordReset(Response):
+    id: int
+    username: str
+    one_time_password: str
+    must_change_password: bool
+
+
 class StaffOut(Response):
     id: int
     username: str
@@ -64,6 +88,7 @@ class StaffOut(Response):
     office_id: int | None
     employer_id: int | None
     active: bool
+    must_change_password: bool
     created_at: dt.datetime
 
 

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import secrets
+from dataclasses import dataclass
+
+from msgspec import UNSET
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound, Unauthorized
+from matching.lib import clock
+from matching.lib.errors import (
+    Conflict,
+    DomainError,
+    FieldErrors,
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+)
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.text import clean_text
 from matching.network import repository
-from matching.network.passwords import hash_password, verify_password
+from matching.network.passwords import hash_password, password_problem, verify_password
 from matching.network.schemas import (
     AgencyOut,
     AgencyPage,
     OfficeCreate,
     OfficeOut,
     OfficePage,
+    PasswordReset,
     StaffCreate,
     StaffOut,
     StaffPage,
+    StaffUpdate,
 )
 
 
@@ -47,16 +64,72 @@ def staff_out(a: m.Account) -> StaffOut:
         office_id=a.office_id,
         employer_id=a.employer_id,
         active=a.active,
+        must_change_password=a.must_change_password,
         created_at=a.created_at,
     )
 
 
-async def authenticate(session: AsyncSession, username: str, password: str) -> Principal:
+@dataclass(frozen=True, slots=True)
+class Login:
+    """A successful login: who, at which token epoch, and whether only a password change is open."""
+
+    principal: Principal
+    epoch: int
+    must_change_password: bool
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins for this username or address: wait ``retry_after`` seconds."""
+
+    status_code = 429
+    title = "Too many requests"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"too many failed logins; try again in {retry_after} seconds",
+            extra={"retry_after": retry_after},
+        )
+        self.retry_after = retry_after
+
+
+def login_keys(username: str, address: str) -> list[str]:
+    """What failed logins are counted against: the username (any case) and the client address."""
+    keys = (f"u:{username.lower()}", f"a:{address}")
+    return [k.replace("\x00", "\ufffd")[:200] for k in keys]  # PostgreSQL text holds no NUL
+
+
+async def check_login_allowed(
+    session: AsyncSession, keys: list[str], max_failures: int, window_seconds: int
+) -> None:
+    """Raises TooManyAttempts while any key has ``max_failures`` failures in its window."""
+    now = clock.now()
+    window = dt.timedelta(seconds=window_seconds)
+    ends = [
+        start + window
+        for failures, start in await repository.login_failures(session, keys, now - window)
+        if failures >= max_failures
+    ]
+    if ends:
+        raise TooManyAttempts(max(1, math.ceil((max(ends) - now).total_seconds())))
+
+
+async def count_login_failure(session: AsyncSession, keys: list[str], window_seconds: int) -> None:
+    now = clock.now()
+    await repository.count_failure(session, keys, now, now - dt.timedelta(seconds=window_seconds))
+
+
+async def clear_login_failures(session: AsyncSession, username: str) -> None:
+    """A success resets the username's count (never the address's: one good account must not
+    buy an address more guesses at others)."""
+    await repository.clear_failures(session, login_keys(username, "")[0])
+
+
+async def authenticate(session: AsyncSession, username: str, password: str) -> Login:
     account = await repository.account_by_username(session, username)
     ok = verify_password(account.password_hash if account else None, password)
     if account is None or not ok or not account.active:
         raise Unauthorized("wrong username or password")
-    return principal_of(account)
+    return Login(principal_of(account), account.token_epoch, account.must_change_password)
 
 
 def _role_denied(principal: Principal) -> str:
@@ -124,7 +197,34 @@ async def create_account(
 ) -> StaffOut:
     principal.require("admin")
     errors = FieldErrors()
-    if data.role == "staff":
+    problem = password_problem(data.password, data.username)
+    if problem:
+        errors.add("password", problem)
+    await _check_scope(session, errors, data.role, data.agency_id, data.office_id, data.employer_id)
+    errors.raise_if_any()
+    return await _insert_account(
+        session,
+        data.username,
+        data.password,
+        data.role,
+        data.agency_id,
+        data.office_id,
+        data.employer_id,
+    )
+
+
+async def _check_scope(
+    session: AsyncSession,
+    errors: FieldErrors,
+    role: str,
+    agency_id: int | None,
+    office_id: int | None,
+    employer_id: int | None,
+) -> None:
+    """The scope each role has: staff one agency (and maybe one of its offices), an employer
+    account one employer, an admin none."""
+    data = _Scope(agency_id, office_id, employer_id)
+    if role == "staff":
         if data.agency_id is None:
             errors.add("agency_id", "staff belong to an agency")
         elif await repository.agency(session, data.agency_id) is None:
@@ -135,7 +235,7 @@ async def create_account(
                 errors.add("office_id", "no such office in that agency")
         if data.employer_id is not None:
             errors.add("employer_id", "only employer accounts belong to an employer")
-    elif data.role == "employer":
+    elif role == "employer":
         if data.employer_id is None:
             errors.add("employer_id", "an employer account belongs to an employer")
         elif await repository.employer(session, data.employer_id) is None:
@@ -147,15 +247,103 @@ async def create_account(
         for f in ("agency_id", "office_id", "employer_id"):
             if getattr(data, f) is not None:
                 errors.add(f, "admins are not scoped")
+
+
+@dataclass(frozen=True, slots=True)
+class _Scope:
+    agency_id: int | None
+    office_id: int | None
+    employer_id: int | None
+
+
+_SCOPE_OF_ROLE = {
+    "staff": ("agency_id", "office_id"),
+    "employer": ("employer_id",),
+    "admin": (),
+}
+
+
+async def update_account(
+    session: AsyncSession, principal: Principal, account_id: int, data: StaffUpdate
+) -> StaffOut:
+    """An admin's change of an account's activity, role or scope, by the rules of creating one.
+    Any change of these ends the account's live tokens and console sessions (its epoch)."""
+    principal.require("admin")
+    account = await repository.account(session, account_id)
+    if account is None:
+        raise NotFound(f"no account with id {account_id}")
+    errors = FieldErrors()
+    role = account.role if data.role is UNSET else data.role
+    scope = {f: getattr(account, f) for f in ("agency_id", "office_id", "employer_id")}
+    for f in scope:
+        given = getattr(data, f)
+        if given is not UNSET:
+            scope[f] = given
+        elif role != account.role and f not in _SCOPE_OF_ROLE[role]:
+            scope[f] = None  # a role change drops the scope the new role does not have
+    if account.id == principal.account_id:
+        if data.active is False:
+            errors.add("active", "an admin may not deactivate her own account")
+        if role != account.role:
+            errors.add("role", "an admin may not change her own role")
+    await _check_scope(session, errors, role, **scope)
     errors.raise_if_any()
-    return await _insert_account(
-        session,
-        data.username,
-        data.password,
-        data.role,
-        data.agency_id,
-        data.office_id,
-        data.employer_id,
+    active = account.active if data.active is UNSET else data.active
+    changed = active != account.active or role != account.role
+    changed = changed or any(getattr(account, f) != v for f, v in scope.items())
+    if changed:
+        account.active, account.role = active, role
+        for f, v in scope.items():
+            setattr(account, f, v)
+        account.token_epoch += 1
+        await session.flush()
+    return staff_out(account)
+
+
+async def change_password(
+    session: AsyncSession, principal: Principal, current: str, new: str
+) -> Login:
+    """The signed-in account's own change; ends every other sign-in of hers (its epoch).
+    A wrong current password raises Unauthorized (counted as a failed login by the edge)."""
+    account = await repository.account(session, principal.account_id)
+    if account is None or not account.active:
+        raise Unauthorized("this sign-in has ended; sign in again")
+    if not verify_password(account.password_hash, current):
+        raise Invalid("current_password", "is not the account's password")
+    problem = password_problem(new, account.username)
+    if problem is None and new == current:
+        problem = "must differ from the current password"
+    if problem:
+        raise Invalid("new_password", problem)
+    account.password_hash = hash_password(new)
+    account.must_change_password = False
+    account.token_epoch += 1
+    await session.flush()
+    return Login(principal_of(account), account.token_epoch, False)
+
+
+async def reset_password(
+    session: AsyncSession, principal: Principal, account_id: int
+) -> PasswordReset:
+    """An admin's reset: a random one-time password, shown in this answer only (only its hash
+    is stored). It ends the account's sign-ins, and a sign-in with it opens nothing but the
+    password change until she has chosen her own."""
+    principal.require("admin")
+    account = await repository.account(session, account_id)
+    if account is None:
+        raise NotFound(f"no account with id {account_id}")
+    one_time = secrets.token_urlsafe(12)
+    while password_problem(one_time, account.username):  # pragma: no cover (all but never)
+        one_time = secrets.token_urlsafe(12)
+    account.password_hash = hash_password(one_time)
+    account.must_change_password = True
+    account.token_epoch += 1
+    await session.flush()
+    return PasswordReset(
+        id=account.id,
+        username=account.username,
+        one_time_password=one_time,
+        must_change_password=True,
     )
 
 
@@ -191,8 +379,9 @@ async def create_admin(session: AsyncSession, username: str, password: str) -> S
     errors = FieldErrors()
     if not (3 <= len(username) <= 100):
         errors.add("username", "must be 3–100 characters")
-    if len(password) < 8:
-        errors.add("password", "must be at least 8 characters")
+    problem = password_problem(password, username)
+    if problem:
+        errors.add("password", problem)
     errors.raise_if_any()
     return await _insert_account(session, username, password, "admin")
 

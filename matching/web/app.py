@@ -32,7 +32,7 @@ def web_router(settings: Settings) -> list[Any]:
         path="/",
         opt=PUBLIC,
         include_in_schema=False,
-        dependencies={"me": Provide(console.provide_me, sync_to_thread=False)},
+        dependencies={"me": Provide(console.provide_me)},
         exception_handlers=console.EXCEPTION_HANDLERS,
         route_handlers=[
             console.index,

@@ -24,12 +24,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from matching.api.auth import PUBLIC
+from matching.api.auth import PUBLIC, session_is_live
 from matching.api.deps import DbSession
 from matching.lib.errors import DomainError, Invalid
 from matching.lib.keys import Keys
 from matching.lib.principal import Principal
-from matching.network import service as network
+from matching.network import signin
+from matching.network.service import TooManyAttempts
 from matching.settings import Settings
 from matching.web.catalog import DEFAULT_LANG, gettext, lang_of
 
@@ -81,11 +82,16 @@ def principal(request: Request[Any, Any, Any]) -> Principal:
         raise LoginRequired from exc
 
 
-def provide_me(request: Request[Any, Any, Any], db_session: DbSession) -> Principal:
-    """Who is logged in. ``db_session`` is not used: depending on it chains the two, so Litestar
-    resolves them one after the other instead of opening a task group per page (as the API's
-    dependencies do, see matching/api/deps.py)."""
-    return principal(request)
+async def provide_me(request: Request[Any, Any, Any], db_session: DbSession) -> Principal:
+    """Who is logged in, if her session has not ended: a session carries her account's token
+    epoch, checked against the same per-process cache as the bearer tokens (deactivation, a
+    role, scope or password change ends it within a second). ``db_session`` is not used:
+    depending on it chains the two, so Litestar resolves them one after the other instead of
+    opening a task group per page (as the API's dependencies do, see matching/api/deps.py)."""
+    me = principal(request)
+    if not await session_is_live(request, me.account_id, request.session.get("ep")):
+        raise LoginRequired
+    return me
 
 
 Me = NamedDependency[Principal]
@@ -173,6 +179,8 @@ def field_errors(request: Request[Any, Any, Any], exc: DomainError) -> dict[str,
 
 
 def _on_login_required(request: Request[Any, Any, Any], _exc: Exception) -> Response[Any]:
+    if "session" in request.scope:
+        request.clear_session()  # an ended session is dropped, not shown as signed in
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if request.headers.get("hx-request") == "true":  # htmx follows a header, not a 3xx
         return Response(b"", status_code=401, headers={"HX-Redirect": "/login"})
@@ -258,18 +266,30 @@ async def login(request: Request[Any, Any, Any], db_session: DbSession) -> Respo
     username = str(form.get("username", ""))[:100]
     password = str(form.get("password", ""))[:200]
     nxt = safe_next(str(form.get("next", "")))
+    error, status, headers = None, 401, {}
     try:
-        who = await network.authenticate(db_session, username, password)
+        login_ = await signin.sign_in(request, db_session, username, password)
+    except TooManyAttempts as exc:
+        error = t(request, "Too many failed logins; try again later.")
+        status, headers = 429, {"Retry-After": str(exc.retry_after)}
     except DomainError:
+        error = t(request, "Wrong username or password.")
+    else:
+        if login_.must_change_password:
+            error = t(request, "This password was reset: set a new one first.")
+            status = 403
+    if error is not None:
         page = render(
             request,
             "console/login.html",
-            status_code=401,
+            status_code=status,
             next=nxt or "",
             username=username,
-            error=t(request, "Wrong username or password."),
+            error=error,
         )
+        page.headers.update(headers)
         return page
+    who = login_.principal
     request.clear_session()  # a fresh session on login: no fixation
     request.set_session(
         {
@@ -279,6 +299,7 @@ async def login(request: Request[Any, Any, Any], db_session: DbSession) -> Respo
             "a": who.agency_id,
             "o": who.office_id,
             "e": who.employer_id,
+            "ep": login_.epoch,
             "at": time.time(),
         }
     )

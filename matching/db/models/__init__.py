@@ -19,7 +19,7 @@ from matching.db.models._aftercare import (
 )
 from matching.db.models._jobs import JobRun
 from matching.db.models._matches import MatchRun, Offer, Proposal, Unproposed
-from matching.db.models._network import Account, Agency, Office
+from matching.db.models._network import Account, Agency, LoginAttempt, Office
 from matching.db.models._notices import InboundMessage, Notice
 from matching.db.models._openings import Employer, Opening, OpeningSkill
 from matching.db.models._placements import FollowUp, OfferLink, Placement
@@ -51,6 +51,7 @@ __all__ = [
     "FollowUp",
     "InboundMessage",
     "JobRun",
+    "LoginAttempt",
     "MatchRun",
     "Notice",
     "Offer",

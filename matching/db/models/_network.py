@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.db.base import Base, IdMixin
@@ -51,4 +60,21 @@ class Account(IdMixin, Base):
     office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id", ondelete="RESTRICT"))
     employer_id: Mapped[int | None] = mapped_column(ForeignKey("employers.id", ondelete="RESTRICT"))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped by deactivation, a role or scope change and a password change or reset: a token
+    # or console session carrying an older epoch has ended (matching.api.auth.EpochCache).
+    token_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Set by an admin's reset: the one-time password only lets her choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class LoginAttempt(Base):
+    """Failed logins of one key (``u:<username>`` or ``a:<client address>``) in one window."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[dt.datetime]
