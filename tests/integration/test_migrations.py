@@ -34,7 +34,7 @@ def test_0009_backfills_a_consent_event_for_each_consenting_worker(tmp_path: Pat
     import sqlalchemy as sa
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'backfill.db'}"
-    upgrade(url, "0007")
+    upgrade(url, "0008")
     sync = sa.create_engine(f"sqlite:///{tmp_path / 'backfill.db'}")
     at, made = "2026-03-01 08:00:00.000000", "2026-02-01 08:00:00.000000"
     with sync.begin() as conn:

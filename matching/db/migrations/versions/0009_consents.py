@@ -1,7 +1,7 @@
 """consents: her consents as events, and a separate consent to sensitive information
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 12:00:00.000000
 
 Consent to matching and, separately, to holding her sensitive information (her priority
@@ -24,7 +24,7 @@ from alembic import op
 import matching.db.base
 
 revision: str = "0009"
-down_revision: str | None = "0007"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
