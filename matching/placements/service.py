@@ -98,24 +98,9 @@ async def get_placement(
         raise NotFound(f"no placement with id {placement_id}")
     _scope_check(principal, p)
     fus = await repo.follow_ups_of(session, p.id)
-    if principal.is_employer:
-        # The employer sees when she is followed up, never what she answered (her check-ins
-        # name complaints about it) nor the fee, whose waiver tells a priority group.
-        return PlacementOut(
-            id=p.id,
-            worker_id=p.worker_id,
-            opening_id=p.opening_id,
-            employer_id=p.employer_id,
-            offer_id=p.offer_id,
-            start_date=p.start_date,
-            status=p.status,
-            ended_on=p.ended_on,
-            end_reason=p.end_reason,
-            fee_due=None,
-            fee_waived=None,
-            fee_schedule_version=None,
-            follow_ups=[FollowUpOut(n=f.n, due_on=f.due_on, status=f.status) for f in fus],
-        )
+    # The employer sees when she is followed up, never what she answered (her check-ins name
+    # complaints about it) nor the fee, whose waiver tells a priority group.
+    hide = principal.is_employer
     return PlacementOut(
         id=p.id,
         worker_id=p.worker_id,
@@ -126,11 +111,13 @@ async def get_placement(
         status=p.status,
         ended_on=p.ended_on,
         end_reason=p.end_reason,
-        fee_due=p.fee_due,
-        fee_waived=p.fee_waived,
-        fee_schedule_version=p.fee_schedule_version,
+        fee_due=None if hide else p.fee_due,
+        fee_waived=None if hide else p.fee_waived,
+        fee_schedule_version=None if hide else p.fee_schedule_version,
         follow_ups=[
-            FollowUpOut(
+            FollowUpOut(n=f.n, due_on=f.due_on, status=f.status)
+            if hide
+            else FollowUpOut(
                 n=f.n,
                 due_on=f.due_on,
                 status=f.status,
