@@ -1,18 +1,19 @@
 """The offer's SQL: what a notice or her page says about an offer, the road's guarded status
-changes, her link, and the lists the console shows. Nothing here decides a rule."""
+changes, her link, her SMS replies, and the lists the console shows. Nothing here decides a
+rule."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import bulk_insert, chunks
+from matching.db.dialect import bulk_insert, chunks, insert_ignoring_conflicts
 from matching.db.rules import live_offer
 from matching.lib import clock
 from matching.lib.context import Context
@@ -431,3 +432,41 @@ async def worker_visible(
 ) -> bool:
     stmt = select(W.id).where(W.id == worker_id, *where)
     return (await session.execute(stmt)).first() is not None
+
+
+# --- her SMS replies ------------------------------------------------------------------------
+
+IN = cast(Table, m.InboundMessage.__table__)
+
+
+async def record_inbound(
+    session: AsyncSession, phone: str, text: str, signature: str, at: dt.datetime
+) -> int | None:
+    """Record a reply as received; None when one with this signature is there already."""
+    stmt = (
+        insert_ignoring_conflicts(session, IN)
+        .values(from_phone=phone, text=text, signature=signature, action="received", received_at=at)
+        .returning(IN.c.id)
+    )
+    return (await session.execute(stmt)).scalar()
+
+
+async def worker_by_phone(session: AsyncSession, phone: str) -> Any:
+    """(id, locale) of the worker with this phone, or None."""
+    stmt = select(W.id, W.locale).where(W.phone == phone).limit(1)
+    return (await session.execute(stmt)).first()
+
+
+async def settle_inbound(
+    session: AsyncSession,
+    inbound_id: int,
+    action: str,
+    worker_id: int | None,
+    offer_id: int | None,
+) -> None:
+    """What the reply came to: its action, her, and the offer it answered."""
+    await session.execute(
+        update(IN)
+        .where(IN.c.id == inbound_id)
+        .values(action=action, worker_id=worker_id, offer_id=offer_id)
+    )

@@ -6,14 +6,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import cast
 
 import msgspec
-from sqlalchemy import Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.db import models as m
-from matching.db.dialect import insert_ignoring_conflicts
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, DomainError, Invalid, Unauthorized
@@ -24,9 +20,6 @@ from matching.notices.schemas import InboundAction, InboundIn, InboundOut
 from matching.notices.signing import BadSignature, verify
 from matching.offers import repository as repo
 from matching.offers.service import respond
-
-W = m.WorkerProfile.__table__.c
-IN = cast(Table, m.InboundMessage.__table__)
 
 REPLY_KIND = "sms_reply"
 
@@ -93,25 +86,11 @@ async def receive(
 
     # The signature is unique: a replayed request inserts nothing and is refused (the whole
     # transaction rolls back, so the replay changes nothing).
-    inbound_id = (
-        await session.execute(
-            insert_ignoring_conflicts(session, IN)
-            .values(
-                from_phone=phone,
-                text=data.text,
-                signature=signed,
-                action="received",
-                received_at=clock.now(),
-            )
-            .returning(IN.c.id)
-        )
-    ).scalar()
+    inbound_id = await repo.record_inbound(session, phone, data.text, signed, clock.now())
     if inbound_id is None:
         raise Conflict("this request was received already (same signature)")
 
-    worker = (
-        await session.execute(select(W.id, W.locale).where(W.phone == phone).limit(1))
-    ).first()
+    worker = await repo.worker_by_phone(session, phone)
     action: InboundAction
     offer_id: int | None = None
     reply: str | None = None
@@ -123,11 +102,7 @@ async def receive(
             action, reply = "help", templates.help_reply(worker.locale)
         else:
             action, offer_id, reply = await _respond(session, ctx, phone, worker.locale, accept)
-    await session.execute(
-        update(IN)
-        .where(IN.c.id == inbound_id)
-        .values(action=action, worker_id=worker.id if worker else None, offer_id=offer_id)
-    )
+    await repo.settle_inbound(session, inbound_id, action, worker.id if worker else None, offer_id)
     if worker is not None and reply is not None:
         await enqueue(
             session,
