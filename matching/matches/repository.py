@@ -228,13 +228,6 @@ async def proposals_page(
     return list(rows), int(total)
 
 
-async def worker_visible(
-    session: AsyncSession, worker_id: int, where: Sequence[ColumnElement[bool]]
-) -> bool:
-    stmt = select(W.id).where(W.id == worker_id, *where)
-    return (await session.execute(stmt)).first() is not None
-
-
 async def proposal_of(session: AsyncSession, run_id: int, worker_id: int) -> Any | None:
     """Her proposal in a run (opening and reasons), if she had one."""
     stmt = select(P.opening_id, P.reasons).where(P.run_id == run_id, P.worker_id == worker_id)

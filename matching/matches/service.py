@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.reads import worker_visible
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
@@ -280,9 +281,7 @@ async def worker_outcome(
     if lang not in ("zh", "en"):
         raise Invalid("lang", "must be zh or en")
     await get_run(session, principal, run_id)
-    if not await repo.worker_visible(
-        session, worker_id, visible(principal, agency=repo.W.agency_id)
-    ):
+    if not await worker_visible(session, worker_id, visible(principal, agency=repo.W.agency_id)):
         raise NotFound(f"no worker with id {worker_id}")
     prop = await repo.proposal_of(session, run_id, worker_id)
     if prop is not None:

@@ -9,11 +9,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, func, select, update
+from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.db.dialect import bulk_insert, chunks, insert_ignoring_conflicts
+from matching.db.reads import count_of
 from matching.db.rules import live_offer
 from matching.lib import clock
 from matching.lib.context import Context
@@ -301,18 +302,12 @@ async def cases_of_worker(session: AsyncSession, worker_id: int) -> list[m.Case]
 # --- lists ------------------------------------------------------------------------------------
 
 
-async def _count(session: AsyncSession, stmt: Any) -> int:
-    return int(
-        (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one() or 0
-    )
-
-
 async def of_worker(
     session: AsyncSession, worker_id: int, *, limit: int, offset: int
 ) -> tuple[list[Any], int]:
     base = select(m.Offer.__table__).where(OF.worker_id == worker_id)
     rows = (await session.execute(base.order_by(OF.id.desc()).limit(limit).offset(offset))).all()
-    return list(rows), await _count(session, base)
+    return list(rows), await count_of(session, base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +351,7 @@ async def rows(
     """Offers matching ``where``, newest first, with the names a list shows."""
     base = _row_select().where(*where)
     found = (await session.execute(base.order_by(OF.id.desc()).limit(limit).offset(offset))).all()
-    return [OfferRow(**r._mapping) for r in found], await _count(session, base)
+    return [OfferRow(**r._mapping) for r in found], await count_of(session, base)
 
 
 async def rows_of_run(
@@ -400,7 +395,7 @@ async def candidates(
         .join(m.WorkerProfile.__table__, W.id == OF.worker_id)
         .where(*where)
     )
-    total = await _count(session, base)
+    total = await count_of(session, base)
     found = (await session.execute(base.order_by(OF.id.desc()).limit(limit).offset(offset))).all()
     skills: dict[int, list[tuple[str, int]]] = {}
     if found:
@@ -425,13 +420,6 @@ async def candidates(
         )
         for r in found
     ], total
-
-
-async def worker_visible(
-    session: AsyncSession, worker_id: int, where: list[ColumnElement[bool]]
-) -> bool:
-    stmt = select(W.id).where(W.id == worker_id, *where)
-    return (await session.execute(stmt)).first() is not None
 
 
 # --- her SMS replies ------------------------------------------------------------------------

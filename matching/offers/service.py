@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.db.reads import worker_visible
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
@@ -386,9 +387,7 @@ async def worker_offers(
     """A worker's offers, newest first (staff: their agency's workers)."""
     if principal.is_employer:
         raise Forbidden("employer accounts see candidates through their openings' proposals")
-    if not await repo.worker_visible(
-        session, worker_id, visible(principal, agency=repo.W.agency_id)
-    ):
+    if not await worker_visible(session, worker_id, visible(principal, agency=repo.W.agency_id)):
         raise NotFound(f"no worker with id {worker_id}")
     found, total = await repo.of_worker(session, worker_id, limit=limit, offset=offset)
     return OfferPage(items=[offer_out(r) for r in found], total=total)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, delete, exists, insert, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.reads import count_of
 
 OP = m.Opening.__table__.c
 
@@ -25,21 +26,12 @@ async def add(session: AsyncSession, entity: Any) -> None:
     await session.flush()
 
 
-async def _count(session: AsyncSession, stmt: Select[Any]) -> int:
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one()
-    return int(total)
-
-
 # --- employers ------------------------------------------------------------------------------
 
 
 async def employer(session: AsyncSession, employer_id: int) -> m.Employer | None:
     """An employer by id, whoever asks (the identity map first, as ``session.get`` does)."""
     return await session.get(m.Employer, employer_id)
-
-
-async def agency_exists(session: AsyncSession, agency_id: int) -> bool:
-    return await session.get(m.Agency, agency_id) is not None
 
 
 async def employer_where(
@@ -55,7 +47,7 @@ async def employers_page(
 ) -> tuple[list[m.Employer], int]:
     """One page of employers meeting the conditions, by id, and how many there are in all."""
     base = select(E).where(*where)
-    total = await _count(session, base)
+    total = await count_of(session, base)
     rows = (await session.execute(base.order_by(E.id).limit(limit).offset(offset))).scalars()
     return list(rows), total
 
@@ -140,7 +132,7 @@ async def opening_rows_page(
 ) -> tuple[list[Row[Any]], int]:
     """One page of openings (columns and employer name) by id, and how many there are in all."""
     base = _opening_select().where(*where)
-    total = await _count(session, base)
+    total = await count_of(session, base)
     rows = (await session.execute(base.order_by(O.id).limit(limit).offset(offset))).all()
     return list(rows), total
 

@@ -17,6 +17,7 @@ from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFo
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.reference import reference
 from matching.lib.text import clean_optional
+from matching.network import repository as network_repo
 from matching.openings import repository
 from matching.openings.schemas import (
     EmployerCreate,
@@ -90,7 +91,7 @@ def _require_owner(principal: Principal, employer: m.Employer) -> None:
 async def _check_agency(session: AsyncSession, principal: Principal, agency_id: int) -> None:
     if not principal.is_admin:
         raise Forbidden("only an admin hands an employer to an agency")
-    if not await repository.agency_exists(session, agency_id):
+    if await network_repo.agency(session, agency_id) is None:
         raise Invalid("agency_id", f"no agency with id {agency_id}")
 
 

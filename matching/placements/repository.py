@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.db.dialect import insert_ignoring_conflicts
+from matching.db.reads import count_of
 from matching.notices import facts
 
 W = m.WorkerProfile.__table__.c
@@ -50,11 +51,6 @@ async def starting_on(session: AsyncSession, day: dt.date) -> list[Any]:
     return list((await session.execute(stmt)).all())
 
 
-async def _count(session: AsyncSession, stmt: Any) -> int:
-    total = (await session.execute(select(func.count()).select_from(stmt.subquery()))).scalar()
-    return int(total or 0)
-
-
 @dataclass(frozen=True, slots=True)
 class PlacementRow:
     id: int
@@ -87,7 +83,7 @@ async def rows(
         .join(m.Employer.__table__, E.id == PL.employer_id)
         .where(*where)
     )
-    total = await _count(session, base)
+    total = await count_of(session, base)
     found = (await session.execute(base.order_by(PL.id.desc()).limit(limit).offset(offset))).all()
     return [PlacementRow(**r._mapping) for r in found], total
 

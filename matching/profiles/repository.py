@@ -201,10 +201,6 @@ async def names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
     return {r.id: r.name for r in rows}
 
 
-async def agency_exists(session: AsyncSession, agency_id: int) -> bool:
-    return await session.get(m.Agency, agency_id) is not None
-
-
 async def add_worker(session: AsyncSession, worker: m.WorkerProfile) -> None:
     """Insert a new worker (her id is set on return); a duplicate raises ``IntegrityError``."""
     session.add(worker)

@@ -19,6 +19,7 @@ from matching.lib.identity import mask_id_number, normalise_mobile, parse_id_num
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.text import clean_text, normalise, text_problem
+from matching.network import repository as network_repo
 from matching.offers import service as offers
 from matching.profiles import repository as repo
 from matching.profiles.schemas import (
@@ -206,7 +207,7 @@ async def _agency_for_new_worker(
     principal.require("admin")
     if requested is None:
         raise Invalid("agency_id", "an admin must say which agency registers her")
-    if not await repo.agency_exists(session, requested):
+    if await network_repo.agency(session, requested) is None:
         raise Invalid("agency_id", f"no agency with id {requested}")
     return requested
 

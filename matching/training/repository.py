@@ -26,15 +26,6 @@ Where = Sequence[ColumnElement[bool]]
 # --- agencies and workers ------------------------------------------------------------------
 
 
-async def agency_exists(session: AsyncSession, agency_id: int) -> bool:
-    return await session.get(m.Agency, agency_id) is not None
-
-
-async def worker_visible(session: AsyncSession, worker_id: int, where: Where) -> bool:
-    stmt = select(W.id).where(W.id == worker_id, *where)
-    return (await session.execute(stmt)).first() is not None
-
-
 async def worker_of_agency(session: AsyncSession, worker_id: int, agency_id: int) -> bool:
     """Whether the worker is registered with that agency."""
     stmt = select(W.id).where(W.id == worker_id, W.agency_id == agency_id)

@@ -16,11 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.reads import worker_visible
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.reference import reference
 from matching.lib.text import clean_text
+from matching.network import repository as network_repo
 from matching.network.fees import is_priority_worker
 from matching.training import repository as repo
 from matching.training.schemas import (
@@ -105,7 +107,7 @@ async def _agency_for_course(
         return principal.agency_id
     if requested is None:
         raise Invalid("agency_id", "an admin must say which agency runs the course")
-    if not await repo.agency_exists(session, requested):
+    if await network_repo.agency(session, requested) is None:
         raise Invalid("agency_id", f"no agency with id {requested}")
     return requested
 
@@ -346,7 +348,7 @@ async def worker_training(
 ) -> EnrolmentPage:
     """Her enrolments, oldest first, with the course, the fee and whether it was waived."""
     where = _visible(principal, repo.W.agency_id)
-    if not await repo.worker_visible(session, worker_id, where):
+    if not await worker_visible(session, worker_id, where):
         raise NotFound(f"no worker with id {worker_id}")
     rows = await repo.enrolments_of_worker(session, worker_id)
     items = [_enrolment_out(e, ts, c) for e, ts, c in rows]
