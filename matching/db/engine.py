@@ -31,7 +31,23 @@ def sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed in the file, so an erased worker's name, phone
+    # and ID number do not linger in free space (the WAL is cleared by ``checkpoint_truncate``).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+async def checkpoint_truncate(engine: AsyncEngine) -> bool:
+    """On SQLite, copy the WAL into the database file and truncate the WAL to nothing, so the
+    old page images it holds are gone. True when it completed; False when a reader held it
+    back (or not SQLite). A checkpoint cannot run inside a transaction: call it after the
+    commit."""
+    if engine.dialect.name != "sqlite":
+        return False
+    async with engine.connect() as conn:
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        row = (await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).first()
+    return row is not None and row[0] == 0
 
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:

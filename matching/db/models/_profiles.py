@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -32,9 +33,11 @@ class WorkerProfile(IdMixin, Base):
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     name: Mapped[str] = mapped_column(String(100))
-    phone: Mapped[str] = mapped_column(String(20), unique=True)
-    birth_date: Mapped[dt.date] = mapped_column(Date)
-    home_county: Mapped[str] = mapped_column(String(100))
+    # Her phone, birth date and home county are NULL only once she is erased (``erased_at``);
+    # registration and every change require them.
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    home_county: Mapped[str | None] = mapped_column(String(100))
     willing_to_relocate: Mapped[bool] = mapped_column(Boolean)
     preferred_cities: Mapped[list[str]] = mapped_column(JSON, default=list)
     min_monthly_wage: Mapped[int | None] = mapped_column(Integer)
@@ -58,6 +61,8 @@ class WorkerProfile(IdMixin, Base):
     )
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    # Set when her identity was erased (PIPL art. 47; see ``Erasure``): she is found by no read.
+    erased_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class WorkerSkill(Base):
@@ -114,3 +119,19 @@ class Consent(IdMixin, Base):
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
     at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+
+
+class Erasure(Base):
+    """The record of an erasure (PIPL art. 47): who erased her, when, why, and what was kept
+    without her identity (and why) or removed. Holds nothing of her but her row's id."""
+
+    __tablename__ = "erasures"
+
+    worker_id: Mapped[int] = mapped_column(
+        ForeignKey("worker_profiles.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(500))
+    kept: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    removed: Mapped[dict[str, int]] = mapped_column(JSON)
