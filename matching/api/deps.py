@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +50,15 @@ def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
 def _untouched(session: AsyncSession) -> bool:
     """Nothing begun, loaded, added or deleted: committing or closing would do nothing."""
     return not (session.in_transaction() or session.identity_map or session.new or session.deleted)
+
+
+@asynccontextmanager
+async def transaction(state: State) -> AsyncIterator[AsyncSession]:
+    """A session whose one transaction commits when the block ends (rolls back on any error),
+    for the rare handler that must act after its commit: an erasure clears the SQLite WAL,
+    which cannot be done inside a transaction. Every other handler uses ``db_session``."""
+    async with runtime(state).sessionmaker() as session, session.begin():
+        yield session
 
 
 async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:

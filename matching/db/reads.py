@@ -23,6 +23,7 @@ async def count_of(session: AsyncSession, stmt: Any) -> int:
 async def worker_visible(
     session: AsyncSession, worker_id: int, where: Sequence[ColumnElement[bool]]
 ) -> bool:
-    """Whether the worker exists and meets ``where`` (her scope for the one asking)."""
-    stmt = select(W.id).where(W.id == worker_id, *where)
+    """Whether the worker exists, was not erased, and meets ``where`` (her scope for the one
+    asking)."""
+    stmt = select(W.id).where(W.id == worker_id, W.erased_at.is_(None), *where)
     return (await session.execute(stmt)).first() is not None

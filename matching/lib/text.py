@@ -18,6 +18,8 @@ NUL = "must not contain a NUL character"
 CONTROL = "must not contain control characters"
 BIDI = "must not contain bidirectional control characters"
 INVISIBLE = "must not contain zero-width or other invisible characters"
+ERASED = "已删除"
+"""What stands in for a text erased with the person it was about (her name, her complaint)."""
 
 # Bidirectional formatting (Unicode UAX #9): embeddings and overrides U+202A–U+202E, isolates
 # U+2066–U+2069, and the marks LRM, RLM and ALM. They can make a name display as another.

@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
@@ -238,3 +238,22 @@ async def unproposed_of(session: AsyncSession, run_id: int, worker_id: int) -> A
     """Why a run left her out (zh, en), if it recorded a reason."""
     stmt = select(U.zh, U.en).where(U.run_id == run_id, U.worker_id == worker_id)
     return (await session.execute(stmt)).first()
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+async def forget_worker(session: AsyncSession, worker_id: int) -> dict[str, int]:
+    """Her proposals stay (each run's counts stand) without their reasons, which name her
+    groups and her home county; why she was left out of a run goes."""
+    reasons = await session.execute(
+        update(m.Proposal)
+        .where(P.worker_id == worker_id)
+        .values(reasons=[])
+        .execution_options(synchronize_session=False)
+    )
+    unproposed = await session.execute(delete(m.Unproposed).where(U.worker_id == worker_id))
+    return {
+        "proposal_reasons": int(reasons.rowcount),  # type: ignore[attr-defined]
+        "unproposed": int(unproposed.rowcount),  # type: ignore[attr-defined]
+    }

@@ -67,8 +67,9 @@ def vocab_for(cities: set[str], counties: set[str]) -> Vocab:
 
 
 def available_workers(now: dt.datetime) -> Any:
-    """Hard rule 2 in SQL: consented, not placed or inactive, no live offer."""
+    """Hard rule 2 in SQL: consented, not placed or inactive, no live offer (never erased)."""
     return select(W.id).where(
+        W.erased_at.is_(None),
         W.consent_matching.is_(True),
         W.status.in_(("available", "offered")),
         ~exists().where(OF.worker_id == W.id, live_offer(now)),

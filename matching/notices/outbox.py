@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
@@ -17,7 +18,7 @@ def notice_row(
     kind: str,
     dedupe_key: str,
     worker_id: int | None,
-    to_phone: str,
+    to_phone: str | None,
     text: str,
     locale: str = "zh",
     link: str = "",
@@ -43,9 +44,15 @@ def notice_row(
     }
 
 
+def _reachable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows with a phone to send to: an erased worker has none, and nothing may reach her."""
+    return [r for r in rows if r["to_phone"] is not None]
+
+
 async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Queue notices; a row whose ``dedupe_key`` exists already is skipped, so a cause that is
     handled twice (a job run twice) still sends one notice."""
+    rows = _reachable(rows)
     for start in range(0, len(rows), 2000):
         await session.execute(
             insert_ignoring_conflicts(session, m.Notice), rows[start : start + 2000]
@@ -55,4 +62,15 @@ async def enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
 async def bulk_enqueue(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Queue many notices whose causes are new (a match run's new offers), so there is nothing
     to deduplicate: COPY on PostgreSQL instead of INSERT … ON CONFLICT."""
-    await bulk_insert(session, m.Notice, rows)
+    await bulk_insert(session, m.Notice, _reachable(rows))
+
+
+async def forget_worker(session: AsyncSession, worker_id: int, phone: str | None) -> int:
+    """Every notice to her goes, sent or not (what it said names her, and none may still be
+    sent to her); also any to her phone not linked to her. The number removed."""
+    n = m.Notice.__table__.c
+    mine = n.worker_id == worker_id
+    result = await session.execute(
+        delete(m.Notice).where(or_(mine, n.to_phone == phone) if phone else mine)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

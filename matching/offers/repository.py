@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, select, update
+from sqlalchemy import ColumnElement, Table, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
@@ -458,3 +458,27 @@ async def settle_inbound(
         .where(IN.c.id == inbound_id)
         .values(action=action, worker_id=worker_id, offer_id=offer_id)
     )
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+async def forget_worker(session: AsyncSession, worker_id: int, phone: str | None) -> dict[str, int]:
+    """Her offers keep their dates and statuses (they are counted) but lose the reason staff
+    wrote; her links and her SMS replies (from her phone, matched to her or not) go."""
+    reasons = await session.execute(
+        update(m.Offer)
+        .where(OF.worker_id == worker_id, OF.reason.is_not(None))
+        .values(reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    links = await session.execute(delete(m.OfferLink).where(m.OfferLink.worker_id == worker_id))
+    mine = IN.c.worker_id == worker_id
+    replies = await session.execute(
+        delete(IN).where(or_(mine, IN.c.from_phone == phone) if phone else mine)
+    )
+    return {
+        "offer_reasons": int(reasons.rowcount),  # type: ignore[attr-defined]
+        "offer_links": int(links.rowcount),  # type: ignore[attr-defined]
+        "sms_replies": int(replies.rowcount),  # type: ignore[attr-defined]
+    }

@@ -220,10 +220,15 @@ async def miss_scheduled_follow_ups(session: AsyncSession, placement_id: int) ->
 
 
 async def release_placed_worker(session: AsyncSession, worker_id: int) -> None:
-    """A placed worker becomes available again (no change in any other status)."""
+    """A placed worker becomes available again (no change in any other status; an erased
+    worker stays inactive)."""
     await session.execute(
         update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.status == "placed")
+        .where(
+            m.WorkerProfile.id == worker_id,
+            m.WorkerProfile.status == "placed",
+            m.WorkerProfile.erased_at.is_(None),
+        )
         .values(status="available")
         .execution_options(synchronize_session=False)
     )
@@ -634,3 +639,108 @@ async def mark_day90_credited(session: AsyncSession, placement_id: int) -> None:
         .values(day90_credited=True)
         .execution_options(synchronize_session=False)
     )
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+CHECKIN_FREE_TEXT = ("problem", "note")
+"""The keys of a follow-up's answers that hold what she (or staff) wrote, not a yes or no."""
+
+
+async def records_of_worker(session: AsyncSession, worker_id: int) -> tuple[list[Any], list[Any]]:
+    """Her placements (id, status, fee) and rights cases (id, status, money), by id."""
+    placements = await session.execute(
+        select(PL.id, PL.status, PL.fee_due).where(PL.worker_id == worker_id).order_by(PL.id)
+    )
+    ca = m.Case.__table__.c
+    cases = await session.execute(
+        select(ca.id, ca.status, ca.money_claimed, ca.money_recovered)
+        .where(ca.worker_id == worker_id)
+        .order_by(ca.id)
+    )
+    return list(placements.all()), list(cases.all())
+
+
+async def forget_worker(
+    session: AsyncSession,
+    worker_id: int,
+    erased: str,
+    *,
+    at: dt.datetime,
+    open_case: tuple[str, ...],
+) -> dict[str, int]:
+    """What her placements, follow-ups, tasks and cases hold of her goes; their rows, dates,
+    statuses and sums stay (the figures count them). Texts become ``erased``; follow-ups not
+    yet answered are missed (nobody is left to ask); her links and bans go.
+    ``open_case``: the statuses of a case still being handled, whose tasks stay open."""
+    mine = select(PL.id).where(PL.worker_id == worker_id).scalar_subquery()
+    notes = await session.execute(
+        update(m.Placement)
+        .where(PL.worker_id == worker_id, PL.end_note.is_not(None))
+        .values(end_note=None)
+        .execution_options(synchronize_session=False)
+    )
+    missed = await session.execute(
+        update(m.FollowUp)
+        .where(FU.placement_id.in_(mine), FU.status.in_(("scheduled", "due")))
+        .values(status="missed")
+        .execution_options(synchronize_session=False)
+    )
+    answered = (
+        await session.execute(
+            select(FU.id, FU.answers).where(FU.placement_id.in_(mine), FU.answers.is_not(None))
+        )
+    ).all()
+    for row in answered:
+        kept = {k: ("" if k in CHECKIN_FREE_TEXT else v) for k, v in dict(row.answers).items()}
+        await session.execute(
+            update(m.FollowUp)
+            .where(FU.id == row.id)
+            .values(answers=kept)
+            .execution_options(synchronize_session=False)
+        )
+    links = await session.execute(delete(m.CheckinLink).where(m.CheckinLink.worker_id == worker_id))
+    tk = m.Task.__table__.c
+    tasks = await session.execute(
+        update(m.Task)
+        .where(tk.worker_id == worker_id)
+        .values(summary=erased, note=None)
+        .execution_options(synchronize_session=False)
+    )
+    ca = m.Case.__table__.c
+    her_cases = select(ca.id).where(ca.worker_id == worker_id).scalar_subquery()
+    cases = await session.execute(
+        update(m.Case)
+        .where(ca.worker_id == worker_id)
+        .values(summary=erased, version=ca.version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    ce = m.CaseEntry.__table__.c
+    entries = await session.execute(
+        update(m.CaseEntry)
+        .where(ce.case_id.in_(her_cases))
+        .values(text=erased)
+        .execution_options(synchronize_session=False)
+    )
+    # A task of a case no longer handled is done: no one will act on a closed case for her.
+    await session.execute(
+        update(m.Task)
+        .where(
+            tk.worker_id == worker_id,
+            tk.status == "open",
+            ~tk.case_id.in_(select(ca.id).where(ca.status.in_(open_case))) | tk.case_id.is_(None),
+        )
+        .values(status="done", done_at=at, done_by="erasure")
+        .execution_options(synchronize_session=False)
+    )
+    bans = await session.execute(delete(m.EmployerBan).where(m.EmployerBan.worker_id == worker_id))
+    return {
+        "placement_notes": int(notes.rowcount),  # type: ignore[attr-defined]
+        "follow_ups_missed": int(missed.rowcount),  # type: ignore[attr-defined]
+        "check_in_answers": len(answered),
+        "check_in_links": int(links.rowcount),  # type: ignore[attr-defined]
+        "tasks": int(tasks.rowcount),  # type: ignore[attr-defined]
+        "case_summaries": int(cases.rowcount),  # type: ignore[attr-defined]
+        "case_log_entries": int(entries.rowcount),  # type: ignore[attr-defined]
+        "employer_bans": int(bans.rowcount),  # type: ignore[attr-defined]
+    }

@@ -3,6 +3,7 @@ map) and the writes of her row, skills and groups."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,7 +53,12 @@ class WorkerFilter:
     q: str | None = None
 
 
+# An erased worker (``erased_at`` set) is found by no read of a profile: she answers 404.
+PRESENT = W.erased_at.is_(None)
+
+
 def _scoped(stmt: Select[Any], agency_id: int | None) -> Select[Any]:
+    stmt = stmt.where(PRESENT)
     return stmt if agency_id is None else stmt.where(W.agency_id == agency_id)
 
 
@@ -73,7 +79,7 @@ def _worker_with_skills_and_groups(scoped: bool) -> Select[Any]:
     stmt = (
         select(*WORKER_COLUMNS, S.skill_code, S.level, S.source, S.certified_on, G.group_code)
         .select_from(wt.outerjoin(st, S.worker_id == W.id).outerjoin(gt, G.worker_id == W.id))
-        .where(W.id == bindparam("worker_id"))
+        .where(W.id == bindparam("worker_id"), PRESENT)
         .order_by(S.skill_code, G.group_code)
     )
     return stmt.where(W.agency_id == bindparam("agency_id")) if scoped else stmt
@@ -166,7 +172,7 @@ def _like(term: str) -> str:
 async def search(
     session: AsyncSession, flt: WorkerFilter, *, limit: int, offset: int
 ) -> tuple[list[Row[Any]], int]:
-    conditions: list[Any] = []
+    conditions: list[Any] = [PRESENT]
     if flt.agency_id is not None:
         conditions.append(W.agency_id == flt.agency_id)
     if flt.status:
@@ -279,3 +285,50 @@ async def consents(
         .offset(offset)
     )
     return list((await session.execute(stmt)).all()), int(total)
+
+
+# --- erasure --------------------------------------------------------------------------------
+
+
+async def erasure_target(session: AsyncSession, worker_id: int, agency_id: int | None) -> Any:
+    """(id, name, phone, erased_at) of the worker, erased or not, in the caller's agency only
+    (``agency_id`` None: any agency), locked for the erasure on PostgreSQL; None if not found."""
+    stmt = select(W.id, W.name, W.phone, W.erased_at).where(W.id == worker_id)
+    if agency_id is not None:
+        stmt = stmt.where(W.agency_id == agency_id)
+    return (await session.execute(stmt.with_for_update())).first()
+
+
+async def erase_identity(
+    session: AsyncSession, worker_id: int, *, name: str, at: dt.datetime
+) -> None:
+    """Her row keeps what the figures count (agency, skills and groups, dates of record) and
+    loses who she is: ``name`` stands in for her name; her phone, birth date, home county,
+    preferences and ID number (ciphertext, keyed hash, masked form) are NULL; she is inactive
+    and consents to nothing."""
+    await session.execute(
+        update(m.WorkerProfile)
+        .where(W.id == worker_id)
+        .values(
+            name=name,
+            phone=None,
+            birth_date=None,
+            home_county=None,
+            preferred_cities=[],
+            min_monthly_wage=None,
+            available_from=None,
+            id_number_enc=None,
+            id_number_hash=None,
+            id_number_masked=None,
+            consent_matching=False,
+            status="inactive",
+            erased_at=at,
+            updated_at=at,
+            version=W.version + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def insert_erasure(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(m.Erasure).values(**values))

@@ -40,7 +40,7 @@ CONSENT_WITHDRAWN = "她撤回了匹配同意 / she withdrew her consent to matc
 WORKER_STATUSES = ("available", "offered", "placed", "inactive")
 
 
-def _scope(principal: Principal) -> int | None:
+def worker_scope(principal: Principal) -> int | None:
     """The agency a principal's worker queries are confined to (None: every agency).
 
     Deliberately not ``visible``: the same rule (admin all, staff her agency, employer refused),
@@ -84,7 +84,7 @@ def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str])
     )
 
 
-def _consent_event(
+def consent_event(
     worker_id: int,
     kind: str,
     given: bool,
@@ -256,7 +256,7 @@ async def get_worker(
 ) -> Worker:
     """One worker as the caller may see her: through a session (inside its transaction, if
     one has begun) or straight from the engine (a read on its own)."""
-    found = await repo.get_with_skills_and_groups(source, worker_id, _scope(principal))
+    found = await repo.get_with_skills_and_groups(source, worker_id, worker_scope(principal))
     if found is None:
         raise NotFound(f"no worker with id {worker_id}")
     return _to_worker(found.row, found.skills, found.groups)
@@ -265,7 +265,7 @@ async def get_worker(
 async def register_worker(
     session: AsyncSession, ctx: Context, principal: Principal, data: WorkerCreate
 ) -> Worker:
-    _scope(principal)
+    worker_scope(principal)
     agency_id = await _agency_for_new_worker(session, principal, data.agency_id)
     errors = FieldErrors()
     name = clean_text(errors, "name", data.name)
@@ -327,13 +327,11 @@ async def register_worker(
     await _write_skills_groups(session, worker.id, data.skills, groups, new=True)
     version = data.consent_version
     events = [
-        _consent_event(
-            worker.id, "matching", data.consent_matching, principal, now, version=version
-        )
+        consent_event(worker.id, "matching", data.consent_matching, principal, now, version=version)
     ]
     if data.consent_sensitive is not None or data.priority_groups:
         events.append(
-            _consent_event(worker.id, "sensitive", sensitive, principal, now, version=version)
+            consent_event(worker.id, "sensitive", sensitive, principal, now, version=version)
         )
     await repo.insert_consents(session, events)
     return await get_worker(session, principal, worker.id)
@@ -342,7 +340,7 @@ async def register_worker(
 async def update_worker(
     session: AsyncSession, ctx: Context, principal: Principal, worker_id: int, patch: WorkerPatch
 ) -> Worker:
-    row = await repo.get_row(session, worker_id, _scope(principal))
+    row = await repo.get_row(session, worker_id, worker_scope(principal))
     if row is None:
         raise NotFound(f"no worker with id {worker_id}")
     errors = FieldErrors()
@@ -400,7 +398,7 @@ async def update_worker(
         channel = given.get("consent_channel", "in_person")
         version = given.get("consent_version")
         events.append(
-            _consent_event(worker_id, kind, value, principal, now, channel=channel, version=version)
+            consent_event(worker_id, kind, value, principal, now, channel=channel, version=version)
         )
         values[f"consent_{kind}"] = value
         if kind == "matching" and value:
@@ -492,7 +490,7 @@ async def search_workers(
     limit: int,
     offset: int,
 ) -> WorkerPage:
-    scope = _scope(principal)
+    scope = worker_scope(principal)
     if scope is not None:
         if flt.agency_id not in (None, scope):
             raise Forbidden("staff see their own agency's workers only")
@@ -516,7 +514,7 @@ async def list_consents(
     session: AsyncSession, principal: Principal, worker_id: int, *, limit: int, offset: int
 ) -> ConsentPage:
     """Her consent events, newest first (staff of her agency, admins)."""
-    if await repo.get_row(session, worker_id, _scope(principal)) is None:
+    if await repo.get_row(session, worker_id, worker_scope(principal)) is None:
         raise NotFound(f"no worker with id {worker_id}")
     rows, total = await repo.consents(session, worker_id, limit=limit, offset=offset)
     return ConsentPage(

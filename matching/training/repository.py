@@ -27,8 +27,8 @@ Where = Sequence[ColumnElement[bool]]
 
 
 async def worker_of_agency(session: AsyncSession, worker_id: int, agency_id: int) -> bool:
-    """Whether the worker is registered with that agency."""
-    stmt = select(W.id).where(W.id == worker_id, W.agency_id == agency_id)
+    """Whether the worker is registered with that agency (and was not erased)."""
+    stmt = select(W.id).where(W.id == worker_id, W.agency_id == agency_id, W.erased_at.is_(None))
     return (await session.execute(stmt)).first() is not None
 
 

@@ -76,6 +76,7 @@ FLASH = {
     "confirmed": "Confirmed: the placement has started.",
     "withdrawn": "The offer was withdrawn.",
     "saved": "Saved.",
+    "erased": "Her personal data was erased; her counted records stay without it.",
 }
 
 

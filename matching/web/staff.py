@@ -12,7 +12,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from matching.api.deps import Ctx, DbSession, runtime
+from matching.api.deps import Ctx, DbSession, runtime, transaction
 from matching.lib import clock
 from matching.lib.errors import DomainError, Forbidden
 from matching.lib.principal import Principal
@@ -23,6 +23,7 @@ from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.placements import cases as case_service
 from matching.placements import service as placements
+from matching.profiles import erasure
 from matching.profiles import service as profiles
 from matching.profiles.repository import WorkerFilter
 from matching.reports import service as reports
@@ -175,6 +176,44 @@ async def worker_page(
         cases=cases.items,
         training=courses.items,
     )
+
+
+@get("/workers/{worker_id:int}/erase")
+async def worker_erase_confirm(
+    request: AnyRequest, db_session: DbSession, me: Me, worker_id: FromPath[int]
+) -> Template:
+    """The confirm step of an erasure: what it does, and the reason staff must give."""
+    _staff(me)
+    w = await profiles.get_worker(db_session, me, worker_id)
+    return render(request, "console/worker_erase.html", w=w, v={}, errors={})
+
+
+@post("/workers/{worker_id:int}/erase", status_code=200)
+async def worker_erase(request: AnyRequest, me: Me, worker_id: FromPath[int]) -> Response[Any]:
+    """Erase her identity. Like the API's route, its own edge: it commits, then on SQLite
+    clears the WAL of her pages (see ``matching.profiles.erasure``)."""
+    _staff(me)
+    rt = runtime(request.app.state)
+    form = await request.form()
+    reason = str(form.get("reason", ""))
+    try:
+        async with transaction(request.app.state) as session:
+            await erasure.erase_worker(session, rt.ctx, me, worker_id, reason)
+    except DomainError as exc:
+        if exc.status_code != 422:
+            raise  # not hers to see, or erased already: the error page
+        async with transaction(request.app.state) as session:
+            w = await profiles.get_worker(session, me, worker_id)
+        return render(
+            request,
+            "console/worker_erase.html",
+            status_code=422,
+            w=w,
+            v={"reason": reason},
+            errors=field_errors(request, exc),
+        )
+    await erasure.clear_storage(rt.engine)
+    return see_other("/workers", done="erased")
 
 
 # --- openings ---
@@ -549,6 +588,8 @@ ROUTES = [
     worker_new,
     worker_create,
     worker_page,
+    worker_erase_confirm,
+    worker_erase,
     openings_list,
     opening_new,
     opening_create,
