@@ -75,6 +75,7 @@ T_SCOPING = "tests/integration/test_scoping.py"
 T_JOBS_TWICE = "tests/integration/test_jobs_twice.py"
 T_FEE_RULES = "tests/integration/test_fee_rules.py"
 T_OBJECTIVE = "tests/unit/engine/test_objective_order.py"
+T_ERASURE = "tests/integration/test_erasure.py"
 
 ELIG = "matching/engine/_eligibility.py"
 SOLVE = "matching/engine/_solve.py"
@@ -97,6 +98,8 @@ PROFILES_REPO = "matching/profiles/repository.py"
 TRAINING = "matching/training/service.py"
 TEXT = "matching/lib/text.py"
 SIGNING = "matching/notices/signing.py"
+ERASURE = "matching/profiles/erasure.py"
+ENGINE = "matching/db/engine.py"
 
 MUTANTS: list[dict[str, Any]] = [
     # --- the six that slipped past the whole suite once ------------------------------------
@@ -751,6 +754,39 @@ MUTANTS: list[dict[str, Any]] = [
         "old": "    if taken >= ts.capacity:\n",
         "new": "    if taken > ts.capacity:\n",
         "tests": [T_TRAINING],
+    },
+    # --- erasure --------------------------------------------------------------------------
+    {
+        "id": "erase-still-found",
+        "rule": "an erased worker is found by no read of a profile",
+        "file": PROFILES_REPO,
+        "old": "    stmt = stmt.where(PRESENT)\n",
+        "new": "",
+        "tests": [T_ERASURE],
+    },
+    {
+        "id": "erase-notices-kept",
+        "rule": "no notice to an erased worker survives her erasure",
+        "file": ERASURE,
+        "old": '    removed["notices"] = await outbox.forget_worker(',
+        "new": '    removed["notices"] = 0 and await outbox.forget_worker(',
+        "tests": [T_ERASURE],
+    },
+    {
+        "id": "erase-reason-names-her",
+        "rule": "the reason kept with an erasure may not name her",
+        "file": ERASURE,
+        "old": "    if clean and (name in clean",
+        "new": "    if False and (name in clean",
+        "tests": [T_ERASURE],
+    },
+    {
+        "id": "erase-secure-delete-off",
+        "rule": "SQLite zeroes deleted and overwritten content",
+        "file": ENGINE,
+        "old": '    cursor.execute("PRAGMA secure_delete=ON")\n',
+        "new": '    cursor.execute("PRAGMA secure_delete=OFF")\n',
+        "tests": [T_ERASURE],
     },
 ]
 
