@@ -232,7 +232,7 @@ async def every_value(engine: AsyncEngine) -> list[tuple[str, str, str]]:
     meta = MetaData()
     async with engine.connect() as conn:
         await conn.run_sync(meta.reflect)
-        out = []
+        out: list[tuple[str, str, str]] = []
         for table in meta.sorted_tables:
             for row in (await conn.execute(select(table))).mappings():
                 out.extend((table.name, k, str(v)) for k, v in row.items() if v is not None)
