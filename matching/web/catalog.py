@@ -76,6 +76,13 @@ FLASH = {
     "confirmed": "Confirmed: the placement has started.",
     "withdrawn": "The offer was withdrawn.",
     "saved": "Saved.",
+    "matching_withdrawn": "Her withdrawal is recorded: her live offers were withdrawn and she "
+    "was told; she is left out of every match run until she consents again.",
+    "matching_given": "Her consent to matching is recorded: she takes part in the next match run.",
+    "sensitive_withdrawn": "Her withdrawal is recorded: her priority groups were deleted, and "
+    "she is no longer matched first as a member of them.",
+    "sensitive_given": "Her consent to holding sensitive information is recorded.",
+    "password_changed": "Your password is changed. Every other sign-in of yours has ended.",
 }
 
 
