@@ -552,12 +552,25 @@ async def _case_page(
         "console/case.html",
         status_code=status_code,
         c=case,
+        authors=await _authors(request, db_session, [e.who for e in case.log]),
         worker_name=names.get(case.worker_id, ""),
         next_statuses=case_service.NEXT.get(case.status, ()),
         outcomes=("upheld", "partly_upheld", "not_upheld", "withdrawn_by_worker", "referred"),
         actions=("note", "call", "visit", "mediation", "employer_contact"),
         errors=errors or {},
     )
+
+
+async def _authors(request: AnyRequest, db_session: DbSession, whos: list[str]) -> dict[str, str]:
+    """A log entry's author (``staff:2``, ``worker:checkin``) as a reader says it: a username,
+    or "she, at a check-in"."""
+    ids = {w: int(w.split(":", 1)[1]) for w in whos if w.split(":", 1)[-1].isdigit()}
+    names = await network.account_names(db_session, list(ids.values()))
+    out = {w: names.get(i, w) for w, i in ids.items()}
+    for w in whos:
+        if w.startswith("worker:"):
+            out[w] = t(request, "she herself, at a check-in")
+    return out
 
 
 @get("/cases/{case_id:int}")
