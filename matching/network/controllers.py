@@ -86,7 +86,7 @@ class AuthController(Controller):
         principal: Who,
     ) -> TokenResponse:
         login = await signin.change_password(
-            request, db_session, data.current_password, data.new_password
+            request, db_session, principal, data.current_password, data.new_password
         )
         after_commit(db_session, invalidate_epochs(request))
         return token_for(request, ctx, login)

@@ -103,6 +103,13 @@ async def account(session: AsyncSession, account_id: int) -> m.Account | None:
     return await session.get(m.Account, account_id)
 
 
+async def usernames(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    stmt = select(m.Account.id, m.Account.username).where(m.Account.id.in_(set(ids)))
+    return {int(i): str(u) for i, u in (await session.execute(stmt)).all()}
+
+
 # --- failed logins --------------------------------------------------------------------------
 
 LA = m.LoginAttempt.__table__.c

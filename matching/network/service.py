@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from msgspec import UNSET
@@ -392,6 +393,12 @@ async def list_accounts(
     principal.require("admin")
     rows, total = await repository.accounts_page(session, limit=limit, offset=offset)
     return StaffPage(items=[staff_out(a) for a in rows], total=total)
+
+
+async def account_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
+    """Usernames for account ids the caller already obtained through a scoped service (who
+    recorded a consent, who wrote a case entry): a page shows a name, never ``staff:2``."""
+    return await repository.usernames(session, ids)
 
 
 async def get_agency(session: AsyncSession, principal: Principal, agency_id: int) -> AgencyOut:

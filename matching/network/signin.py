@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.api.deps import Runtime, runtime
 from matching.lib.errors import Invalid, Unauthorized
+from matching.lib.principal import Principal
 from matching.network import service
 
 
@@ -50,12 +51,15 @@ async def sign_in(
 
 
 async def change_password(
-    request: Request[Any, Any, Any], session: AsyncSession, current: str, new: str
+    request: Request[Any, Any, Any],
+    session: AsyncSession,
+    who: Principal,
+    current: str,
+    new: str,
 ) -> service.Login:
     """The password change: its current password is a login, limited and counted alike."""
     rt = runtime(request.app.state)
     settings = rt.ctx.settings
-    who = request.scope["user"]
     keys = service.login_keys(who.username, client_address(request))
     await service.check_login_allowed(
         session, keys, settings.login_max_failures, settings.login_window_seconds

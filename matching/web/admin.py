@@ -8,11 +8,12 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
-from matching.api.deps import Ctx, DbSession
-from matching.lib.errors import DomainError
+from matching.api.auth import invalidate_epochs
+from matching.api.deps import Ctx, DbSession, after_commit
+from matching.lib.errors import DomainError, NotFound
 from matching.lib.principal import Principal
 from matching.network import service as network
-from matching.network.schemas import OfficeCreate, StaffCreate
+from matching.network.schemas import OfficeCreate, PasswordReset, StaffCreate, StaffUpdate
 from matching.openings import service as openings
 from matching.openings import standing
 from matching.openings.schemas import EmployerCreate
@@ -31,17 +32,25 @@ async def _admin_page(
     form_name: str = "",
     values: dict[str, str] | None = None,
     status_code: int = 200,
+    reset: PasswordReset | None = None,
 ) -> Template:
     me.require("admin")
     pager = Pager.of(page)
     accounts = await network.list_accounts(db_session, me, limit=pager.size, offset=pager.offset)
     employers = await openings.list_employers(db_session, me, limit=200, offset=0)
+    agencies = (await network.list_agencies(db_session, me)).items
+    offices = (await network.list_offices(db_session, me)).items
     return render(
         request,
         "console/admin.html",
         status_code=status_code,
-        agencies=(await network.list_agencies(db_session, me)).items,
-        offices=(await network.list_offices(db_session, me)).items,
+        agencies=agencies,
+        offices=offices,
+        # the tables name an account's agency, office and employer, never show their ids
+        agency_names={a.id: a.name for a in agencies},
+        office_names={o.id: o.name for o in offices},
+        employer_names={e.id: e.name for e in employers.items},
+        reset=reset,
         accounts=accounts.items,
         pager=pager.with_total(accounts.total),
         employers=employers.items,
@@ -58,11 +67,16 @@ async def admin_home(
     return await _admin_page(request, db_session, me, page)
 
 
-@post("/admin/{what:str}", status_code=200)
-async def admin_create(
-    request: AnyRequest, db_session: DbSession, me: Me, what: FromPath[str]
-) -> Response[Any]:
+# Each path spelled out: a parameter (``/admin/{what}``) loses to the static segments of
+# ``/admin/employers/{id}/...`` and ``/admin/accounts/{id}/...`` in Litestar's route trie, and
+# ``POST /admin/employers`` answered 404.
+CREATES = ("agencies", "offices", "accounts", "employers")
+
+
+@post([f"/admin/{what}" for what in CREATES], status_code=200)
+async def admin_create(request: AnyRequest, db_session: DbSession, me: Me) -> Response[Any]:
     me.require("admin")
+    what = request.url.path.rsplit("/", 1)[-1]
     form = await request.form()
     try:
         if what == "agencies":
@@ -75,11 +89,11 @@ async def admin_create(
             data = forms.struct(form, StaffCreate, ints=("agency_id", "office_id", "employer_id"))
             await network.create_account(db_session, me, data)
         elif what == "employers":
-            data_e = forms.struct(form, EmployerCreate, ints=("reputation", "labour_protection"))
+            data_e = forms.struct(
+                form, EmployerCreate, ints=("reputation", "labour_protection", "agency_id")
+            )
             await openings.create_employer(db_session, me, data_e)
         else:
-            from matching.lib.errors import NotFound
-
             raise NotFound(f"nothing to create at {what!r}")
     except forms.FormErrors as exc:
         errors = {k: t(request, v) for k, v in exc.errors.items()}
@@ -114,10 +128,41 @@ async def admin_employer(
     elif action in ("partner", "unpartner"):
         await standing.set_partner(db_session, me, employer_id, action == "partner")
     else:
-        from matching.lib.errors import NotFound
-
         raise NotFound(f"no action {action!r}")
     return see_other("/admin", done="saved")
 
 
-ROUTES = [admin_home, admin_create, admin_employer]
+@post("/admin/accounts/{account_id:int}/{action:str}", status_code=200)
+async def admin_account(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    account_id: FromPath[int],
+    action: FromPath[str],
+) -> Response[Any]:
+    """Deactivate or reactivate an account, or reset its password: each ends its sign-ins
+    (the API's ``PATCH /staff/{id}`` and ``POST /staff/{id}/reset-password``). The one-time
+    password is shown on this answer only, never put in a link."""
+    me.require("admin")
+    reset = None
+    try:
+        if action in ("deactivate", "activate"):
+            change = StaffUpdate(active=action == "activate")
+            await network.update_account(db_session, me, account_id, change)
+        elif action == "reset-password":
+            reset = await network.reset_password(db_session, me, account_id)
+        else:
+            raise NotFound(f"no action {action!r}")
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        await db_session.rollback()
+        errors = {"_form": "；".join(field_errors(request, exc).values())}  # beside no field
+        return await _admin_page(request, db_session, me, None, errors, status_code=422)
+    after_commit(db_session, invalidate_epochs(request))
+    if reset is None:
+        return see_other("/admin", done="saved")
+    return await _admin_page(request, db_session, me, None, reset=reset)
+
+
+ROUTES = [admin_home, admin_create, admin_employer, admin_account]

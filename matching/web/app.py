@@ -39,6 +39,8 @@ def web_router(settings: Settings) -> list[Any]:
             console.login_form,
             console.login,
             console.logout,
+            console.password_form,
+            console.password_change,
             console.switch_language,
             *staff.ROUTES,
             *employer.ROUTES,

@@ -43,6 +43,8 @@ def translations(lang: str) -> NullTranslations:
 
 
 def gettext(lang: str, message: str, **values: Any) -> str:
+    if not message:
+        return ""  # gettext("") is the catalog's header, never a message
     text = translations(lang).gettext(message)
     return text % values if values else text
 
@@ -50,6 +52,8 @@ def gettext(lang: str, message: str, **values: Any) -> str:
 @pass_context
 def _template_gettext(ctx: Context, message: str) -> str:
     # The language is a template variable of each render, so concurrent requests never share it.
+    if not message:
+        return ""  # gettext("") is the catalog's header (Project-Id-Version …), never a message
     return translations(lang_of(ctx.get("lang"))).gettext(message)
 
 
@@ -77,6 +81,13 @@ FLASH = {
     "withdrawn": "The offer was withdrawn.",
     "saved": "Saved.",
     "erased": "Her personal data was erased; her counted records stay without it.",
+    "matching_withdrawn": "Her withdrawal is recorded: her live offers were withdrawn and she "
+    "was told; she is left out of every match run until she consents again.",
+    "matching_given": "Her consent to matching is recorded: she takes part in the next match run.",
+    "sensitive_withdrawn": "Her withdrawal is recorded: her priority groups were deleted, and "
+    "she is no longer matched first as a member of them.",
+    "sensitive_given": "Her consent to holding sensitive information is recorded.",
+    "password_changed": "Your password is changed. Every other sign-in of yours has ended.",
 }
 
 

@@ -24,13 +24,13 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_303_SEE_OTHER
 
-from matching.api.auth import PUBLIC, session_is_live
-from matching.api.deps import DbSession
+from matching.api.auth import PUBLIC, invalidate_epochs, session_is_live
+from matching.api.deps import DbSession, after_commit
 from matching.lib.errors import DomainError, Invalid
 from matching.lib.keys import Keys
 from matching.lib.principal import Principal
 from matching.network import signin
-from matching.network.service import TooManyAttempts
+from matching.network.service import Login, TooManyAttempts
 from matching.settings import Settings
 from matching.web.catalog import DEFAULT_LANG, gettext, lang_of
 
@@ -276,8 +276,12 @@ async def login(request: Request[Any, Any, Any], db_session: DbSession) -> Respo
         error = t(request, "Wrong username or password.")
     else:
         if login_.must_change_password:
-            error = t(request, "This password was reset: set a new one first.")
-            status = 403
+            return _password_page(
+                request,
+                username=username,
+                status_code=403,
+                notice=t(request, "This password was reset: set a new one first."),
+            )
     if error is not None:
         page = render(
             request,
@@ -289,6 +293,11 @@ async def login(request: Request[Any, Any, Any], db_session: DbSession) -> Respo
         )
         page.headers.update(headers)
         return page
+    _start_session(request, login_)
+    return Redirect(nxt or home_of(login_.principal), status_code=HTTP_303_SEE_OTHER)
+
+
+def _start_session(request: Request[Any, Any, Any], login_: Login) -> None:
     who = login_.principal
     request.clear_session()  # a fresh session on login: no fixation
     request.set_session(
@@ -303,7 +312,83 @@ async def login(request: Request[Any, Any, Any], db_session: DbSession) -> Respo
             "at": time.time(),
         }
     )
-    return Redirect(nxt or home_of(who), status_code=HTTP_303_SEE_OTHER)
+
+
+async def _signed_in(request: Request[Any, Any, Any], db_session: DbSession) -> Principal | None:
+    try:
+        return await provide_me(request, db_session)
+    except LoginRequired:
+        return None
+
+
+def _password_page(
+    request: Request[Any, Any, Any],
+    *,
+    username: str = "",
+    errors: dict[str, str] | None = None,
+    notice: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    page = render(
+        request,
+        "console/password.html",
+        status_code=status_code,
+        username=username,
+        errors=errors or {},
+        notice=notice,
+    )
+    page.headers.update(headers or {})
+    return page
+
+
+@get("/password", opt=PUBLIC, include_in_schema=False)
+async def password_form(
+    request: Request[Any, Any, Any], db_session: DbSession, username: FromQuery[str | None] = None
+) -> Template:
+    """Her own password change; signed out, it asks for the username too (after a reset)."""
+    await _signed_in(request, db_session)
+    return _password_page(request, username=(username or "")[:100])
+
+
+@post("/password", opt=PUBLIC, include_in_schema=False, status_code=200)
+async def password_change(request: Request[Any, Any, Any], db_session: DbSession) -> Response[Any]:
+    """The API's ``POST /auth/password`` for the console: the current password is a login
+    (limited and counted alike); the change ends every other sign-in of hers, and this browser
+    carries on with a fresh session at the new epoch."""
+    form = await request.form()
+    me = await _signed_in(request, db_session)
+    username = me.username if me else str(form.get("username", "")).strip()[:100]
+    current = str(form.get("current_password", ""))[:200]
+    new = str(form.get("new_password", ""))[:200]
+    errors: dict[str, str] = {}
+    if new != str(form.get("repeat_password", ""))[:200]:
+        errors["repeat_password"] = t(request, "The two new passwords differ.")
+    try:
+        who = me
+        if who is None:
+            who = (await signin.sign_in(request, db_session, username, current)).principal
+        if not errors:
+            login_ = await signin.change_password(request, db_session, who, current, new)
+    except TooManyAttempts as exc:
+        errors["_form"] = t(request, "Too many failed logins; try again later.")
+        return _password_page(
+            request,
+            username=username,
+            errors=errors,
+            status_code=429,
+            headers={"Retry-After": str(exc.retry_after)},
+        )
+    except Invalid as exc:
+        errors.update(field_errors(request, exc))
+    except DomainError:
+        errors["current_password"] = t(request, "Wrong username or password.")
+    if errors:
+        await db_session.rollback()
+        return _password_page(request, username=username, errors=errors, status_code=422)
+    after_commit(db_session, invalidate_epochs(request))
+    _start_session(request, login_)
+    return see_other(home_of(login_.principal), done="password_changed")
 
 
 @post("/logout", opt=PUBLIC, include_in_schema=False, status_code=HTTP_303_SEE_OTHER)

@@ -107,6 +107,10 @@ def worker_create(form: Mapping[str, Any], *, agency_id: int | None) -> Any:
         "birth_date": birth,
         "home_county": _text(form, "home_county") or "-",
         "consent_matching": _checked(form, "consent_matching"),
+        # Asked only when she has groups to declare: the box, or a refusal the service explains.
+        "consent_sensitive": True
+        if _checked(form, "consent_sensitive")
+        else (False if groups else None),
         "skills": [{"code": c, "level": lv} for c, lv in _levels(form, "skill_")],
         "priority_groups": groups,
         "willing_to_relocate": _checked(form, "willing_to_relocate"),

@@ -5,8 +5,9 @@ rebuilt from the login session, so scoping is the API's: a foreign record is a 4
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, get_args
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery
@@ -17,8 +18,10 @@ from matching.lib import clock
 from matching.lib.errors import DomainError, Forbidden
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
+from matching.lib.types import MAX_ID
 from matching.matches import service as matches
 from matching.matches.runner import execute_run
+from matching.network import service as network
 from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.placements import cases as case_service
@@ -26,12 +29,14 @@ from matching.placements import service as placements
 from matching.profiles import erasure
 from matching.profiles import service as profiles
 from matching.profiles.repository import WorkerFilter
+from matching.profiles.schemas import Channel, WorkerPatch
 from matching.reports import service as reports
 from matching.training import service as training
 from matching.web import forms
 from matching.web.console import Me, Pager, field_errors, lang, render, safe_next, see_other, t
 
 AnyRequest = Request[Any, Any, Any]
+CONSENT_CHANNELS: tuple[str, ...] = get_args(Channel)
 
 
 def _staff(me: Principal) -> None:
@@ -110,8 +115,6 @@ def _worker_form(
 async def _agencies_for(db_session: DbSession, me: Principal) -> list[Any]:
     if not me.is_admin:
         return []
-    from matching.network import service as network
-
     return list((await network.list_agencies(db_session, me)).items)
 
 
@@ -156,6 +159,17 @@ async def worker_page(
     request: AnyRequest, db_session: DbSession, me: Me, worker_id: FromPath[int]
 ) -> Template:
     _staff(me)
+    return await _worker_page(request, db_session, me, worker_id)
+
+
+async def _worker_page(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
+    worker_id: int,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
     w = await profiles.get_worker(db_session, me, worker_id)
     offers = await offer_service.worker_offers(db_session, me, worker_id, limit=20, offset=0)
     titles = await openings.opening_titles(db_session, [o.opening_id for o in offers.items])
@@ -166,15 +180,22 @@ async def worker_page(
         db_session, me, status=None, office_id=None, worker_id=worker_id, limit=20, offset=0
     )
     courses = await training.worker_training(db_session, me, worker_id)
+    consents = await profiles.list_consents(db_session, me, worker_id, limit=50, offset=0)
+    recorders = [c.recorded_by for c in consents.items if c.recorded_by is not None]
     return render(
         request,
         "console/worker.html",
+        status_code=status_code,
         w=w,
         offers=offers.items,
         titles=titles,
         placements=placed,
         cases=cases.items,
         training=courses.items,
+        consents=consents.items,
+        recorders=await network.account_names(db_session, recorders),
+        channels=CONSENT_CHANNELS,
+        errors=errors or {},
     )
 
 
@@ -214,6 +235,45 @@ async def worker_erase(request: AnyRequest, me: Me, worker_id: FromPath[int]) ->
         )
     await erasure.clear_storage(rt.engine)
     return see_other("/workers", done="erased")
+
+
+@post("/workers/{worker_id:int}/consent", status_code=200)
+async def worker_consent(
+    request: AnyRequest, db_session: DbSession, ctx: Ctx, me: Me, worker_id: FromPath[int]
+) -> Response[Any]:
+    """Staff record her consent or its withdrawal, as she said it (in person, on the phone
+    page, by SMS). Withdrawing consent to matching withdraws her live offers; withdrawing
+    consent to holding sensitive information removes her priority groups: the service's rules."""
+    _staff(me)
+    form = await request.form()
+    kind, given = str(form.get("kind", "")), str(form.get("given", ""))
+    channel, version = str(form.get("channel", "")), str(form.get("version", ""))
+    errors: dict[str, str] = {}
+    if kind not in ("matching", "sensitive") or given not in ("yes", "no"):
+        errors["consent"] = t(request, "Choose whether she gives or withdraws which consent.")
+    if channel not in CONSENT_CHANNELS:
+        errors["channel"] = t(request, "Choose how she told you.")
+    if not version.isdigit() or not 1 <= int(version) <= MAX_ID:
+        errors["version"] = t(request, "The page was out of date; reload it and try again.")
+    if not errors:
+        patch: dict[str, Any] = {
+            "version": int(version),
+            f"consent_{kind}": given == "yes",
+            "consent_channel": channel,
+        }
+        try:
+            await profiles.update_worker(
+                db_session, ctx, me, worker_id, msgspec.convert(patch, WorkerPatch)
+            )
+        except DomainError as exc:
+            if exc.status_code in (403, 404):
+                raise
+            await db_session.rollback()  # a refused change writes nothing
+            errors = field_errors(request, exc)
+        else:
+            done = f"{kind}_{'given' if given == 'yes' else 'withdrawn'}"
+            return see_other(f"/workers/{worker_id}", done=done)
+    return await _worker_page(request, db_session, me, worker_id, errors, status_code=422)
 
 
 # --- openings ---
@@ -531,12 +591,25 @@ async def _case_page(
         "console/case.html",
         status_code=status_code,
         c=case,
+        authors=await _authors(request, db_session, [e.who for e in case.log]),
         worker_name=names.get(case.worker_id, ""),
         next_statuses=case_service.NEXT.get(case.status, ()),
         outcomes=("upheld", "partly_upheld", "not_upheld", "withdrawn_by_worker", "referred"),
         actions=("note", "call", "visit", "mediation", "employer_contact"),
         errors=errors or {},
     )
+
+
+async def _authors(request: AnyRequest, db_session: DbSession, whos: list[str]) -> dict[str, str]:
+    """A log entry's author (``staff:2``, ``worker:checkin``) as a reader says it: a username,
+    or "she, at a check-in"."""
+    ids = {w: int(w.split(":", 1)[1]) for w in whos if w.split(":", 1)[-1].isdigit()}
+    names = await network.account_names(db_session, list(ids.values()))
+    out = {w: names.get(i, w) for w, i in ids.items()}
+    for w in whos:
+        if w.startswith("worker:"):
+            out[w] = t(request, "she herself, at a check-in")
+    return out
 
 
 @get("/cases/{case_id:int}")
@@ -590,6 +663,7 @@ ROUTES = [
     worker_page,
     worker_erase_confirm,
     worker_erase,
+    worker_consent,
     openings_list,
     opening_new,
     opening_create,

@@ -252,6 +252,9 @@ async def test_case_board_log_and_status(api: Api) -> None:
     assert r.status_code == 303
     page = (await _get(api, f"/cases/{case['id']}")).text
     assert "电话联系厂方" in page and "调解中" in page
+    # the log names its authors and never prints the catalog's header (gettext of "")
+    assert "Project-Id-Version" not in page and "staff:" not in page
+    assert "(→ 受理中)" in page or "→ 受理中" in page
 
 
 async def test_console_posts_openings_only_for_her_agencys_employers(api: Api) -> None:
