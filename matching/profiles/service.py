@@ -196,13 +196,19 @@ def _id_number(ctx: Context, errors: FieldErrors, raw: str | None, birth: dt.dat
     )
 
 
+_CONTRADICTS = {
+    "female": "contradicts her ID number, which says female",
+    "male": "contradicts her ID number, which says male",
+}
+
+
 def _sex(errors: FieldErrors, declared: str | None, from_id: str | None) -> str | None:
     """Her sex, for the figures alone: what her ID number says where there is one (a declared
     value that contradicts it is refused), what staff declare otherwise."""
     if from_id is None:
         return declared
     if declared is not None and declared != from_id:
-        errors.add("sex", f"contradicts her ID number, which says {from_id}")
+        errors.add("sex", _CONTRADICTS[from_id])
     return from_id
 
 
@@ -409,7 +415,7 @@ async def update_worker(
         if "sex" in given:
             from_id = sex_of_id_number(stored)
             if given["sex"] != from_id:
-                errors.add("sex", f"contradicts her ID number, which says {from_id}")
+                errors.add("sex", _CONTRADICTS[from_id])
             values["sex"] = from_id
     elif "sex" in given:
         values["sex"] = given["sex"]
