@@ -43,6 +43,7 @@ DISMISSALS = ("dismissed", "contract_violation")
 HANDLED = ("resolved", "escalated", "closed")
 """A case is handled once concluded (as ``placements.cases.HANDLED``, ``/cases/figures``)."""
 MIN_YEAR, MAX_YEAR = 2000, 2100
+YEARS = "must lie in the years 2000–2100"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,17 +60,17 @@ def period(raw_from: str | None, raw_to: str | None) -> tuple[dt.date, dt.date]:
     days: dict[str, dt.date] = {}
     for field, raw in (("from", raw_from), ("to", raw_to)):
         if raw is None or not raw.strip():
-            errors.add(field, "is required, a date as YYYY-MM-DD")
+            errors.add(field, "is required: a date as YYYY-MM-DD")
             continue
         try:
             days[field] = dt.date.fromisoformat(raw.strip())
         except ValueError:
-            errors.add(field, f"{raw!r} is not a date as YYYY-MM-DD")
+            errors.add(field, "is not a date as YYYY-MM-DD")
             continue
         if not MIN_YEAR <= days[field].year <= MAX_YEAR:
-            errors.add(field, f"must lie in the years {MIN_YEAR}–{MAX_YEAR}")
+            errors.add(field, YEARS)
     if not errors and days["from"] > days["to"]:
-        errors.add("from", "is after to")
+        errors.add("from", "is after the last day of the period (to)")
     errors.raise_if_any()
     return days["from"], days["to"]
 
@@ -273,7 +274,7 @@ async def put_labour_force(
     principal.require("admin")
     errors = FieldErrors()
     if not MIN_YEAR <= year <= MAX_YEAR:
-        errors.add("year", f"must lie in the years {MIN_YEAR}–{MAX_YEAR}")
+        errors.add("year", YEARS)
     if await network_repo.agency(session, data.agency_id) is None:
         errors.add("agency_id", f"no agency with id {data.agency_id}")
     errors.raise_if_any()
