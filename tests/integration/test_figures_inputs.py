@@ -367,3 +367,34 @@ async def test_job_fairs_count_employers_attendees_and_hires(api: Api) -> None:
     async with api.engine.connect() as conn:
         offer = (await conn.execute(select(m.Offer).where(m.Offer.id == w["offer"]))).one()
     assert offer.job_fair_id == fair["id"] and offer.status == "confirmed"
+
+
+async def test_she_reports_her_wage_on_her_check_in_page(api: Api, settings: Any) -> None:
+    import re
+
+    from matching.lib import clock
+    from tests.integration.test_aftercare import jobs, rows
+
+    w = await _accepted_offer(api, monthly_wage_min=4500, monthly_wage_max=6000)
+    done = await api.ok("POST", f"/offers/{w['offer']}/confirm", w["hr"])
+    start = dt.date.fromisoformat(w["opening"]["start_date"])
+    clock.travel(start + dt.timedelta(days=7) - clock.today())
+    await jobs(api, settings, "send_due")
+    (notice,) = await rows(api, m.Notice, m.Notice.kind == "checkin")
+    code = notice.link.rsplit("/", 1)[1]
+    page = await api.client.get(f"/c/{code}")
+    assert "上个月实际发了多少工资" in page.text
+    token = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+    assert token
+    answer = {
+        "wages_on_time": "yes",
+        "hours_as_agreed": "yes",
+        "_csrf_token": token.group(1),
+    }
+    before = await api.digest()
+    r = await api.client.post(f"/c/{code}", data={**answer, "wage_paid": "四千"})
+    assert r.status_code in (400, 422) and "wage_paid" in r.text
+    assert await api.digest() == before
+    r = await api.client.post(f"/c/{code}", data={**answer, "wage_paid": "4600"})
+    assert r.status_code == 200
+    assert (await placement_row(api, done["placement_id"])).monthly_wage == 4600
