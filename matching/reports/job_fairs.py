@@ -25,8 +25,13 @@ def _may_see(principal: Principal, fair: m.JobFair) -> bool:
     return principal.is_staff and fair.agency_id in (None, principal.agency_id)
 
 
-def _may_change(principal: Principal, fair: m.JobFair) -> bool:
-    return principal.is_admin or (principal.is_staff and fair.agency_id == principal.agency_id)
+async def _changeable(session: AsyncSession, principal: Principal, fair_id: int) -> m.JobFair:
+    """A fair the caller may change: its own agency's (staff), any (admins)."""
+    principal.require("admin", "staff")
+    fair = await _fair(session, principal, fair_id)
+    if not (principal.is_admin or fair.agency_id == principal.agency_id):
+        raise Forbidden("only the agency holding a fair (or an admin) changes it")
+    return fair
 
 
 async def _out(session: AsyncSession, fair: m.JobFair) -> JobFair:
@@ -89,10 +94,7 @@ async def read(session: AsyncSession, principal: Principal, fair_id: int) -> Job
 async def update_counts(
     session: AsyncSession, principal: Principal, fair_id: int, patch: JobFairPatch
 ) -> JobFair:
-    principal.require("admin", "staff")
-    fair = await _fair(session, principal, fair_id)
-    if not _may_change(principal, fair):
-        raise Forbidden("only the agency holding a fair (or an admin) keeps its counts")
+    fair = await _changeable(session, principal, fair_id)
     values: dict[str, Any] = {
         f: getattr(patch, f)
         for f in ("attendees", "consultations")
@@ -115,10 +117,7 @@ async def add_employer(
     session: AsyncSession, principal: Principal, fair_id: int, employer_id: int
 ) -> JobFair:
     """An employer (from the shared pool) attends the fair with its openings."""
-    principal.require("admin", "staff")
-    fair = await _fair(session, principal, fair_id)
-    if not _may_change(principal, fair):
-        raise Forbidden("only the agency holding a fair (or an admin) lists its employers")
+    fair = await _changeable(session, principal, fair_id)
     if await network_repo.employer(session, employer_id) is None:
         raise Invalid("employer_id", f"no employer with id {employer_id}")
     if not await repo.add_fair_employer(session, fair_id, employer_id):

@@ -262,6 +262,7 @@ async def test_case_board_log_and_status(api: Api) -> None:
     placement_id = int(r.headers["location"].split("/")[2].split("?")[0])
     page = (await _get(api, f"/placements/{placement_id}")).text
     assert page.count("已排期") == 3  # three follow-ups on the calendar
+    assert "<dt>月薪</dt><dd>4500 元</dd>" in page  # confirmed here: the range's lowest
     case = await api.ok(
         "POST",
         "/cases",
