@@ -48,6 +48,7 @@ from matching.placements.aftercare_controllers import (
 )
 from matching.placements.controllers import PlacementController
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
+from matching.reports.controllers import JobFairController, put_labour_force, summary
 from matching.settings import Settings
 from matching.training.controllers import (
     CourseController,
@@ -116,6 +117,9 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             TrainingSessionController,
             EnrolmentController,
             worker_training,
+            summary,
+            put_labour_force,
+            JobFairController,
         ],
     )
     app = Litestar(

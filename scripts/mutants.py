@@ -76,6 +76,8 @@ T_JOBS_TWICE = "tests/integration/test_jobs_twice.py"
 T_FEE_RULES = "tests/integration/test_fee_rules.py"
 T_OBJECTIVE = "tests/unit/engine/test_objective_order.py"
 T_ERASURE = "tests/integration/test_erasure.py"
+T_FIGURE_INPUTS = "tests/integration/test_figures_inputs.py"
+T_FIGURES = "tests/integration/test_figures_summary.py"
 
 ELIG = "matching/engine/_eligibility.py"
 SOLVE = "matching/engine/_solve.py"
@@ -100,6 +102,8 @@ TEXT = "matching/lib/text.py"
 SIGNING = "matching/notices/signing.py"
 ERASURE = "matching/profiles/erasure.py"
 ENGINE = "matching/db/engine.py"
+FIGURES = "matching/reports/figures.py"
+REPORTS_REPO = "matching/reports/repository.py"
 
 MUTANTS: list[dict[str, Any]] = [
     # --- the six that slipped past the whole suite once ------------------------------------
@@ -473,9 +477,9 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "confirm-db-guard",
         "rule": "confirming moves only an offer still accepted in the database",
         "file": OFFERS,
-        "old": 'repo.set_status(session, offer_id, ["accepted"], "confirmed")',
-        "new": "repo.set_status(session, offer_id,"
-        ' ["accepted", "declined", "pending"], "confirmed")',
+        "old": '        session, offer_id, ["accepted"], "confirmed", job_fair_id=job_fair_id\n',
+        "new": '        session, offer_id, ["accepted", "declined", "pending"], "confirmed",'
+        " job_fair_id=job_fair_id\n",
         "tests": [T_REFUSALS],
     },
     {
@@ -787,6 +791,55 @@ MUTANTS: list[dict[str, Any]] = [
         "old": '    cursor.execute("PRAGMA secure_delete=ON")\n',
         "new": '    cursor.execute("PRAGMA secure_delete=OFF")\n',
         "tests": [T_ERASURE],
+    },
+    # --- the federation's figures --------------------------------------------------------------
+    {
+        "id": "sex-from-id",
+        "rule": "an ID number's 17th digit is even for a woman",
+        "file": IDENTITY,
+        "old": '    return "female" if int(value[16]) % 2 == 0 else "male"\n',
+        "new": '    return "female" if int(value[16]) % 2 == 1 else "male"\n',
+        "tests": [T_FIGURE_INPUTS],
+    },
+    {
+        "id": "sex-contradiction",
+        "rule": "a declared sex contradicting her ID number is refused",
+        "file": "matching/profiles/service.py",
+        "old": "    if declared is not None and declared != from_id:\n",
+        "new": "    if False:\n",
+        "tests": [T_FIGURE_INPUTS],
+    },
+    {
+        "id": "transferred-once",
+        "rule": "a woman placed twice in a period is transferred once",
+        "file": FIGURES,
+        "old": "    total = len(latest)\n",
+        "new": "    total = len(started)\n",
+        "tests": [T_FIGURES],
+    },
+    {
+        "id": "income-pro-rata",
+        "rule": "labour income counts only the days of the period a placement was active",
+        "file": FIGURES,
+        "old": "        lo, hi = max(r.start_date, start), min(last, end)\n",
+        "new": "        lo, hi = r.start_date, min(last, end)\n",
+        "tests": [T_FIGURES],
+    },
+    {
+        "id": "local-workshop",
+        "rule": "a placement at a local workshop is a local transfer",
+        "file": FIGURES,
+        "old": "if r.local_workshop or (r.county and r.county == r.home_county)",
+        "new": "if (r.county and r.county == r.home_county)",
+        "tests": [T_FIGURES],
+    },
+    {
+        "id": "confirm-wage-range",
+        "rule": "the wage agreed at confirmation lies within the opening's range",
+        "file": OFFERS,
+        "old": "    if not v.wage_min <= wage <= v.wage_max:\n",
+        "new": "    if not v.wage_min <= wage:\n",
+        "tests": [T_FIGURE_INPUTS],
     },
 ]
 

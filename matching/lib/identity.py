@@ -86,6 +86,12 @@ def parse_id_number(raw: str) -> tuple[str, dt.date]:
     return value, born
 
 
+def sex_of_id_number(value: str) -> str:
+    """``female`` or ``male`` from a valid ID number: its 17th digit (the sequence code's
+    last) is even for a woman and odd for a man (GB 11643-1999 § 4.3)."""
+    return "female" if int(value[16]) % 2 == 0 else "male"
+
+
 def mask_id_number(value: str) -> str:
     """``3201**********123X``: enough to recognise, not enough to misuse."""
     return value[:4] + "*" * 10 + value[-4:]

@@ -76,7 +76,14 @@ class OfferController(Controller):
         principal: Who,
         data: JSONBody[ConfirmRequest | None] = None,
     ) -> ConfirmOut:
-        placement = await service.confirm(db_session, ctx, principal, offer_id)
+        placement = await service.confirm(
+            db_session,
+            ctx,
+            principal,
+            offer_id,
+            monthly_wage=data.monthly_wage if data else None,
+            job_fair_id=data.job_fair_id if data else None,
+        )
         return ConfirmOut(placement_id=placement.id, placement=placement)
 
     @post(

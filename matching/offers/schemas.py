@@ -7,7 +7,7 @@ from typing import Annotated
 
 import msgspec
 
-from matching.lib.types import Request, Response
+from matching.lib.types import Id, Request, Response, Yuan
 from matching.placements.schemas import PlacementOut
 
 
@@ -45,7 +45,12 @@ class OfferDetail(Response):
 
 
 class ConfirmRequest(Request):
-    """Confirming takes no fields: the fee comes from the published schedule, never by hand."""
+    """The fee comes from the published schedule, never by hand; the wage agreed may be sent
+    (within the opening's range; left out: the range's lowest, the wage the opening promises
+    at least), and the job fair the hire was made at."""
+
+    monthly_wage: Yuan | None = None
+    job_fair_id: Id | None = None
 
 
 class ConfirmOut(Response):

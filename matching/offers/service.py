@@ -34,6 +34,7 @@ from matching.offers.repository import Candidate, OfferRow, OfferView
 from matching.offers.schemas import OfferOut, OfferPage
 from matching.placements import service as placements
 from matching.placements.schemas import PlacementOut
+from matching.reports import job_fairs
 
 REMIND_BEFORE = dt.timedelta(hours=24)
 LIVE = ("pending", "accepted")
@@ -184,14 +185,38 @@ async def remind_expiring(session: AsyncSession, ctx: Context) -> int:
 
 
 async def confirm(
-    session: AsyncSession, ctx: Context, principal: Principal, offer_id: int
+    session: AsyncSession,
+    ctx: Context,
+    principal: Principal,
+    offer_id: int,
+    *,
+    monthly_wage: int | None = None,
+    job_fair_id: int | None = None,
 ) -> PlacementOut:
     """The employer (or staff) confirms an accepted offer: the placement and its follow-ups,
-    her link kept through the follow-up period, and the 'hire confirmed' notice."""
+    her link kept through the follow-up period, and the 'hire confirmed' notice.
+
+    ``monthly_wage`` is the wage agreed, within the opening's range; left out, the range's
+    lowest: what the opening promises at least, so her labour income is never overstated.
+    ``job_fair_id``: the hire was made at that fair (its employer attending it)."""
     v = await view_for(session, principal, offer_id)
+    errors = FieldErrors()
+    wage = v.wage_min if monthly_wage is None else monthly_wage
+    if not v.wage_min <= wage <= v.wage_max:
+        errors.add(
+            "monthly_wage",
+            f"must lie within the opening's range, {v.wage_min}–{v.wage_max} yuan a month",
+        )
+    if job_fair_id is not None:
+        problem = await job_fairs.hire_problem(session, principal, job_fair_id, v.employer_id)
+        if problem is not None:
+            errors.add("job_fair_id", problem)
+    errors.raise_if_any()
     if v.status != "accepted":
         raise Conflict(f"offer {offer_id} is {v.status}; only an accepted offer can be confirmed")
-    if not await repo.set_status(session, offer_id, ["accepted"], "confirmed"):
+    if not await repo.set_status(
+        session, offer_id, ["accepted"], "confirmed", job_fair_id=job_fair_id
+    ):
         raise Conflict(f"offer {offer_id} changed a moment ago")
     placement_id = await placements.start(
         session,
@@ -204,6 +229,7 @@ async def confirm(
             city=v.city,
             start_date=v.start_date,
             confirmed_by=who(principal),
+            monthly_wage=wage,
         ),
     )
     # Her link now shows the rights pack; keep it working through the follow-up period.

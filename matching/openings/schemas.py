@@ -20,6 +20,8 @@ class EmployerCreate(Request):
     industry: Industry | None = None
     reputation: Score | None = None
     labour_protection: Score | None = None
+    local_workshop: bool = False
+    """A local workshop (绣花点, 绗缝厂): its openings count as local transfer (就地转移)."""
     # The agency that registers it and alone (with admins) may change it and its openings:
     # staff register for their own agency (leave it out); an admin may name one, or leave it
     # out to keep the employer for admins.
@@ -33,6 +35,7 @@ class EmployerPatch(Request):
     industry: Industry | UnsetType | None = UNSET
     reputation: Score | UnsetType = UNSET
     labour_protection: Score | UnsetType = UNSET
+    local_workshop: bool | UnsetType = UNSET
     agency_id: Id | UnsetType | None = UNSET  # admin only: hand the employer to an agency
 
 
@@ -47,7 +50,8 @@ class EmployerOut(Response):
     suspended: bool
     version: int
     created_at: dt.datetime
-    agency_id: int | None = None  # who changes it and its openings; null: admins only
+    agency_id: int | None = None
+    local_workshop: bool = False  # who changes it and its openings; null: admins only
 
 
 class EmployerPage(Response):

@@ -46,6 +46,7 @@ def employer_out(e: m.Employer) -> EmployerOut:
         version=e.version,
         created_at=e.created_at,
         agency_id=e.agency_id,
+        local_workshop=e.local_workshop,
     )
 
 
@@ -121,6 +122,7 @@ async def create_employer(
         labour_protection=50 if data.labour_protection is None else data.labour_protection,
         partner=False,
         suspended=False,
+        local_workshop=data.local_workshop,
         version=1,
     )
     await repository.add(session, employer)

@@ -17,7 +17,7 @@ from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound
 from matching.lib.principal import Principal, may_see
-from matching.lib.types import Request
+from matching.lib.types import Request, Yuan
 from matching.notices import templates
 from matching.notices.outbox import enqueue, notice_row
 from matching.placements import repository as repo
@@ -36,6 +36,9 @@ class CheckinAnswers(Request):
     hours_as_agreed: bool
     housing_as_promised: bool | None = None
     problem: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    wage_paid: Yuan | None = None
+    """The wage she was actually paid last month, whole yuan; from then on the placement's
+    monthly wage (her labour income is counted with it)."""
 
 
 class StaffCheckin(CheckinAnswers, kw_only=True):
@@ -86,6 +89,8 @@ async def record(
         recorded_by=by[:32],
         answered_at=clock.now(),
     )
+    if answers.wage_paid is not None:
+        await repo.set_monthly_wage(session, placement.id, answers.wage_paid)
     issues = worrying(answers)
     if not issues:
         return

@@ -165,6 +165,19 @@ async def add_placement(session: AsyncSession, placement: m.Placement) -> None:
     await session.flush()
 
 
+async def job_fair_of_offer(session: AsyncSession, offer_id: int) -> int | None:
+    """The job fair an offer was confirmed at (None: none)."""
+    stmt = select(m.Offer.job_fair_id).where(m.Offer.id == offer_id)
+    return (await session.execute(stmt)).scalar()
+
+
+async def set_monthly_wage(session: AsyncSession, placement_id: int, wage: int) -> None:
+    """What she reports she is paid a month becomes the placement's wage."""
+    await session.execute(
+        update(m.Placement).where(m.Placement.id == placement_id).values(monthly_wage=wage)
+    )
+
+
 def add_follow_ups(
     session: AsyncSession, placement_id: int, due: list[tuple[int, dt.date]]
 ) -> None:

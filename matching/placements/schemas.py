@@ -36,6 +36,10 @@ class PlacementOut(Response):
     fee_due: int | None = 0
     fee_waived: bool | None = False
     fee_schedule_version: int | None = None
+    monthly_wage: int | None = None
+    """What she is paid a month: agreed at confirmation, then as she reports at check-ins."""
+    job_fair_id: int | None = None
+    """The job fair (招聘会) she was hired at, if any."""
 
 
 EndReason = Literal["dismissed", "quit", "completed", "contract_violation"]

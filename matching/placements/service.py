@@ -39,6 +39,7 @@ class Start:
     city: str
     start_date: dt.date
     confirmed_by: str
+    monthly_wage: int
 
 
 def aftercare_ends(start_date: dt.date) -> dt.datetime:
@@ -64,6 +65,7 @@ async def start(session: AsyncSession, s: Start) -> int:
         start_date=s.start_date,
         status="active",
         confirmed_by=s.confirmed_by,
+        monthly_wage=s.monthly_wage,
         fee_due=fee.amount,
         fee_waived=fee.waived,
         fee_schedule_id=fee.schedule_id,
@@ -101,6 +103,7 @@ async def get_placement(
     # The employer sees when she is followed up, never what she answered (her check-ins name
     # complaints about it) nor the fee, whose waiver tells a priority group.
     hide = principal.is_employer
+    job_fair_id = await repo.job_fair_of_offer(session, p.offer_id)
     return PlacementOut(
         id=p.id,
         worker_id=p.worker_id,
@@ -114,6 +117,8 @@ async def get_placement(
         fee_due=None if hide else p.fee_due,
         fee_waived=None if hide else p.fee_waived,
         fee_schedule_version=None if hide else p.fee_schedule_version,
+        monthly_wage=p.monthly_wage,
+        job_fair_id=job_fair_id,
         follow_ups=[
             FollowUpOut(n=f.n, due_on=f.due_on, status=f.status)
             if hide

@@ -28,6 +28,7 @@ WORKER_COLUMNS = (
     W.phone,
     W.birth_date,
     W.home_county,
+    W.sex,
     W.willing_to_relocate,
     W.preferred_cities,
     W.min_monthly_wage,

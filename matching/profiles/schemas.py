@@ -13,6 +13,8 @@ from matching.lib.types import Code, Id, Level, Name, Place, Request, Response, 
 IdNumber = Annotated[str, msgspec.Meta(max_length=32)]
 Phone = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 Locale = Literal["zh", "en"]
+Sex = Literal["female", "male"]
+"""For the federation's figures only; read from her ID number when there is one."""
 Channel = Literal["in_person", "phone_page", "sms"]
 TextVersion = Annotated[str, msgspec.Meta(pattern=r"^[0-9A-Za-z._-]{1,16}$")]
 """A short code of the consent text she was shown, e.g. ``2026-12``."""
@@ -29,6 +31,8 @@ class WorkerCreate(Request):
     birth_date: dt.date
     home_county: Place
     consent_matching: bool
+    sex: Sex | None = None
+    """Declared; with an ID number it is read from it (and a contradicting value refused)."""
     consent_sensitive: bool | None = None
     """Separate consent to holding her priority groups; left out: given when groups are sent
     (staff register her in person), not asked otherwise."""
@@ -53,6 +57,7 @@ class WorkerPatch(Request):
     phone: Phone | UnsetType = UNSET
     birth_date: dt.date | UnsetType = UNSET
     home_county: Place | UnsetType = UNSET
+    sex: Sex | UnsetType | None = UNSET
     consent_matching: bool | UnsetType = UNSET
     consent_sensitive: bool | UnsetType = UNSET
     consent_channel: Channel | UnsetType = UNSET
@@ -84,6 +89,7 @@ class Worker(Response):
     phone: str
     birth_date: dt.date
     home_county: str
+    sex: str | None
     skills: list[SkillOut]
     priority_groups: list[str]
     willing_to_relocate: bool

@@ -15,7 +15,12 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
-from matching.lib.identity import mask_id_number, normalise_mobile, parse_id_number
+from matching.lib.identity import (
+    mask_id_number,
+    normalise_mobile,
+    parse_id_number,
+    sex_of_id_number,
+)
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.text import clean_text, normalise, text_problem
@@ -63,6 +68,7 @@ def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str])
         phone=row.phone,
         birth_date=row.birth_date,
         home_county=row.home_county,
+        sex=row.sex,
         skills=[
             SkillOut(code=s.skill_code, level=s.level, source=s.source, certified_on=s.certified_on)
             for s in skills
@@ -168,6 +174,8 @@ class _IdNumber(msgspec.Struct):
     enc: str | None
     hash: str | None
     masked: str | None
+    sex: str | None = None
+    """What the ID number says (None: no valid ID number given)."""
 
 
 def _id_number(ctx: Context, errors: FieldErrors, raw: str | None, birth: dt.date) -> _IdNumber:
@@ -180,7 +188,28 @@ def _id_number(ctx: Context, errors: FieldErrors, raw: str | None, birth: dt.dat
         return _IdNumber(None, None, None)
     if born != birth:
         errors.add("id_number", f"its birth date {born.isoformat()} differs from birth_date")
-    return _IdNumber(ctx.keys.encrypt(value), ctx.keys.lookup_hash(value), mask_id_number(value))
+    return _IdNumber(
+        ctx.keys.encrypt(value),
+        ctx.keys.lookup_hash(value),
+        mask_id_number(value),
+        sex_of_id_number(value),
+    )
+
+
+_CONTRADICTS = {
+    "female": "contradicts her ID number, which says female",
+    "male": "contradicts her ID number, which says male",
+}
+
+
+def _sex(errors: FieldErrors, declared: str | None, from_id: str | None) -> str | None:
+    """Her sex, for the figures alone: what her ID number says where there is one (a declared
+    value that contradicts it is refused), what staff declare otherwise."""
+    if from_id is None:
+        return declared
+    if declared is not None and declared != from_id:
+        errors.add("sex", _CONTRADICTS[from_id])
+    return from_id
 
 
 async def _refuse_duplicates(
@@ -277,6 +306,7 @@ async def register_worker(
         errors.add("phone", str(exc))
     _check_birth(errors, data.birth_date)
     ident = _id_number(ctx, errors, data.id_number, data.birth_date)
+    sex = _sex(errors, data.sex, ident.sex)
     _check_skills(errors, data.skills)
     _check_cities(errors, data.preferred_cities)
     groups = _check_groups(errors, data.priority_groups)
@@ -302,6 +332,7 @@ async def register_worker(
         phone=phone,
         birth_date=data.birth_date,
         home_county=county,
+        sex=sex,
         willing_to_relocate=data.willing_to_relocate,
         preferred_cities=_cities(data.preferred_cities),
         min_monthly_wage=data.min_monthly_wage,
@@ -369,12 +400,23 @@ async def update_worker(
         values.update(
             id_number_enc=ident.enc, id_number_hash=ident.hash, id_number_masked=ident.masked
         )
-    elif "birth_date" in given and row.id_number_masked is not None:
+        if ident.sex is not None:  # a new ID number: her sex is what it says
+            values["sex"] = _sex(errors, given.get("sex"), ident.sex)
+        elif "sex" in given:  # no (valid) ID number now: declared
+            values["sex"] = given["sex"]
+    elif ("birth_date" in given or "sex" in given) and row.id_number_masked is not None:
         enc = await repo.encrypted_id_number(session, worker_id)
         assert enc is not None
-        _, born = parse_id_number(ctx.keys.decrypt(enc))
-        if born != birth:
+        stored, born = parse_id_number(ctx.keys.decrypt(enc))
+        if "birth_date" in given and born != birth:
             errors.add("birth_date", "differs from the birth date in her ID number")
+        if "sex" in given:
+            from_id = sex_of_id_number(stored)
+            if given["sex"] != from_id:
+                errors.add("sex", _CONTRADICTS[from_id])
+            values["sex"] = from_id
+    elif "sex" in given:
+        values["sex"] = given["sex"]
     skills = given.get("skills")
     if skills is not None:
         _check_skills(errors, skills)

@@ -7,11 +7,13 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, distinct, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.dialect import chunks
 from matching.db.rules import used_slots
+from matching.lib import clock
 
 W = m.WorkerProfile.__table__.c
 G = m.WorkerGroup.__table__.c
@@ -132,3 +134,232 @@ async def groups_of_placements(session: AsyncSession, placement_ids: list[int]) 
         for code, n in (await session.execute(stmt)).all():
             groups[code] += n
     return groups
+
+
+# --- the federation's figures -------------------------------------------------------------
+
+LF = m.LabourForce.__table__.c
+JF = m.JobFair.__table__.c
+JE = m.JobFairEmployer.__table__.c
+EN = m.Enrolment.__table__.c
+TS = m.TrainingSession.__table__.c
+CO = m.Course.__table__.c
+OFC = m.Office.__table__.c
+
+_PLACED = (
+    m.Placement.__table__.join(m.WorkerProfile.__table__, W.id == PL.worker_id)
+    .join(m.Opening.__table__, OP.id == PL.opening_id)
+    .join(m.Employer.__table__, E.id == PL.employer_id)
+    .join(m.Offer.__table__, OF.id == PL.offer_id)
+)
+# A placement ended before its start date (allowed: she never went) was never work.
+_HAPPENED = or_(PL.ended_on.is_(None), PL.ended_on >= PL.start_date)
+
+
+async def placements_started(
+    session: AsyncSession, start: dt.date, end: dt.date, where: Where
+) -> list[Any]:
+    """Every placement starting in [start, end] that happened, with what the figures count:
+    her sex and home county, the opening's county and city, whether the employer is a local
+    workshop, the days she waited to be placed again, its agency and job fair."""
+    stmt = (
+        select(
+            PL.id,
+            PL.worker_id,
+            PL.agency_id,
+            PL.start_date,
+            PL.reemployed_after_days,
+            W.sex,
+            W.home_county,
+            OP.county,
+            OP.city,
+            E.local_workshop,
+            OF.job_fair_id,
+        )
+        .select_from(_PLACED)
+        .where(PL.start_date >= start, PL.start_date <= end, _HAPPENED, *where)
+        .order_by(PL.worker_id, PL.start_date, PL.id)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def placements_active(
+    session: AsyncSession, start: dt.date, end: dt.date, where: Where
+) -> list[Any]:
+    """Every placement active on some day of [start, end]: its dates, wage and her sex."""
+    stmt = (
+        select(PL.start_date, PL.ended_on, PL.monthly_wage, W.sex)
+        .select_from(_PLACED)
+        .where(
+            PL.start_date <= end,
+            or_(PL.ended_on.is_(None), PL.ended_on >= start),
+            _HAPPENED,
+            *where,
+        )
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def workers_dismissed(
+    session: AsyncSession, start: dt.date, end: dt.date, reasons: tuple[str, ...], where: Where
+) -> int:
+    """Distinct workers whose placement ended in [start, end] for one of ``reasons``."""
+    stmt = (
+        select(func.count(distinct(PL.worker_id)))
+        .select_from(_PLACED)
+        .where(PL.ended_on >= start, PL.ended_on <= end, PL.end_reason.in_(reasons), *where)
+    )
+    return await _count(session, stmt)
+
+
+async def groups_of_workers(session: AsyncSession, worker_ids: list[int]) -> dict[int, list[str]]:
+    """The priority groups each of these workers is in now."""
+    out: dict[int, list[str]] = {}
+    for chunk in chunks(worker_ids):
+        stmt = select(G.worker_id, G.group_code).where(G.worker_id.in_(chunk))
+        for worker_id, code in (await session.execute(stmt)).all():
+            out.setdefault(worker_id, []).append(code)
+    return out
+
+
+async def labour_force(session: AsyncSession, year: int, where: Where) -> int | None:
+    """The labour force of the agencies in scope in ``year``; None when none recorded it."""
+    stmt = select(func.sum(LF.count)).where(LF.year == year, *where)
+    value = (await session.execute(stmt)).scalar()
+    return None if value is None else int(value)
+
+
+async def put_labour_force(
+    session: AsyncSession, agency_id: int, year: int, count: int, by: int | None
+) -> None:
+    """Record (or replace) an agency's labour force for a year."""
+    row = await session.get(m.LabourForce, (agency_id, year))
+    if row is None:
+        session.add(m.LabourForce(agency_id=agency_id, year=year, count=count, updated_by_id=by))
+    else:
+        row.count, row.updated_by_id, row.updated_at = count, by, clock.now()
+    await session.flush()
+
+
+async def training(
+    session: AsyncSession, start: dt.date, end: dt.date, where: Where
+) -> tuple[int, int, int]:
+    """(people who completed a course in [start, end], sessions starting then, people among
+    the first whose fee was waived as a priority group's)."""
+    done = (
+        select(
+            func.count(distinct(EN.worker_id)),
+            func.count(distinct(case((EN.fee_waived.is_(True), EN.worker_id)))),
+        )
+        .select_from(
+            m.Enrolment.__table__.join(m.TrainingSession.__table__, TS.id == EN.session_id).join(
+                m.Course.__table__, CO.id == TS.course_id
+            )
+        )
+        .where(EN.status == "completed", EN.completed_on >= start, EN.completed_on <= end, *where)
+    )
+    people, free = (await session.execute(done)).one()
+    sessions = (
+        select(func.count())
+        .select_from(m.TrainingSession.__table__.join(m.Course.__table__, CO.id == TS.course_id))
+        .where(TS.starts_on >= start, TS.starts_on <= end, *where)
+    )
+    return int(people or 0), await _count(session, sessions), int(free or 0)
+
+
+async def fairs_between(
+    session: AsyncSession, start: dt.date, end: dt.date, where: Where
+) -> tuple[int, int, int, int, int]:
+    """(fairs held in [start, end], employers attending them, attendees, consultations, hires:
+    offers confirmed at them)."""
+    fairs = select(JF.id).where(JF.date >= start, JF.date <= end, *where).subquery()
+    totals = select(
+        func.count(),
+        func.coalesce(func.sum(JF.attendees), 0),
+        func.coalesce(func.sum(JF.consultations), 0),
+    ).where(JF.id.in_(select(fairs.c.id)))
+    n, attendees, consultations = (await session.execute(totals)).one()
+    employers = select(func.count()).where(JE.job_fair_id.in_(select(fairs.c.id)))
+    hires = select(func.count()).where(
+        OF.job_fair_id.in_(select(fairs.c.id)), OF.status == "confirmed"
+    )
+    return (
+        int(n),
+        await _count(session, employers),
+        int(attendees),
+        int(consultations),
+        await _count(session, hires),
+    )
+
+
+async def cases_opened(
+    session: AsyncSession,
+    since: dt.datetime,
+    until: dt.datetime,
+    *,
+    handled: tuple[str, ...],
+    resolved: str,
+    where: Where,
+) -> list[Any]:
+    """Per office (None: no office), of the cases opened in [since, until): those now handled,
+    resolved, and the money recovered on all of them."""
+    stmt = (
+        select(
+            CA.office_id,
+            func.sum(case((CA.status.in_(handled), 1), else_=0)).label("handled"),
+            func.sum(case((CA.status == resolved, 1), else_=0)).label("resolved"),
+            func.coalesce(func.sum(CA.money_recovered), 0).label("recovered"),
+        )
+        .where(CA.opened_at >= since, CA.opened_at < until, *where)
+        .group_by(CA.office_id)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def offices(session: AsyncSession, where: Where) -> list[Any]:
+    """(id, agency_id, name, city) of the offices in scope, by id."""
+    stmt = select(OFC.id, OFC.agency_id, OFC.name, OFC.city).where(*where).order_by(OFC.id)
+    return list((await session.execute(stmt)).all())
+
+
+# --- job fairs ------------------------------------------------------------------------------
+
+
+async def add_fair(session: AsyncSession, fair: m.JobFair) -> None:
+    session.add(fair)
+    await session.flush()
+
+
+async def fair(session: AsyncSession, fair_id: int) -> m.JobFair | None:
+    return await session.get(m.JobFair, fair_id)
+
+
+async def fair_employers(session: AsyncSession, fair_id: int) -> list[int]:
+    stmt = select(JE.employer_id).where(JE.job_fair_id == fair_id).order_by(JE.employer_id)
+    return [int(x) for x in (await session.execute(stmt)).scalars()]
+
+
+async def fair_hires(session: AsyncSession, fair_id: int) -> int:
+    stmt = select(func.count()).where(OF.job_fair_id == fair_id, OF.status == "confirmed")
+    return await _count(session, stmt)
+
+
+async def add_fair_employer(session: AsyncSession, fair_id: int, employer_id: int) -> bool:
+    """The employer attends the fair; False when it was listed already."""
+    if await session.get(m.JobFairEmployer, (fair_id, employer_id)) is not None:
+        return False
+    session.add(m.JobFairEmployer(job_fair_id=fair_id, employer_id=employer_id))
+    await session.flush()
+    return True
+
+
+async def update_fair_at_version(
+    session: AsyncSession, fair_id: int, version: int, values: dict[str, Any]
+) -> int:
+    result = await session.execute(
+        update(m.JobFair)
+        .where(m.JobFair.id == fair_id, m.JobFair.version == version)
+        .values(version=version + 1, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

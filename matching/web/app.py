@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
-from matching.web import admin, console, employer, staff
+from matching.web import admin, console, employer, reports, staff
 
 STATIC = Path(__file__).parent / "static"
 
@@ -45,6 +45,7 @@ def web_router(settings: Settings) -> list[Any]:
             *staff.ROUTES,
             *employer.ROUTES,
             *admin.ROUTES,
+            *reports.ROUTES,
         ],
     )
     static = create_static_files_router(

@@ -119,6 +119,7 @@ def worker_create(form: Mapping[str, Any], *, agency_id: int | None) -> Any:
         "needs_housing": _checked(form, "needs_housing"),
         "available_from": available,
         "id_number": _text(form, "id_number") or None,
+        "sex": _text(form, "sex") or None,
         "locale": "en" if _text(form, "locale") == "en" else "zh",
     }
     if agency_id is not None:

@@ -44,6 +44,7 @@ MESSAGES: dict[str, str] = {
     "q_hours": "Are your working hours as agreed?",
     "q_housing": "Is the housing as promised?",
     "q_problem": "Anything else you want to tell us? (optional)",
+    "q_wage_paid": "How much were you actually paid for last month, in yuan? (optional)",
     "yes": "Yes",
     "no": "No",
     "na": "No dormitory",

@@ -115,6 +115,8 @@ class CheckinForm(Request):
     hours_as_agreed: Literal["yes", "no"]
     housing_as_promised: Literal["yes", "no", "na"] = "na"
     problem: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    wage_paid: Annotated[str, msgspec.Meta(pattern=r"^ *[0-9]{0,6} *$")] = ""
+    """What she was actually paid last month (yuan; may be left empty)."""
     _csrf_token: str = ""
 
 
@@ -176,6 +178,7 @@ class CheckinController(Controller):
             if data.housing_as_promised == "na"
             else data.housing_as_promised == "yes",
             problem=data.problem,
+            wage_paid=int(data.wage_paid) if data.wage_paid.strip() else None,
         )
         done = await followups.answer_checkin(db_session, code, answers)
         if done is None:

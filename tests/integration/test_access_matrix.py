@@ -58,6 +58,19 @@ async def _world(api: Api) -> dict[str, Any]:
         w["staff"],
         json={"worker_id": her["id"]},
     )
+    # a job fair of her agency, her employer attending it
+    fair = await api.ok(
+        "POST",
+        "/job-fairs",
+        w["staff"],
+        json={"name": "春风行动", "date": dt.date.today().isoformat(), "place": "镇广场"},
+    )
+    await api.ok(
+        "POST",
+        f"/job-fairs/{fair['id']}/employers",
+        w["staff"],
+        json={"employer_id": w["employer"]["id"]},
+    )
     async with api.engine.connect() as conn:
         notice_id = (
             (await conn.execute(select(m.Notice.id).where(m.Notice.worker_id == her["id"])))
@@ -86,6 +99,8 @@ async def _world(api: Api) -> dict[str, Any]:
         "session_id": ts["id"],
         "enrolment_id": enrolment["id"],
         "n": 2,
+        "fair_id": fair["id"],
+        "year": dt.date.today().year,
     }
     assert None not in w["ids"].values(), w["ids"]
     w["admin"] = admin

@@ -153,6 +153,37 @@ async def test_registration_errors_show_beside_their_fields(api: Api) -> None:
     assert r.status_code == 303 and r.headers["location"].startswith("/workers/")
     page = (await _get(api, r.headers["location"])).text
     assert "王秀英" in page and "缝纫 4" in page
+    assert "<dt>性别</dt><dd>—</dd>" in page
+
+
+async def test_the_registration_form_records_her_sex(api: Api) -> None:
+    from tests.support import id_number_for
+
+    agency = await api.agency()
+    token = await _login(api, await _account(api, "staff", agency_id=agency["id"]))
+    form = {
+        "_csrf_token": token,
+        "name": "刘美兰",
+        "phone": unique_phone(),
+        "birth_date": "1990-05-17",
+        "home_county": "通州区",
+        "consent_matching": "on",
+    }
+    page = (await _get(api, "/workers/new")).text
+    assert "性别" in page and '<option value="female" >女</option>' in page
+    # A declared sex the ID number contradicts is marked beside the field; nothing written.
+    before = await api.digest()
+    man = id_number_for(dt.date(1990, 5, 17), serial=123)
+    r = await api.client.post(
+        "/workers", data={**form, "sex": "female", "id_number": man}, follow_redirects=False
+    )
+    assert r.status_code == 422
+    assert 'id="e-sex"' in r.text and "身份证号显示为男性" in r.text
+    assert await api.digest() == before
+    r = await api.client.post("/workers", data={**form, "sex": "female"}, follow_redirects=False)
+    assert r.status_code == 303
+    page = (await _get(api, r.headers["location"])).text
+    assert "<dt>性别</dt><dd>女</dd>" in page
 
 
 async def test_employer_sees_only_its_candidates_without_sensitive_fields(api: Api) -> None:
@@ -231,6 +262,7 @@ async def test_case_board_log_and_status(api: Api) -> None:
     placement_id = int(r.headers["location"].split("/")[2].split("?")[0])
     page = (await _get(api, f"/placements/{placement_id}")).text
     assert page.count("已排期") == 3  # three follow-ups on the calendar
+    assert "<dt>月薪</dt><dd>4500 元</dd>" in page  # confirmed here: the range's lowest
     case = await api.ok(
         "POST",
         "/cases",

@@ -32,6 +32,7 @@ from matching.db.models._profiles import (
     WorkerProfile,
     WorkerSkill,
 )
+from matching.db.models._reports import JobFair, JobFairEmployer, LabourForce
 
 __all__ = [
     "CASE_OUTCOMES",
@@ -52,7 +53,10 @@ __all__ = [
     "FeeSchedule",
     "FollowUp",
     "InboundMessage",
+    "JobFair",
+    "JobFairEmployer",
     "JobRun",
+    "LabourForce",
     "LoginAttempt",
     "MatchRun",
     "Notice",

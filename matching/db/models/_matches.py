@@ -129,4 +129,6 @@ class Offer(IdMixin, Base):
     responded_by: Mapped[str | None] = mapped_column(String(32))  # "worker" or "staff:<id>"
     reason: Mapped[str | None] = mapped_column(String(500))
     reminded_at: Mapped[dt.datetime | None] = mapped_column()  # the "about to expire" notice
+    # The job fair (招聘会) it was confirmed at, if any: the fair's hires.
+    job_fair_id: Mapped[int | None] = mapped_column(ForeignKey("job_fairs.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.db.base import Base, IdMixin
@@ -32,6 +32,8 @@ class Employer(IdMixin, Base):
     # The agency that registered it: every agency reads the pool, only this one (or an admin)
     # changes the employer and its openings. NULL: registered by an admin, changed by admins.
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
+    # A local workshop (绣花点, 绗缝厂): a placement at it is a local transfer (就地转移).
+    local_workshop: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Opening(IdMixin, Base):

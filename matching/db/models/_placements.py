@@ -42,6 +42,8 @@ class Placement(IdMixin, Base):
     __tablename__ = "placements"
     __table_args__ = (
         CheckConstraint("status IN ('active', 'ended')", name="status"),
+        CheckConstraint("monthly_wage >= 0", name="monthly_wage"),
+        Index("ix_placements_start_date", "start_date"),
         Index("ix_placements_worker", "worker_id"),
         Index("ix_placements_opening", "opening_id"),
     )
@@ -67,6 +69,9 @@ class Placement(IdMixin, Base):
     # Re-employment (再就业): days from the end of her last placement to this one.
     reemployed_after_days: Mapped[int | None] = mapped_column(Integer)
     day90_credited: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What she is paid a month: agreed at confirmation, then what she reports at check-ins.
+    # Her labour income (劳务收入) is this over the days the placement was active.
+    monthly_wage: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

@@ -28,6 +28,7 @@ class WorkerProfile(IdMixin, Base):
     __tablename__ = "worker_profiles"
     __table_args__ = (
         CheckConstraint("status IN ('available', 'offered', 'placed', 'inactive')", name="status"),
+        CheckConstraint("sex IN ('female', 'male')", name="sex"),
         Index("ix_worker_profiles_agency_status", "agency_id", "status"),
     )
 
@@ -38,6 +39,9 @@ class WorkerProfile(IdMixin, Base):
     phone: Mapped[str | None] = mapped_column(String(20), unique=True)
     birth_date: Mapped[dt.date | None] = mapped_column(Date)
     home_county: Mapped[str | None] = mapped_column(String(100))
+    # For the federation's figures only (how many women were transferred): read from her ID
+    # number where there is one, declared otherwise. No rule of matching reads it.
+    sex: Mapped[str | None] = mapped_column(String(8))
     willing_to_relocate: Mapped[bool] = mapped_column(Boolean)
     preferred_cities: Mapped[list[str]] = mapped_column(JSON, default=list)
     min_monthly_wage: Mapped[int | None] = mapped_column(Integer)

@@ -1,0 +1,142 @@
+"""Request and response bodies for the federation's figures, the labour force and job fairs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from matching.lib.types import Id, LongName, Request, Response
+
+Count = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+
+
+class LabourForceIn(Request):
+    agency_id: Id
+    count: Count
+
+
+class LabourForceOut(Response):
+    agency_id: int
+    year: int
+    count: int
+
+
+class JobFairCreate(Request):
+    name: LongName
+    date: dt.date
+    place: LongName
+    agency_id: Id | None = None
+    """The agency holding it (staff: their own, the default); an admin's without one is the
+    federation's own."""
+
+
+class JobFairPatch(Request):
+    """The counts kept at the fair; ``version`` is the one read (a stale write is refused)."""
+
+    version: Annotated[int, msgspec.Meta(ge=1)]
+    attendees: Count | UnsetType = UNSET
+    consultations: Count | UnsetType = UNSET
+
+
+class JobFairEmployerIn(Request):
+    employer_id: Id
+
+
+class JobFair(Response):
+    id: int
+    name: str
+    date: dt.date
+    place: str
+    agency_id: int | None
+    employers: int
+    attendees: int
+    consultations: int
+    registrations: int | None
+    """Women registered on site: null, since on-site registration is not built yet."""
+    hires: int
+    """Offers confirmed at the fair."""
+    employer_ids: list[int]
+    version: int
+
+
+class Transferred(Response):
+    total: int
+    women: int
+    women_share: float | None
+    share_of_labour_force: float | None
+    local: int
+    away: int
+
+
+class Income(Response):
+    total: int
+    women: int
+
+
+class Reemployment(Response):
+    dismissed: int
+    replaced: int
+    median_days_to_replacement: float | None
+
+
+class Trained(Response):
+    people: int
+    sessions: int
+    free_for_priority: int
+
+
+class JobFairFigures(Response):
+    fairs: int
+    employers: int
+    attendees: int
+    consultations: int
+    hires: int
+
+
+class CaseFigures(Response):
+    handled: int
+    resolved: int
+    mediation_rate: float | None
+    compensation_recovered_yuan: int
+
+
+class GroupCount(Response):
+    code: str
+    transferred: int
+
+
+class CityCount(Response):
+    city: str
+    transferred: int
+
+
+class OfficeCount(Response):
+    office_id: int
+    name: str
+    transferred: int
+    cases_handled: int
+
+
+class MonthCount(Response):
+    month: str
+    transferred: int
+    women: int
+
+
+class Summary(Response):
+    from_: dt.date = msgspec.field(name="from")
+    to: dt.date
+    labour_force: int | None
+    transferred: Transferred
+    labour_income_yuan: Income
+    reemployment: Reemployment
+    trained: Trained
+    job_fairs: JobFairFigures
+    cases: CaseFigures
+    by_priority_group: list[GroupCount]
+    by_destination_city: list[CityCount]
+    by_office: list[OfficeCount]
+    by_month: list[MonthCount]
