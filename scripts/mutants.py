@@ -829,8 +829,16 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "local-workshop",
         "rule": "a placement at a local workshop is a local transfer",
         "file": FIGURES,
-        "old": "if r.local_workshop or (r.county and r.county == r.home_county)",
-        "new": "if (r.county and r.county == r.home_county)",
+        "old": "if r.local_workshop or r.in_home_county",
+        "new": "if r.in_home_county",
+        "tests": [T_FIGURES],
+    },
+    {
+        "id": "local-home-county",
+        "rule": "a placement in her home county is a local transfer, decided when she is placed",
+        "file": "matching/placements/repository.py",
+        "old": "    stmt = select(o.county.is_not(None) & (o.county == w.home_county)).where(",
+        "new": "    stmt = select(o.county.is_not(None) & (o.county != w.home_county)).where(",
         "tests": [T_FIGURES],
     },
     {

@@ -66,6 +66,7 @@ async def start(session: AsyncSession, s: Start) -> int:
         status="active",
         confirmed_by=s.confirmed_by,
         monthly_wage=s.monthly_wage,
+        in_home_county=await repo.in_home_county(session, s.worker_id, s.opening_id),
         fee_due=fee.amount,
         fee_waived=fee.waived,
         fee_schedule_id=fee.schedule_id,

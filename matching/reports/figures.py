@@ -157,9 +157,7 @@ async def summary(
     for r in started:  # ordered by worker, then start date: the last one stays
         latest[r.worker_id] = r
     women = {w for w, r in latest.items() if r.sex == "female"}
-    local = sum(
-        1 for r in latest.values() if r.local_workshop or (r.county and r.county == r.home_county)
-    )
+    local = sum(1 for r in latest.values() if r.local_workshop or r.in_home_county)
     labour_force = await repo.labour_force(
         session,
         end.year,

@@ -160,7 +160,7 @@ async def placements_started(
     session: AsyncSession, start: dt.date, end: dt.date, where: Where
 ) -> list[Any]:
     """Every placement starting in [start, end] that happened, with what the figures count:
-    her sex and home county, the opening's county and city, whether the employer is a local
+    her sex, whether it is in her home county, the opening's city, whether the employer is a local
     workshop, the days she waited to be placed again, its agency and job fair."""
     stmt = (
         select(
@@ -170,8 +170,7 @@ async def placements_started(
             PL.start_date,
             PL.reemployed_after_days,
             W.sex,
-            W.home_county,
-            OP.county,
+            PL.in_home_county,
             OP.city,
             E.local_workshop,
             OF.job_fair_id,

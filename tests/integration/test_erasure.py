@@ -245,7 +245,12 @@ async def figures(api: Api, w: dict[str, Any]) -> dict[str, Any]:
     cases = await api.ok("GET", "/cases/figures", await api.admin())
     placement = await api.ok("GET", f"/placements/{w['placement_id']}", w["staff"])
     kept = {k: placement[k] for k in ("start_date", "status", "fee_due", "fee_waived")}
-    return {"dashboard": board, "cases": cases, "placement": kept}
+    # the federation's figures: she still counts, as a woman, local or away, with her income
+    year = clock.today().year
+    summary = await api.ok(
+        "GET", f"/reports/summary?from={year - 1}-01-01&to={year + 1}-12-31", await api.admin()
+    )
+    return {"dashboard": board, "cases": cases, "placement": kept, "summary": summary}
 
 
 async def erase(api: Api, headers: dict[str, str], worker_id: int, **body: Any) -> Any:

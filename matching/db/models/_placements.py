@@ -72,6 +72,9 @@ class Placement(IdMixin, Base):
     # What she is paid a month: agreed at confirmation, then what she reports at check-ins.
     # Her labour income (劳务收入) is this over the days the placement was active.
     monthly_wage: Mapped[int] = mapped_column(Integer)
+    # Work in her home county (就地转移): decided when she is placed, so the figures stand
+    # when her profile is later corrected or erased.
+    in_home_county: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     version: Mapped[int] = mapped_column(Integer, default=1)
 

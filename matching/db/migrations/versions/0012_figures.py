@@ -135,6 +135,17 @@ def upgrade() -> None:
         batch_op.alter_column("monthly_wage", existing_type=sa.Integer(), nullable=False)
         batch_op.create_check_constraint("monthly_wage", "monthly_wage >= 0")
 
+    # Local transfer is decided when she is placed: in her home county or not.
+    with op.batch_alter_table("placements", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("in_home_county", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.execute(
+        "UPDATE placements SET in_home_county = EXISTS (SELECT 1 FROM worker_profiles w, "
+        "openings o WHERE w.id = placements.worker_id AND o.id = placements.opening_id "
+        "AND o.county IS NOT NULL AND o.county = w.home_county)"
+    )
+
     with op.batch_alter_table("worker_profiles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("sex", sa.String(length=8), nullable=True))
         batch_op.create_check_constraint("sex", "sex IN ('female', 'male')")
@@ -146,6 +157,7 @@ def downgrade() -> None:
         batch_op.drop_column("sex")
 
     with op.batch_alter_table("placements", schema=None) as batch_op:
+        batch_op.drop_column("in_home_county")
         batch_op.drop_constraint(batch_op.f("ck_placements_monthly_wage"), type_="check")
         batch_op.drop_index("ix_placements_start_date")
         batch_op.drop_column("monthly_wage")
