@@ -21,7 +21,7 @@ from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.problems import EXCEPTION_HANDLERS
 from matching.api.strict import strict_json_body
-from matching.api.system import health, ping
+from matching.api.system import health, health_live, health_ready, ping
 from matching.db.engine import create_engine, create_sessionmaker
 from matching.lib.context import Context
 from matching.matches.controllers import MatchRunController
@@ -64,19 +64,15 @@ log = logging.getLogger("laowu")
 
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
+HEALTH = (health, health_live, health_ready)
 
-def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan] = ()) -> Litestar:
-    """The application; ``lifespans`` run inside the app's own (after its engine is up), in the
-    server's event loop: ``laowu serve`` passes the in-process scheduler this way, so that
-    ``matching`` never imports ``workers``."""
-    settings = settings or Settings.from_env()
-    ctx = Context.from_settings(settings)
-    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
-    jwt_auth = build_jwt_auth(ctx)
+
+def _runtime_lifespan(ctx: Context, pool_size: int) -> Lifespan:
+    """The engine and what requests share, for the application's lifetime."""
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        engine = create_engine(ctx.settings.database_url, pool_size=pool_size)
         app.state.runtime = Runtime(
             ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine)
         )
@@ -86,11 +82,35 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             shutdown_pool()
             await engine.dispose()
 
+    return lifespan
+
+
+def create_probe_app(settings: Settings, *, lifespans: Sequence[Lifespan] = ()) -> Litestar:
+    """Only the health routes, for a process that serves no API (``laowu scheduler
+    --health-port``): its probes, on its own small pool."""
+    ctx = Context.from_settings(settings)
+    return Litestar(
+        route_handlers=[Router(path="/api/v1", route_handlers=list(HEALTH))],
+        lifespan=[_runtime_lifespan(ctx, 1), *lifespans],
+        openapi_config=None,
+    )
+
+
+def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan] = ()) -> Litestar:
+    """The application; ``lifespans`` run inside the app's own (after its engine is up), in the
+    server's event loop: ``laowu serve`` passes the in-process scheduler this way, so that
+    ``matching`` never imports ``workers``."""
+    settings = settings or Settings.from_env()
+    ctx = Context.from_settings(settings)
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
+    jwt_auth = build_jwt_auth(ctx)
+    lifespan = _runtime_lifespan(ctx, settings.db_pool_size)
+
     api = Router(
         path="/api/v1",
         before_request=strict_json_body,
         route_handlers=[
-            health,
+            *HEALTH,
             ping,
             list_skills,
             list_priority_groups,
