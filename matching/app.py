@@ -6,15 +6,18 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from matching import __version__
 from matching.api.auth import build_jwt_auth
@@ -85,6 +88,16 @@ def _runtime_lifespan(ctx: Context, pool_size: int) -> Lifespan:
     return lifespan
 
 
+def _proxy_middleware(settings: Settings) -> list[DefineMiddleware]:
+    """Believe X-Forwarded-For (and -Proto) only from LAOWU_TRUSTED_PROXIES: the client's
+    address then is the last one in the chain that no trusted proxy added (uvicorn's rule)."""
+    if not settings.trusted_proxies:
+        return []
+    trusted = list(settings.trusted_proxies)
+    # uvicorn types its middleware with its own ASGI aliases; the calls are the same.
+    return [DefineMiddleware(cast(Any, ProxyHeadersMiddleware), trusted_hosts=trusted)]
+
+
 def create_probe_app(settings: Settings, *, lifespans: Sequence[Lifespan] = ()) -> Litestar:
     """Only the health routes, for a process that serves no API (``laowu scheduler
     --health-port``): its probes, on its own small pool."""
@@ -147,7 +160,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         },
         exception_handlers=EXCEPTION_HANDLERS,
         on_app_init=[jwt_auth.on_app_init],
-        middleware=[session_middleware(settings)],
+        middleware=[*_proxy_middleware(settings), session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
         request_max_body_size=settings.max_body_bytes,
         template_config=TemplateConfig(

@@ -4,8 +4,9 @@ A refused login (or a password change with the wrong current password) rolls the
 transaction back, as every refused request does; its failure is counted in a short
 transaction of its own, committed before the refusal is answered, so that every API process
 (they share the ``login_attempts`` table) sees it. Each failure is counted against the
-username and the client's address (``request.client.host``: behind a proxy, the proxy must
-pass the client's address on, e.g. uvicorn's ``--forwarded-allow-ips``).
+username and the client's address (``request.client.host``: behind a proxy, the address the
+proxy passed in X-Forwarded-For, believed only from ``LAOWU_TRUSTED_PROXIES``; see
+``matching.app``).
 """
 
 from __future__ import annotations
