@@ -20,6 +20,7 @@ from litestar.template.config import TemplateConfig
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from matching import __version__
+from matching.api import metrics as request_metrics
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.problems import EXCEPTION_HANDLERS
@@ -51,6 +52,7 @@ from matching.placements.aftercare_controllers import (
 )
 from matching.placements.controllers import PlacementController
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
+from matching.reports.controllers import metrics
 from matching.settings import Settings
 from matching.training.controllers import (
     CourseController,
@@ -152,14 +154,20 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         ],
     )
     app = Litestar(
-        route_handlers=[api, WorkerLinkController, CheckinController, *web_router(settings)],
+        route_handlers=[
+            api,
+            metrics,
+            WorkerLinkController,
+            CheckinController,
+            *web_router(settings),
+        ],
         dependencies={
             "db_session": Provide(provide_session),
             "ctx": Provide(provide_ctx, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        on_app_init=[jwt_auth.on_app_init],
+        on_app_init=[jwt_auth.on_app_init, request_metrics.first],
         middleware=[*_proxy_middleware(settings), session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
         request_max_body_size=settings.max_body_bytes,
