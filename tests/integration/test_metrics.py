@@ -158,7 +158,7 @@ async def test_the_outbox_runs_and_jobs_read_off_the_database(
         finished = (
             await conn.execute(select(m.JobRun.finished_at).where(m.JobRun.job == "run_matching"))
         ).scalar_one()
-    assert pending == 3
+    assert pending == 3 and finished is not None
     assert value(figures, "laowu_notices", status="pending") == 3
     assert 600 <= value(figures, "laowu_outbox_oldest_pending_age_seconds") < 700
     assert value(figures, "laowu_match_runs", status="done") == 1
