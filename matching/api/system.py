@@ -3,8 +3,9 @@
 ``/health`` is the contract's check of the process and its database; ``/health/live`` asks
 nothing of the database (a liveness probe must not restart every process when the database is
 away); ``/health/ready`` says whether this process should get traffic: the database answers
-and is migrated to this code's head, and, where this process runs the scheduler, whether it
-leads (a follower is ready too: it takes over when the leader dies).
+and is migrated to this code's head (or past it, by a newer release rolling out), and, where
+this process runs the scheduler, whether it leads (a follower is ready too: it takes over
+when the leader dies).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import text
 
 from matching.api.auth import PUBLIC
 from matching.api.deps import runtime
-from matching.db.migrate import current_revisions, head_revisions
+from matching.db.migrate import current_revisions, head_revisions, position
 from matching.lib.types import Response as Body
 
 log = logging.getLogger("laowu.health")
@@ -43,7 +44,7 @@ class Liveness(Body):
 class Readiness(Body, omit_defaults=True):
     status: str  # "ready" | "not_ready"
     database: str  # "ok" | "unreachable"
-    migrations: str  # "head" | "behind" (the database is not at this code's head) | "unknown"
+    migrations: str  # "head" | "behind" | "ahead" (see db.migrate.position) | "unknown"
     revision: list[str]
     head: list[str]
     scheduler: str | None = None  # "leading" | "following"; absent without a scheduler here
@@ -72,7 +73,7 @@ async def health_ready(state: State) -> Response[Readiness]:
     try:
         async with runtime(state).engine.connect() as conn:
             revision = await current_revisions(conn)
-        migrations = "head" if revision == head else "behind"
+        migrations = position(revision)
     except Exception:  # unreachable, or no alembic_version table we can read
         log.exception("readiness check: database unreachable")
         database = "unreachable"
@@ -80,7 +81,9 @@ async def health_ready(state: State) -> Response[Readiness]:
     scheduler = None
     if leadership is not None:
         scheduler = "leading" if leadership.is_leader else "following"
-    ready = database == "ok" and migrations == "head"
+    # A database ahead of this code is one a newer release migrated while this process still
+    # serves its requests (migrations add before they take away): still ready.
+    ready = database == "ok" and migrations in ("head", "ahead")
     body = Readiness(
         status="ready" if ready else "not_ready",
         database=database,

@@ -41,6 +41,26 @@ def head_revisions() -> frozenset[str]:
     return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
+@functools.cache
+def known_revisions() -> frozenset[str]:
+    """Every revision this code has a script for."""
+    from alembic.script import ScriptDirectory
+
+    scripts = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return frozenset(s.revision for s in scripts.walk_revisions())
+
+
+def position(revisions: frozenset[str]) -> str:
+    """Where a database at ``revisions`` stands to this code: ``head``; ``behind`` (this code
+    needs migrations not yet run, or the database is not migrated at all); ``ahead`` (a newer
+    release migrated it: during a rolling upgrade the old processes still serve on it)."""
+    if revisions == head_revisions():
+        return "head"
+    if revisions and not revisions <= known_revisions():
+        return "ahead"
+    return "behind"
+
+
 async def current_revisions(conn: AsyncConnection) -> frozenset[str]:
     """The revisions the database is at (its ``alembic_version`` rows; empty when unmigrated).
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
@@ -34,10 +36,23 @@ async def test_ready_when_the_database_is_at_head(api: Api) -> None:
     assert (r.status_code, r.json()) == (200, {"status": "ok"})
 
 
-async def test_not_ready_while_the_database_is_behind_this_code(api: Api) -> None:
-    async with api.engine.begin() as conn:
-        await conn.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+@contextlib.asynccontextmanager
+async def recorded_revision(api: Api, revision: str) -> AsyncIterator[None]:
+    """The database's alembic_version says ``revision`` (its schema stays at head) meanwhile."""
+
+    async def record(value: str) -> None:
+        async with api.engine.begin() as conn:
+            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": value})
+
+    await record(revision)
     try:
+        yield
+    finally:
+        await record(HEAD[0])
+
+
+async def test_not_ready_while_the_database_is_behind_this_code(api: Api) -> None:
+    async with recorded_revision(api, "0008"):
         r = await api.request("GET", "/health/ready")
         assert r.status_code == 503
         body = r.json()
@@ -49,10 +64,15 @@ async def test_not_ready_while_the_database_is_behind_this_code(api: Api) -> Non
         assert body["revision"] == ["0008"] and body["head"] == HEAD
         # Liveness asks nothing of the migrations: the process is alive, only not ready.
         assert (await api.request("GET", "/health/live")).status_code == 200
-    finally:
-        async with api.engine.begin() as conn:
-            await conn.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": HEAD[0]})
     assert (await api.request("GET", "/health/ready")).status_code == 200
+
+
+async def test_ready_on_a_database_a_newer_release_migrated(api: Api) -> None:
+    """During a rolling upgrade the old processes serve on the migrated database."""
+    async with recorded_revision(api, "9999"):
+        r = await api.request("GET", "/health/ready")
+        assert r.status_code == 200
+        assert (r.json()["migrations"], r.json()["revision"]) == ("ahead", ["9999"])
 
 
 async def test_an_unreachable_database_is_not_ready_but_alive(
