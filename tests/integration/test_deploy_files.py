@@ -6,20 +6,28 @@ configuration passes `nginx -t` and the systemd units pass `systemd-analyze veri
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import inspect
+import os
 import re
 import shlex
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
+from sqlalchemy import select
 
 from matching.app import create_app, create_probe_app
 from matching.cli import build_parser
+from matching.db import models as m
 from matching.settings import Settings
+from tests.integration.test_scheduler import eventually, processes, scheduler_env, spawn
+from tests.support import Api
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -326,36 +334,144 @@ def _self_signed(folder: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("site", ["laowu.conf", "compose.conf"])
-def test_nginx_accepts_the_configuration(site: str, tmp_path: Path) -> None:
-    nginx = shutil.which("nginx") or (
+def _nginx() -> str:
+    found = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
-    if nginx is None:
+    if found is None:
         pytest.skip("nginx is not installed (.ci/run installs it)")
-    _self_signed(tmp_path)
-    replacements = {
-        "/etc/nginx/laowu-locations.conf": str(tmp_path / "laowu-locations.conf"),
-        "/etc/laowu/tls/": f"{tmp_path}/",
-        "/var/cache/nginx/laowu": str(tmp_path / "cache"),
+    return found
+
+
+def _nginx_conf(site: str, folder: Path, replacements: dict[str, str] | None = None) -> Path:
+    """deploy/nginx's ``site`` as a whole nginx.conf in ``folder``, its paths moved there."""
+    _self_signed(folder)
+    moved = {
+        "/etc/nginx/laowu-locations.conf": str(folder / "laowu-locations.conf"),
+        "/etc/laowu/tls/": f"{folder}/",
+        "/var/cache/nginx/laowu": str(folder / "cache"),
         "server api:": "server 127.0.0.1:",  # compose's DNS name, unknown here
+        **(replacements or {}),
     }
     for name in (site, "laowu-locations.conf"):
         text = (DEPLOY / "nginx" / name).read_text()
-        for old, new in replacements.items():
+        for old, new in moved.items():
             text = text.replace(old, new)
-        (tmp_path / name).write_text(text)
-    (tmp_path / "nginx.conf").write_text(
-        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/error.log;\nevents {{}}\n"
-        f"http {{\n    access_log off;\n    include {tmp_path / site};\n}}\n"
+        (folder / name).write_text(text)
+    temp = "".join(
+        f"    {kind}_temp_path {folder / kind};\n"
+        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
     )
+    # Started as root, nginx's workers would run as nobody, who may not write in ``folder``.
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"{user}pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
+        f"http {{\n    access_log off;\n{temp}    include {folder / site};\n}}\n"
+    )
+    return conf
+
+
+@pytest.mark.parametrize("site", ["laowu.conf", "compose.conf"])
+def test_nginx_accepts_the_configuration(site: str, tmp_path: Path) -> None:
+    nginx = _nginx()
+    conf = _nginx_conf(site, tmp_path)
     r = subprocess.run(  # noqa: S603
-        [nginx, "-t", "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "error.log")],
+        [nginx, "-t", "-c", str(conf), "-e", str(tmp_path / "error.log")],
         capture_output=True,
         text=True,
         check=False,
     )
     assert r.returncode == 0 and "test is successful" in r.stderr, r.stderr
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def _answers(http: httpx.AsyncClient, path: str) -> bool:
+    try:
+        return (await http.get(path)).status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+async def _failures(api: Api) -> dict[str, int]:
+    async with api.engine.connect() as conn:
+        rows = (await conn.execute(select(m.LoginAttempt.key, m.LoginAttempt.failures))).all()
+    return {k: f for k, f in rows}
+
+
+async def test_nginx_in_front_of_two_processes(api: Api, db_url: str, tmp_path: Path) -> None:
+    """laowu.conf as written, in front of two `laowu serve`: TLS, the redirect, the request id,
+    cached static files, the body limit, the client's address, and a process killed."""
+    nginx = _nginx()
+    a, b, http_port, https_port = _port(), _port(), _port(), _port()
+
+    def servers(ports: tuple[int, ...]) -> str:
+        return "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
+
+    conf = _nginx_conf(
+        "laowu.conf",
+        tmp_path,
+        {
+            servers((8001, 8002, 8003)): servers((a, b)),
+            "listen 80;": f"listen 127.0.0.1:{http_port};",
+            "listen [::]:80;": "",
+            "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
+            "listen [::]:443 ssl http2;": "",
+        },
+    )
+    assert f":{a} " in (tmp_path / "laowu.conf").read_text(), "the upstream was not replaced"
+    env = scheduler_env(db_url, LAOWU_TRUSTED_PROXIES="127.0.0.1")
+    with processes() as started:
+        api_processes = [
+            spawn(
+                started, env, "serve", "--port", str(p), "--no-scheduler", log=tmp_path / f"{p}.log"
+            )
+            for p in (a, b)
+        ]
+        argv = [nginx, "-c", str(conf), "-e", str(tmp_path / "error.log"), "-g", "daemon off;"]
+        # A long-lived child, killed by processes() at the end.
+        started.append(subprocess.Popen(argv, start_new_session=True))  # noqa: ASYNC220, S603
+        # The client from 127.0.0.2: an address nginx sees and the app does not trust.
+        transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2", verify=False)
+        base = f"https://127.0.0.1:{https_port}"
+        async with httpx.AsyncClient(transport=transport, base_url=base, timeout=5) as http:
+            for p in (a, b):
+                url = f"http://127.0.0.1:{p}/api/v1/health/ready"
+                await eventually(functools.partial(_answers, http, url), 60, f"serve on {p}")
+            await eventually(lambda: _answers(http, "/api/v1/health/ready"), 20, "nginx")
+            redirect = await http.get(f"http://127.0.0.1:{http_port}/api/v1/health")
+            assert redirect.status_code == 301
+            assert redirect.headers["location"].startswith("https://")
+            # The request id: the client's, else one nginx makes, passed on and answered.
+            r = await http.get("/api/v1/health/live", headers={"X-Request-ID": "req-123"})
+            assert r.headers["x-request-id"] == "req-123"
+            made = (await http.get("/api/v1/health/live")).headers["x-request-id"]
+            assert re.fullmatch(r"[0-9a-f]{32}", made)
+            static = await http.get("/static/htmx.min.js")
+            assert static.status_code == 200
+            assert static.headers["cache-control"] == "max-age=86400" and static.headers["expires"]
+            too_big = b"x" * (Settings().max_body_bytes + 1)
+            assert (await http.post("/api/v1/auth/token", content=too_big)).status_code == 413
+            # A client that names another address in X-Forwarded-For is counted as itself.
+            login = {"username": "nobody", "password": "wrong password"}
+            spoof = {"X-Forwarded-For": "198.51.100.1"}
+            r = await http.post("/api/v1/auth/token", json=login, headers=spoof)
+            assert r.status_code == 401
+            assert await _failures(api) == {"a:127.0.0.2": 1, "u:nobody": 1}
+
+            # One process dies: every GET is answered by the other, every POST applied once.
+            api_processes[0].kill()
+            api_processes[0].wait(timeout=10)
+            for _ in range(10):
+                assert (await http.get("/api/v1/health/ready")).status_code == 200
+            for _ in range(4):
+                assert (await http.post("/api/v1/auth/token", json=login)).status_code == 401
+            assert await _failures(api) == {"a:127.0.0.2": 5, "u:nobody": 5}
 
 
 # -- the image -------------------------------------------------------------------------------
