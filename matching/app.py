@@ -81,11 +81,13 @@ def _runtime_lifespan(ctx: Context, pool_size: int) -> Lifespan:
         app.state.runtime = Runtime(
             ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine)
         )
+        unwatch = request_metrics.watch_pool(engine, pool_size)
         try:
             yield
         finally:
             shutdown_pool()
             await engine.dispose()
+            unwatch()
 
     return lifespan
 

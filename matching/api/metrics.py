@@ -1,5 +1,6 @@
 """What this process counts for Prometheus: requests by route template and status with their
-latency, and the login limit's failures and refusals (``prometheus-client``).
+latency, its database pool in use, and the login limit's failures and refusals
+(``prometheus-client``).
 
 With ``PROMETHEUS_MULTIPROC_DIR`` set (before the process starts) the counts live in files
 there, shared by every process of the host, and any of them answers for all.
@@ -8,13 +9,23 @@ there, shared by every process of the host, and any of them answers for all.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from time import perf_counter
 from typing import Any
 
 from litestar.config.app import AppConfig
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import (
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 REQUESTS = Counter(
     "laowu_http_requests_total",
@@ -26,6 +37,17 @@ LATENCY = Histogram(
     "Time from a request's arrival to the end of its answer, by method and route template",
     ["method", "route"],
     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+# Summed over the live processes of a host in multiprocess mode.
+POOL_IN_USE = Gauge(
+    "laowu_db_pool_connections_in_use",
+    "Database connections checked out of the processes' pools",
+    multiprocess_mode="livesum",
+)
+POOL_SIZE = Gauge(
+    "laowu_db_pool_size",
+    "Connections the processes' pools keep (LAOWU_DB_POOL_SIZE each)",
+    multiprocess_mode="livesum",
 )
 LOGIN_FAILURES = Counter(
     "laowu_login_failures_total", "Failed logins (a wrong username, password or current password)"
@@ -83,6 +105,30 @@ def first(app_config: AppConfig) -> AppConfig:
     """An ``on_app_init`` hook, after the auth's (which puts its middleware first)."""
     app_config.middleware.insert(0, RequestMetrics)
     return app_config
+
+
+def watch_pool(engine: AsyncEngine, size: int) -> Callable[[], None]:
+    """Count ``engine``'s checked-out connections (the pool's own events); returns the undo."""
+
+    def out(*_: Any) -> None:
+        POOL_IN_USE.inc()
+
+    def back(*_: Any) -> None:
+        POOL_IN_USE.dec()
+
+    sync = engine.sync_engine
+    event.listen(sync, "checkout", out)
+    event.listen(sync, "checkin", back)
+    POOL_SIZE.inc(size)
+
+    def stop() -> None:
+        event.remove(sync, "checkout", out)
+        event.remove(sync, "checkin", back)
+        POOL_SIZE.dec(size)
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            mark_process_dead(os.getpid())  # its live gauges leave the host's sums
+
+    return stop
 
 
 def exposition() -> bytes:

@@ -55,6 +55,11 @@ class _Figures(Collector):
         )
         for status in ("pending", "sent", "failed", *ops.notices):
             notices.add_metric([status], ops.notices.get(status, 0))
+        retries = GaugeMetricFamily(
+            "laowu_notice_retries",
+            "Delivery attempts beyond each notice's first, over the outbox",
+            value=ops.notice_retries,
+        )
         oldest = GaugeMetricFamily(
             "laowu_outbox_oldest_pending_age_seconds",
             "Age of the oldest notice not yet sent (0 when none waits)",
@@ -82,7 +87,7 @@ class _Figures(Collector):
             "Follow-ups due today or earlier, not yet done",
             value=ops.follow_ups_due,
         )
-        found = [notices, oldest, runs, phases, jobs, due]
+        found = [notices, retries, oldest, runs, phases, jobs, due]
         if ops.scheduler_leaders is not None:
             found.append(
                 GaugeMetricFamily(

@@ -146,6 +146,12 @@ async def notices_by_status(session: AsyncSession) -> dict[str, int]:
     return {status: int(n) for status, n in rows.all()}
 
 
+async def notice_retries(session: AsyncSession) -> int:
+    """Delivery attempts beyond each notice's first, over the whole outbox."""
+    stmt = select(func.coalesce(func.sum(N.attempts - 1), 0)).where(N.attempts > 1)
+    return await _count(session, stmt)
+
+
 async def oldest_pending_notice(session: AsyncSession) -> dt.datetime | None:
     stmt = select(func.min(N.created_at)).where(N.status == "pending")
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -78,6 +78,7 @@ class Operations:
     """What an operator watches, read off the database (so any process answers alike)."""
 
     notices: dict[str, int]  # the outbox by status: pending is its depth
+    notice_retries: int  # attempts beyond the first, summed
     oldest_pending_age_seconds: float | None
     match_runs: dict[str, int]
     last_run_seconds: dict[str, float]  # the last finished run's phases
@@ -95,6 +96,7 @@ async def operations(session: AsyncSession) -> Operations:
         leaders = await repo.scheduler_leaders(session)
     return Operations(
         notices=await repo.notices_by_status(session),
+        notice_retries=await repo.notice_retries(session),
         oldest_pending_age_seconds=(now - oldest).total_seconds() if oldest else None,
         match_runs=await repo.match_runs_by_status(session),
         last_run_seconds={k: float(v) for k, v in timings.items() if isinstance(v, int | float)},

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from litestar.testing import AsyncTestClient
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from matching.app import create_app
 from matching.db import models as m
@@ -167,6 +167,30 @@ async def test_the_outbox_runs_and_jobs_read_off_the_database(
         figures, "laowu_job_last_success_timestamp_seconds", job="run_matching"
     ) == pytest.approx(finished.timestamp())
     assert value(figures, "laowu_follow_ups_due") == 0
+
+
+async def test_the_pool_in_use_and_notice_retries(
+    api: Api, watched: AsyncTestClient, settings: Settings
+) -> None:
+    in_use = "laowu_db_pool_connections_in_use"
+    # Between requests every pool of this process is idle; the scrape's own session holds one
+    # connection while it answers, and gives it back (the next scrape sees one, not two).
+    for _ in range(3):
+        figures = await scrape(watched)
+        assert value(figures, in_use) == 1
+        assert value(figures, "laowu_db_pool_size") >= settings.db_pool_size
+
+    await small_world(api)
+    sched = Scheduler(settings, leadership=AlwaysLeader())
+    sched.open()
+    try:
+        await sched.run_job("run_matching")
+    finally:
+        await sched.stop()
+    assert value(await scrape(watched), "laowu_notice_retries") == 0
+    async with api.engine.begin() as conn:  # as two failed deliveries and a third would leave it
+        await conn.execute(update(m.Notice).values(attempts=3))
+    assert value(await scrape(watched), "laowu_notice_retries") == 3 * 2
 
 
 async def test_the_leader_lock_is_watched_on_postgres(
