@@ -6,22 +6,26 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from matching import __version__
+from matching.api import metrics as request_metrics
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.problems import EXCEPTION_HANDLERS
 from matching.api.strict import strict_json_body
-from matching.api.system import health, ping
+from matching.api.system import health, health_live, health_ready, ping
 from matching.db.engine import create_engine, create_sessionmaker
 from matching.lib.context import Context
 from matching.matches.controllers import MatchRunController
@@ -49,6 +53,7 @@ from matching.placements.aftercare_controllers import (
 from matching.placements.controllers import PlacementController
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
 from matching.reports.controllers import JobFairController, put_labour_force, summary
+from matching.reports.metrics import metrics
 from matching.settings import Settings
 from matching.training.controllers import (
     CourseController,
@@ -65,6 +70,49 @@ log = logging.getLogger("laowu")
 
 Lifespan = Callable[[Litestar], AbstractAsyncContextManager[None]]
 
+HEALTH = (health, health_live, health_ready)
+
+
+def _runtime_lifespan(ctx: Context, pool_size: int) -> Lifespan:
+    """The engine and what requests share, for the application's lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = create_engine(ctx.settings.database_url, pool_size=pool_size)
+        app.state.runtime = Runtime(
+            ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine)
+        )
+        unwatch = request_metrics.watch_pool(engine, pool_size)
+        try:
+            yield
+        finally:
+            shutdown_pool()
+            await engine.dispose()
+            unwatch()
+
+    return lifespan
+
+
+def _proxy_middleware(settings: Settings) -> list[DefineMiddleware]:
+    """Believe X-Forwarded-For (and -Proto) only from LAOWU_TRUSTED_PROXIES: the client's
+    address then is the last one in the chain that no trusted proxy added (uvicorn's rule)."""
+    if not settings.trusted_proxies:
+        return []
+    trusted = list(settings.trusted_proxies)
+    # uvicorn types its middleware with its own ASGI aliases; the calls are the same.
+    return [DefineMiddleware(cast(Any, ProxyHeadersMiddleware), trusted_hosts=trusted)]
+
+
+def create_probe_app(settings: Settings, *, lifespans: Sequence[Lifespan] = ()) -> Litestar:
+    """Only the health routes, for a process that serves no API (``laowu scheduler
+    --health-port``): its probes, on its own small pool."""
+    ctx = Context.from_settings(settings)
+    return Litestar(
+        route_handlers=[Router(path="/api/v1", route_handlers=list(HEALTH))],
+        lifespan=[_runtime_lifespan(ctx, 1), *lifespans],
+        openapi_config=None,
+    )
+
 
 def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan] = ()) -> Litestar:
     """The application; ``lifespans`` run inside the app's own (after its engine is up), in the
@@ -74,24 +122,13 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
     ctx = Context.from_settings(settings)
     passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
     jwt_auth = build_jwt_auth(ctx)
-
-    @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
-        app.state.runtime = Runtime(
-            ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine)
-        )
-        try:
-            yield
-        finally:
-            shutdown_pool()
-            await engine.dispose()
+    lifespan = _runtime_lifespan(ctx, settings.db_pool_size)
 
     api = Router(
         path="/api/v1",
         before_request=strict_json_body,
         route_handlers=[
-            health,
+            *HEALTH,
             ping,
             list_skills,
             list_priority_groups,
@@ -123,15 +160,21 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         ],
     )
     app = Litestar(
-        route_handlers=[api, WorkerLinkController, CheckinController, *web_router(settings)],
+        route_handlers=[
+            api,
+            metrics,
+            WorkerLinkController,
+            CheckinController,
+            *web_router(settings),
+        ],
         dependencies={
             "db_session": Provide(provide_session),
             "ctx": Provide(provide_ctx, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        on_app_init=[jwt_auth.on_app_init],
-        middleware=[session_middleware(settings)],
+        on_app_init=[jwt_auth.on_app_init, request_metrics.first],
+        middleware=[*_proxy_middleware(settings), session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
         request_max_body_size=settings.max_body_bytes,
         template_config=TemplateConfig(

@@ -57,20 +57,40 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not args.no_scheduler:
         # The composition root wires the scheduler into the server's loop: matching never
         # imports workers. Only the leader fires, so several `serve` processes are safe.
-        from workers import in_process
-
         _scheduler_logging()
 
-        @contextlib.asynccontextmanager
-        async def scheduler(_app: Any) -> AsyncIterator[None]:
-            async with in_process(settings):
-                yield
-
-        lifespans.append(scheduler)
+        lifespans.append(_scheduler_lifespan(settings))
     app = create_app(settings, lifespans=lifespans)
     print(f"Laowu serving on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=args.access_log)
+    # The app decides whom to believe about the client's address (LAOWU_TRUSTED_PROXIES), so
+    # uvicorn's own rule (trust X-Forwarded-For from 127.0.0.1) is off.
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=args.access_log,
+        proxy_headers=False,
+    )
     return 0
+
+
+def _scheduler_lifespan(
+    settings: Settings, *, required: bool = False
+) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
+    """The scheduler in the server's loop; its leadership on ``app.state`` for readiness.
+    ``required``: a process that is only the scheduler refuses to start without one."""
+    from workers import SchedulerAlreadyRunning, in_process
+
+    @contextlib.asynccontextmanager
+    async def scheduler(app: Any) -> AsyncIterator[None]:
+        async with in_process(settings) as running:
+            if running is None and required:
+                raise SchedulerAlreadyRunning("another scheduler runs on this SQLite database")
+            app.state.leadership = running.leadership if running is not None else None
+            yield
+
+    return scheduler
 
 
 def _scheduler_logging() -> None:
@@ -83,7 +103,7 @@ def _scheduler_logging() -> None:
     sched.propagate = False
 
 
-def cmd_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
+def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from workers import SchedulerAlreadyRunning, run_forever
     from workers.leader import FileLeadership
 
@@ -100,6 +120,24 @@ def cmd_scheduler(settings: Settings, _args: argparse.Namespace) -> int:
             asyncio.run(probe.stop())
     migrate.upgrade(settings.database_url)
     _scheduler_logging()
+    if args.health_port is not None:
+        # Probes for a supervisor (Kubernetes): the health routes, served in the scheduler's
+        # loop; uvicorn's SIGTERM stops the server, and with it the scheduler, which lets go
+        # of the lock.
+        import uvicorn
+
+        from matching.app import create_probe_app
+
+        app = create_probe_app(settings, lifespans=[_scheduler_lifespan(settings, required=True)])
+        uvicorn.run(
+            app,
+            host=args.health_host,
+            port=args.health_port,
+            log_level="warning",
+            access_log=False,
+            proxy_headers=False,
+        )
+        return 0
     try:
         asyncio.run(run_forever(settings))
     except SchedulerAlreadyRunning as exc:  # lost the race between the probe and the start
@@ -189,9 +227,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
 
-    sub.add_parser(
+    sched = sub.add_parser(
         "scheduler", help="run the scheduled jobs (leader-elected on PostgreSQL)"
-    ).set_defaults(func=cmd_scheduler)
+    )
+    sched.add_argument(
+        "--health-port",
+        type=int,
+        help="also serve /api/v1/health/live and /api/v1/health/ready on this port",
+    )
+    sched.add_argument("--health-host", default="127.0.0.1")
+    sched.set_defaults(func=cmd_scheduler)
 
     sub.add_parser("migrate", help="migrate the database to head").set_defaults(func=cmd_migrate)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -22,6 +23,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
+    """Comma- or space-separated IP addresses or networks (``10.0.0.0/8``), each checked."""
+    found = tuple((env.get(name) or "").replace(",", " ").split())
+    for item in found:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError as exc:
+            raise ConfigurationError(
+                f"{name} holds IP addresses or networks (10.0.0.0/8), got {item!r}"
+            ) from exc
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +70,11 @@ class Settings:
     # window, every attempt (even the right password) answers 429 until the window passes.
     login_max_failures: int = 10
     login_window_seconds: int = 300
+    # The proxies (nginx) whose X-Forwarded-For is believed about the client's address; none
+    # by default, so a client cannot name its own address to dodge the login limit.
+    trusted_proxies: tuple[str, ...] = ()
+    # /metrics answers a request from this host without a token; others need this bearer.
+    metrics_token: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -85,6 +104,8 @@ class Settings:
             match_lease_seconds=_int(env, "LAOWU_MATCH_LEASE_SECONDS", 60),
             login_max_failures=_int(env, "LAOWU_LOGIN_MAX_FAILURES", 10),
             login_window_seconds=_int(env, "LAOWU_LOGIN_WINDOW_SECONDS", 300),
+            trusted_proxies=_networks(env, "LAOWU_TRUSTED_PROXIES"),
+            metrics_token=env.get("LAOWU_METRICS_TOKEN") or None,
         )
 
     def resolved_secret_key(self) -> str:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from litestar.testing import AsyncTestClient
+from litestar.testing import AsyncTestClient, transport
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
@@ -105,6 +106,21 @@ async def api(client: AsyncTestClient, engine: AsyncEngine) -> AsyncIterator[Api
     # The accounts went behind the app's back (and their ids are used again): its cache of
     # their token epochs must not outlive them.
     client.app.state.runtime.epochs.invalidate()
+
+
+@pytest.fixture
+def client_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The client address the test client reports: set ``host[0]`` to move to another."""
+    host = ["testclient"]
+    original = transport.TestClientTransport.parse_request
+
+    def parse(self: Any, request: Any) -> dict[str, Any]:
+        scope = original(self, request)
+        scope["client"] = (host[0], 50000)
+        return scope
+
+    monkeypatch.setattr(transport.TestClientTransport, "parse_request", parse)
+    yield host
 
 
 @pytest.fixture(autouse=True)

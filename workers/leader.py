@@ -24,13 +24,13 @@ from typing import IO, Any, Protocol
 
 from sqlalchemy.engine import make_url
 
+from matching.db.dialect import SCHEDULER_LOCK_CLASS, SCHEDULER_LOCK_OBJECT
+
 log = logging.getLogger("laowu.scheduler.leader")
 
-# pg_try_advisory_lock(int4, int4): pg_locks shows it as classid=LOCK_CLASS, objid=LOCK_OBJECT,
-# objsubid=2. The migration lock (db/migrations/env.py) uses the one-bigint form, so the two
-# never collide. Advisory locks are per database: two databases on a server each get a leader.
-LOCK_CLASS = 741_800
-LOCK_OBJECT = 2
+# The leader lock's key (matching.db.dialect, where /metrics also reads who holds it).
+LOCK_CLASS = SCHEDULER_LOCK_CLASS
+LOCK_OBJECT = SCHEDULER_LOCK_OBJECT
 CHECK_TIMEOUT = 5.0
 """Seconds a lock query may take; a leader whose server does not answer in time steps down."""
 

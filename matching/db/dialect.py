@@ -10,6 +10,13 @@ from sqlalchemy import JSON, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# The scheduler's leader lock, pg_try_advisory_lock(int4, int4): pg_locks shows it as
+# classid=SCHEDULER_LOCK_CLASS, objid=SCHEDULER_LOCK_OBJECT, objsubid=2. The migration lock
+# (db/migrations/env.py) uses the one-bigint form, so the two never collide. Advisory locks
+# are per database: two databases on a server each get a leader.
+SCHEDULER_LOCK_CLASS = 741_800
+SCHEDULER_LOCK_OBJECT = 2
+
 
 def dialect_name(session: AsyncSession) -> str:
     bind = session.get_bind()

@@ -7,11 +7,11 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, func, or_, select, update
+from sqlalchemy import ColumnElement, case, distinct, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import chunks
+from matching.db.dialect import SCHEDULER_LOCK_CLASS, SCHEDULER_LOCK_OBJECT, chunks
 from matching.db.rules import used_slots
 from matching.lib import clock
 
@@ -362,3 +362,51 @@ async def update_fair_at_version(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+# -- what an operator watches (/metrics): unscoped, read by the metrics route only ----------
+
+MR = m.MatchRun.__table__.c
+JR = m.JobRun.__table__.c
+
+
+async def notices_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(N.status, func.count()).group_by(N.status))
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def notice_retries(session: AsyncSession) -> int:
+    """Delivery attempts beyond each notice's first, over the whole outbox."""
+    stmt = select(func.coalesce(func.sum(N.attempts - 1), 0)).where(N.attempts > 1)
+    return await _count(session, stmt)
+
+
+async def oldest_pending_notice(session: AsyncSession) -> dt.datetime | None:
+    stmt = select(func.min(N.created_at)).where(N.status == "pending")
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def match_runs_by_status(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(MR.status, func.count()).group_by(MR.status))
+    return {status: int(n) for status, n in rows.all()}
+
+
+async def last_done_run_timings(session: AsyncSession) -> dict[str, Any]:
+    stmt = select(MR.timings).where(MR.status == "done").order_by(MR.id.desc()).limit(1)
+    return dict((await session.execute(stmt)).scalar_one_or_none() or {})
+
+
+async def last_job_successes(session: AsyncSession) -> dict[str, dt.datetime]:
+    stmt = select(JR.job, func.max(JR.finished_at)).where(JR.outcome == "ok").group_by(JR.job)
+    return {job: at for job, at in (await session.execute(stmt)).all() if at is not None}
+
+
+async def scheduler_leaders(session: AsyncSession) -> int:
+    """Sessions holding the scheduler's leader lock in this database (PostgreSQL only)."""
+    stmt = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :c"
+        " AND objid = :o AND objsubid = 2 AND granted"
+        " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    )
+    found = await session.execute(stmt, {"c": SCHEDULER_LOCK_CLASS, "o": SCHEDULER_LOCK_OBJECT})
+    return int(found.scalar_one())

@@ -1,4 +1,5 @@
-"""The console's dashboard (工作台): today's counts and the last twelve months' placements."""
+"""The console's dashboard (工作台): today's counts and the last twelve months' placements;
+and what an operator watches (``/metrics``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from matching.db.dialect import dialect_name
 from matching.lib import clock
 from matching.lib.principal import Principal, visible
 from matching.reports import repository as repo
@@ -68,4 +70,37 @@ async def dashboard(session: AsyncSession, principal: Principal) -> Dashboard:
         by_month=[Bar(mo, per_month.get(mo, 0)) for mo in months],
         by_city=[Bar(c, n) for c, n in per_city.most_common(8)],
         by_group=[Bar(c, n) for c, n in groups.most_common()],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Operations:
+    """What an operator watches, read off the database (so any process answers alike)."""
+
+    notices: dict[str, int]  # the outbox by status: pending is its depth
+    notice_retries: int  # attempts beyond the first, summed
+    oldest_pending_age_seconds: float | None
+    match_runs: dict[str, int]
+    last_run_seconds: dict[str, float]  # the last finished run's phases
+    job_last_success: dict[str, dt.datetime]
+    follow_ups_due: int
+    scheduler_leaders: int | None  # holders of the leader lock; None on SQLite (a file lock)
+
+
+async def operations(session: AsyncSession) -> Operations:
+    now = clock.now()
+    oldest = await repo.oldest_pending_notice(session)
+    timings = await repo.last_done_run_timings(session)
+    leaders = None
+    if dialect_name(session) == "postgresql":
+        leaders = await repo.scheduler_leaders(session)
+    return Operations(
+        notices=await repo.notices_by_status(session),
+        notice_retries=await repo.notice_retries(session),
+        oldest_pending_age_seconds=(now - oldest).total_seconds() if oldest else None,
+        match_runs=await repo.match_runs_by_status(session),
+        last_run_seconds={k: float(v) for k, v in timings.items() if isinstance(v, int | float)},
+        job_last_success=await repo.last_job_successes(session),
+        follow_ups_due=await repo.followups_due(session, clock.today(), []),
+        scheduler_leaders=leaders,
     )

@@ -34,7 +34,14 @@ from tests.integration.test_training import SEWING_3, session_body
 from tests.support import Api
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-PUBLIC = {"/api/v1/health", "/api/v1/ping", "/api/v1/skills", "/api/v1/priority-groups"}
+PUBLIC = {
+    "/api/v1/health",
+    "/api/v1/health/live",
+    "/api/v1/health/ready",
+    "/api/v1/ping",
+    "/api/v1/skills",
+    "/api/v1/priority-groups",
+}
 # Her agency's staff and the admin must be able to read these of hers (the matrix is not
 # vacuous: her data is there to leak).
 MUST_READ = ("/workers/{worker_id}", "/workers/{worker_id}/offers", "/placements/{placement_id}")

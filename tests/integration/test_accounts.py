@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-from litestar.testing import transport
 from sqlalchemy import delete, select, update
 
 from matching.db import models as m
@@ -19,21 +16,6 @@ from tests.support import PASSWORD, Api, assert_problem, error_for
 
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 ENDED = "this sign-in has ended; sign in again"
-
-
-@pytest.fixture
-def client_host(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The client address the test client reports: set ``host[0]`` to move to another."""
-    host = ["testclient"]
-    original = transport.TestClientTransport.parse_request
-
-    def parse(self: Any, request: Any) -> dict[str, Any]:
-        scope = original(self, request)
-        scope["client"] = (host[0], 50000)
-        return scope
-
-    monkeypatch.setattr(transport.TestClientTransport, "parse_request", parse)
-    yield host
 
 
 async def _staff_account(api: Api) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
