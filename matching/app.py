@@ -17,9 +17,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.template.config import TemplateConfig
 
 from matching import __version__
+from matching.api.access import AccessLog
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.problems import EXCEPTION_HANDLERS
+from matching.api.request_id import send_request_id
 from matching.api.strict import strict_json_body
 from matching.api.system import health, ping
 from matching.db.engine import create_engine, create_sessionmaker
@@ -47,6 +49,7 @@ from matching.placements.aftercare_controllers import (
     TaskController,
 )
 from matching.placements.controllers import PlacementController
+from matching.privacy.controllers import audit_log, export_worker
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
 from matching.settings import Settings
 from matching.training.controllers import (
@@ -77,13 +80,16 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
+        access = AccessLog(engine)
         app.state.runtime = Runtime(
-            ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine)
+            ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine), access=access
         )
+        access.start()
         try:
             yield
         finally:
             shutdown_pool()
+            await access.stop()  # what is still buffered is written before the engine goes
             await engine.dispose()
 
     api = Router(
@@ -116,6 +122,8 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             TrainingSessionController,
             EnrolmentController,
             worker_training,
+            export_worker,
+            audit_log,
         ],
     )
     app = Litestar(
@@ -129,6 +137,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         on_app_init=[jwt_auth.on_app_init],
         middleware=[session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
+        before_send=[send_request_id],
         request_max_body_size=settings.max_body_bytes,
         template_config=TemplateConfig(
             directory=Path(__file__).parent / "web" / "templates",

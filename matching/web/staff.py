@@ -12,7 +12,9 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from matching.api.access import record
 from matching.api.deps import Ctx, DbSession, runtime
+from matching.api.request_id import request_id
 from matching.lib import clock
 from matching.lib.errors import DomainError, Forbidden
 from matching.lib.principal import Principal
@@ -23,6 +25,7 @@ from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.placements import cases as case_service
 from matching.placements import service as placements
+from matching.privacy import service as privacy
 from matching.profiles import service as profiles
 from matching.profiles.repository import WorkerFilter
 from matching.reports import service as reports
@@ -78,6 +81,7 @@ async def workers(
         "hx-history-restore-request"
     )
     template = "console/_workers_table.html" if partial else None
+    record(request, me, "console.worker.list", [w.id for w in found.items])
     return render(
         request,
         template or "console/workers.html",
@@ -165,6 +169,7 @@ async def worker_page(
         db_session, me, status=None, office_id=None, worker_id=worker_id, limit=20, offset=0
     )
     courses = await training.worker_training(db_session, me, worker_id)
+    record(request, me, "console.worker.view", (worker_id,))
     return render(
         request,
         "console/worker.html",
@@ -175,6 +180,24 @@ async def worker_page(
         cases=cases.items,
         training=courses.items,
     )
+
+
+@get("/workers/{worker_id:int}/export")
+async def worker_export(
+    request: AnyRequest, db_session: DbSession, ctx: Ctx, me: Me, worker_id: FromPath[int]
+) -> Template:
+    """Her copy of everything held about her, as a page she can be handed (and printed)."""
+    _staff(me)
+    await runtime(request.app.state).access.flush()  # her reads up to now are in her copy
+    x = await privacy.export_worker(
+        db_session,
+        ctx,
+        me,
+        worker_id,
+        action="console.worker.export",
+        request_id=request_id(request.scope),
+    )
+    return render(request, "console/worker_export.html", x=x, w=x.worker)
 
 
 # --- openings ---
@@ -549,6 +572,7 @@ ROUTES = [
     worker_new,
     worker_create,
     worker_page,
+    worker_export,
     openings_list,
     opening_new,
     opening_create,
