@@ -86,9 +86,16 @@ def _columns(table: Any, *extra: Any) -> list[Any]:
     return [c for c in table.c if c.name not in HIDDEN] + list(extra)
 
 
+def _hers(table: Any, worker_id: int, *order: str) -> Select[Any]:
+    """Every row of ``table`` about her (by its ``worker_id``), ordered by ``order``."""
+    where = table.c.worker_id == worker_id
+    return select(*_columns(table)).where(where).order_by(*(table.c[o] for o in order))
+
+
 def _sections(worker_id: int) -> dict[str, Select[Any]]:
     """One statement per section of her export, each row a record held about her."""
     wt, op, em = (m.WorkerProfile.__table__, m.Opening.__table__, m.Employer.__table__)
+    pr, of = m.Proposal.__table__, m.Offer.__table__
     pl, fu, ca, ce = (t.__table__ for t in (m.Placement, m.FollowUp, m.Case, m.CaseEntry))
     en, ts, co, ac = (
         t.__table__ for t in (m.Enrolment, m.TrainingSession, m.Course, m.AccessLogEntry)
@@ -97,27 +104,19 @@ def _sections(worker_id: int) -> dict[str, Select[Any]]:
     employer = (em.c.name.label("employer_name"),)
     return {
         "worker": select(*_columns(wt)).where(wt.c.id == worker_id),
-        "skills": select(*_columns(m.WorkerSkill.__table__))
-        .where(m.WorkerSkill.__table__.c.worker_id == worker_id)
-        .order_by(m.WorkerSkill.__table__.c.skill_code),
-        "priority_groups": select(*_columns(m.WorkerGroup.__table__))
-        .where(m.WorkerGroup.__table__.c.worker_id == worker_id)
-        .order_by(m.WorkerGroup.__table__.c.group_code),
-        "consents": select(*_columns(m.Consent.__table__))
-        .where(m.Consent.__table__.c.worker_id == worker_id)
-        .order_by(m.Consent.__table__.c.at, m.Consent.__table__.c.id),
-        "proposals": select(*_columns(m.Proposal.__table__), *opening)
-        .join(op, op.c.id == m.Proposal.__table__.c.opening_id)
-        .where(m.Proposal.__table__.c.worker_id == worker_id)
-        .order_by(m.Proposal.__table__.c.id),
-        "left_out": select(*_columns(m.Unproposed.__table__))
-        .where(m.Unproposed.__table__.c.worker_id == worker_id)
-        .order_by(m.Unproposed.__table__.c.run_id),
-        "offers": select(*_columns(m.Offer.__table__), *opening, *employer)
-        .join(op, op.c.id == m.Offer.__table__.c.opening_id)
+        "skills": _hers(m.WorkerSkill.__table__, worker_id, "skill_code"),
+        "priority_groups": _hers(m.WorkerGroup.__table__, worker_id, "group_code"),
+        "consents": _hers(m.Consent.__table__, worker_id, "at", "id"),
+        "proposals": select(*_columns(pr), *opening)
+        .join(op, op.c.id == pr.c.opening_id)
+        .where(pr.c.worker_id == worker_id)
+        .order_by(pr.c.id),
+        "left_out": _hers(m.Unproposed.__table__, worker_id, "run_id"),
+        "offers": select(*_columns(of), *opening, *employer)
+        .join(op, op.c.id == of.c.opening_id)
         .join(em, em.c.id == op.c.employer_id)
-        .where(m.Offer.__table__.c.worker_id == worker_id)
-        .order_by(m.Offer.__table__.c.id),
+        .where(of.c.worker_id == worker_id)
+        .order_by(of.c.id),
         "placements": select(*_columns(pl), *opening, *employer)
         .join(op, op.c.id == pl.c.opening_id)
         .join(em, em.c.id == pl.c.employer_id)
@@ -135,15 +134,9 @@ def _sections(worker_id: int) -> dict[str, Select[Any]]:
         .join(ca, ca.c.id == ce.c.case_id)
         .where(ca.c.worker_id == worker_id)
         .order_by(ce.c.case_id, ce.c.at, ce.c.id),
-        "tasks": select(*_columns(m.Task.__table__))
-        .where(m.Task.__table__.c.worker_id == worker_id)
-        .order_by(m.Task.__table__.c.id),
-        "notices": select(*_columns(m.Notice.__table__))
-        .where(m.Notice.__table__.c.worker_id == worker_id)
-        .order_by(m.Notice.__table__.c.id),
-        "messages_from_her": select(*_columns(m.InboundMessage.__table__))
-        .where(m.InboundMessage.__table__.c.worker_id == worker_id)
-        .order_by(m.InboundMessage.__table__.c.id),
+        "tasks": _hers(m.Task.__table__, worker_id, "id"),
+        "notices": _hers(m.Notice.__table__, worker_id, "id"),
+        "messages_from_her": _hers(m.InboundMessage.__table__, worker_id, "id"),
         "training": select(
             *_columns(en),
             co.c.name.label("course_name"),
