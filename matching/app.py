@@ -21,9 +21,11 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from matching import __version__
 from matching.api import metrics as request_metrics
+from matching.api.access import AccessLog
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.problems import EXCEPTION_HANDLERS
+from matching.api.request_id import send_request_id
 from matching.api.strict import strict_json_body
 from matching.api.system import health, health_live, health_ready, ping
 from matching.db.engine import create_engine, create_sessionmaker
@@ -51,6 +53,7 @@ from matching.placements.aftercare_controllers import (
     TaskController,
 )
 from matching.placements.controllers import PlacementController
+from matching.privacy.controllers import audit_log, export_worker
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
 from matching.reports.controllers import JobFairController, put_labour_force, summary
 from matching.reports.metrics import metrics
@@ -79,14 +82,17 @@ def _runtime_lifespan(ctx: Context, pool_size: int) -> Lifespan:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
         engine = create_engine(ctx.settings.database_url, pool_size=pool_size)
+        access = AccessLog(engine)
         app.state.runtime = Runtime(
-            ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine)
+            ctx=ctx, engine=engine, sessionmaker=create_sessionmaker(engine), access=access
         )
         unwatch = request_metrics.watch_pool(engine, pool_size)
+        access.start()
         try:
             yield
         finally:
             shutdown_pool()
+            await access.stop()  # what is still buffered is written before the engine goes
             await engine.dispose()
             unwatch()
 
@@ -157,6 +163,8 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             summary,
             put_labour_force,
             JobFairController,
+            export_worker,
+            audit_log,
         ],
     )
     app = Litestar(
@@ -176,6 +184,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         on_app_init=[jwt_auth.on_app_init, request_metrics.first],
         middleware=[*_proxy_middleware(settings), session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
+        before_send=[send_request_id],
         request_max_body_size=settings.max_body_bytes,
         template_config=TemplateConfig(
             directory=Path(__file__).parent / "web" / "templates",

@@ -102,6 +102,7 @@ async def _empty_tables(engine: AsyncEngine) -> None:
 async def api(client: AsyncTestClient, engine: AsyncEngine) -> AsyncIterator[Api]:
     yield Api(client, engine)
     clock.reset()
+    Api(client, engine).flush_access_log()  # a test's reads are not the next test's
     await _empty_tables(engine)
     # The accounts went behind the app's back (and their ids are used again): its cache of
     # their token epochs must not outlive them.

@@ -14,6 +14,7 @@ from litestar.di import NamedDependency
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from matching.api.access import AccessLog
 from matching.api.auth import EpochCache
 from matching.lib.context import Context
 from matching.lib.errors import Unauthorized
@@ -33,6 +34,8 @@ class Runtime:
     ctx: Context
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    # Reads of a worker's personal data, buffered until the next flush (matching.api.access).
+    access: AccessLog
     # Every account's token epoch as this process last read it (see matching.api.auth).
     epochs: EpochCache = field(default_factory=EpochCache)
 

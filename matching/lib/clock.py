@@ -19,6 +19,13 @@ def today() -> dt.date:
     return now().astimezone(_TZ).date()
 
 
+def local(value: dt.datetime | dt.date) -> dt.datetime:
+    """An aware time: a naive time or a date (its midnight) is read where the agencies work."""
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time())
+    return value if value.tzinfo is not None else value.replace(tzinfo=_TZ)
+
+
 def travel(delta: dt.timedelta) -> None:
     """Move the clock by ``delta`` (tests only)."""
     global _offset

@@ -8,8 +8,9 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 
+from matching.api.access import record
 from matching.api.auth import PUBLIC
-from matching.api.deps import Ctx, DbSession, Who
+from matching.api.deps import AnyRequest, Ctx, DbSession, Who
 from matching.api.params import Limit, Offset, PathId
 from matching.api.strict import RAW_BODY
 from matching.lib.pagination import DEFAULT_LIMIT
@@ -103,12 +104,15 @@ class OfferController(Controller):
 @get("/workers/{worker_id:int}/offers", tags=["matching"], summary="A worker's offers")
 async def worker_offers(
     worker_id: PathId,
+    request: AnyRequest,
     db_session: DbSession,
     principal: Who,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> OfferPage:
-    return await service.worker_offers(db_session, principal, worker_id, limit=limit, offset=offset)
+    page = await service.worker_offers(db_session, principal, worker_id, limit=limit, offset=offset)
+    record(request, principal, "worker.offers", (worker_id,))
+    return page
 
 
 @post(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from litestar import Controller, get, post
 from litestar.params import JSONBody
 
-from matching.api.deps import DbSession, Who
+from matching.api.access import record
+from matching.api.deps import AnyRequest, DbSession, Who
 from matching.api.params import PathId
 from matching.placements import service
 from matching.placements.schemas import EndRequest, PlacementOut
@@ -17,9 +18,17 @@ class PlacementController(Controller):
 
     @get("/{placement_id:int}", summary="A placement with its follow-ups")
     async def read(
-        self, placement_id: PathId, db_session: DbSession, principal: Who
+        self, placement_id: PathId, request: AnyRequest, db_session: DbSession, principal: Who
     ) -> PlacementOut:
-        return await service.get_placement(db_session, principal, placement_id)
+        placement = await service.get_placement(db_session, principal, placement_id)
+        record(
+            request,
+            principal,
+            "placement.read",
+            (placement.worker_id,),
+            f"placement {placement_id}",
+        )
+        return placement
 
     @post("/{placement_id:int}/end", status_code=200, summary="End a placement, with the reason")
     async def end(

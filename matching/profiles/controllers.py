@@ -7,6 +7,7 @@ from typing import Annotated
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
 
+from matching.api.access import record
 from matching.api.auth import PUBLIC
 from matching.api.deps import (
     AnyRequest,
@@ -48,7 +49,9 @@ class WorkerController(Controller):
     @get("/{worker_id:int}", summary="One worker; the ID number comes back masked")
     async def read(self, worker_id: PathId, request: AnyRequest) -> Worker:
         engine, principal = reader(request)  # the most frequent request: no dependencies
-        return await service.get_worker(engine, principal, worker_id)
+        worker = await service.get_worker(engine, principal, worker_id)
+        record(request, principal, "worker.read", (worker_id,))
+        return worker
 
     @patch("/{worker_id:int}", summary="Change a worker; send the version you read")
     async def change(
@@ -65,14 +68,17 @@ class WorkerController(Controller):
     async def consents(
         self,
         worker_id: PathId,
+        request: AnyRequest,
         db_session: DbSession,
         principal: Who,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> ConsentPage:
-        return await service.list_consents(
+        page = await service.list_consents(
             db_session, principal, worker_id, limit=limit, offset=offset
         )
+        record(request, principal, "worker.consents", (worker_id,))
+        return page
 
     @post(
         "/{worker_id:int}/erase",
@@ -94,6 +100,7 @@ class WorkerController(Controller):
     @get("/", summary="Search workers by skill, priority group, status, name or phone")
     async def search(
         self,
+        request: AnyRequest,
         db_session: DbSession,
         principal: Who,
         skill: Term = None,
@@ -105,7 +112,10 @@ class WorkerController(Controller):
         offset: Offset = 0,
     ) -> WorkerPage:
         flt = WorkerFilter(agency_id, skill, priority_group, status, q)
-        return await service.search_workers(db_session, principal, flt, limit=limit, offset=offset)
+        page = await service.search_workers(db_session, principal, flt, limit=limit, offset=offset)
+        # One row per worker shown, so that "who read her" finds a list that showed her too.
+        record(request, principal, "worker.list", [w.id for w in page.items])
+        return page
 
 
 class Label(Response):

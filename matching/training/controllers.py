@@ -7,7 +7,8 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.params import JSONBody, Parameter
 
-from matching.api.deps import DbSession, Who
+from matching.api.access import record
+from matching.api.deps import AnyRequest, DbSession, Who
 from matching.api.params import Limit, Offset, PathId
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import MAX_ID
@@ -118,6 +119,8 @@ class EnrolmentController(Controller):
     summary="Her training: enrolments with the course, the fee and whether it was waived",
 )
 async def worker_training(
-    worker_id: PathId, db_session: DbSession, principal: Who
+    worker_id: PathId, request: AnyRequest, db_session: DbSession, principal: Who
 ) -> EnrolmentPage:
-    return await service.worker_training(db_session, principal, worker_id)
+    page = await service.worker_training(db_session, principal, worker_id)
+    record(request, principal, "worker.training", (worker_id,))
+    return page

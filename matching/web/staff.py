@@ -13,7 +13,9 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
 
+from matching.api.access import record
 from matching.api.deps import Ctx, DbSession, runtime, transaction
+from matching.api.request_id import request_id
 from matching.lib import clock
 from matching.lib.errors import DomainError, Forbidden
 from matching.lib.principal import Principal
@@ -26,6 +28,7 @@ from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.placements import cases as case_service
 from matching.placements import service as placements
+from matching.privacy import service as privacy
 from matching.profiles import erasure
 from matching.profiles import service as profiles
 from matching.profiles.repository import WorkerFilter
@@ -84,6 +87,7 @@ async def workers(
         "hx-history-restore-request"
     )
     template = "console/_workers_table.html" if partial else None
+    record(request, me, "console.worker.list", [w.id for w in found.items])
     return render(
         request,
         template or "console/workers.html",
@@ -182,6 +186,7 @@ async def _worker_page(
     courses = await training.worker_training(db_session, me, worker_id)
     consents = await profiles.list_consents(db_session, me, worker_id, limit=50, offset=0)
     recorders = [c.recorded_by for c in consents.items if c.recorded_by is not None]
+    record(request, me, "console.worker.view", (worker_id,))
     return render(
         request,
         "console/worker.html",
@@ -274,6 +279,24 @@ async def worker_consent(
             done = f"{kind}_{'given' if given == 'yes' else 'withdrawn'}"
             return see_other(f"/workers/{worker_id}", done=done)
     return await _worker_page(request, db_session, me, worker_id, errors, status_code=422)
+
+
+@get("/workers/{worker_id:int}/export")
+async def worker_export(
+    request: AnyRequest, db_session: DbSession, ctx: Ctx, me: Me, worker_id: FromPath[int]
+) -> Template:
+    """Her copy of everything held about her, as a page she can be handed (and printed)."""
+    _staff(me)
+    await runtime(request.app.state).access.flush()  # her reads up to now are in her copy
+    x = await privacy.export_worker(
+        db_session,
+        ctx,
+        me,
+        worker_id,
+        action="console.worker.export",
+        request_id=request_id(request.scope),
+    )
+    return render(request, "console/worker_export.html", x=x, w=x.worker)
 
 
 # --- openings ---
@@ -664,6 +687,7 @@ ROUTES = [
     worker_erase_confirm,
     worker_erase,
     worker_consent,
+    worker_export,
     openings_list,
     opening_new,
     opening_create,

@@ -7,15 +7,17 @@ LAOWU_REQUIRE_BROWSER is set, as ``.ci/run`` does: then they fail.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -189,6 +191,29 @@ def _setup(base: str) -> dict[str, int]:
             },
         )
         return {"agency": agency, "mine": mine["id"], "other": other["id"]}
+
+
+@contextlib.asynccontextmanager
+async def chinese_page(chromium_path: str, profile: Path, **options: Any) -> AsyncIterator[Any]:
+    """The first page of a headless Chromium in Chinese with a fresh profile; ``options`` go to
+    Playwright's ``launch_persistent_context`` (viewport, java_script_enabled, ...)."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=chromium_path,
+            headless=True,
+            args=LAUNCH_ARGS,
+            locale="zh-CN",
+            **({"viewport": {"width": 1280, "height": 900}} | options),
+        )
+        try:
+            page = browser.pages[0] if browser.pages else await browser.new_page()
+            page.set_default_timeout(20_000)
+            yield page
+        finally:
+            await browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -23,6 +23,7 @@ from matching.db.models._network import Account, Agency, LoginAttempt, Office
 from matching.db.models._notices import InboundMessage, Notice
 from matching.db.models._openings import Employer, Opening, OpeningSkill
 from matching.db.models._placements import FollowUp, OfferLink, Placement
+from matching.db.models._privacy import ACCESS_ACTIONS, AccessLogEntry
 from matching.db.models._profiles import (
     CONSENT_CHANNELS,
     CONSENT_KINDS,
@@ -35,10 +36,12 @@ from matching.db.models._profiles import (
 from matching.db.models._reports import JobFair, JobFairEmployer, LabourForce
 
 __all__ = [
+    "ACCESS_ACTIONS",
     "CASE_OUTCOMES",
     "CASE_TYPES",
     "CONSENT_CHANNELS",
     "CONSENT_KINDS",
+    "AccessLogEntry",
     "Account",
     "Agency",
     "Case",
