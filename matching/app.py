@@ -53,7 +53,7 @@ from matching.placements.aftercare_controllers import (
     TaskController,
 )
 from matching.placements.controllers import PlacementController
-from matching.privacy.controllers import audit_log, export_worker
+from matching.privacy.controllers import audit_log, erase_worker, export_worker
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
 from matching.reports.controllers import JobFairController, put_labour_force, summary
 from matching.reports.metrics import metrics
@@ -164,6 +164,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             put_labour_force,
             JobFairController,
             export_worker,
+            erase_worker,
             audit_log,
         ],
     )

@@ -1,18 +1,27 @@
-"""Routes for her export (``/workers/{id}/export``) and the audit log (``/audit-log``)."""
+"""Routes for her export (``/workers/{id}/export``), her erasure (``/workers/{id}/erase``) and
+the audit log (``/audit-log``)."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import get
-from litestar.params import QueryParameter
+from litestar import get, post
+from litestar.params import JSONBody, QueryParameter
 
-from matching.api.deps import AnyRequest, Ctx, DbSession, Who, runtime
+from matching.api.deps import (
+    AnyRequest,
+    Ctx,
+    DbSession,
+    Who,
+    principal_of,
+    runtime,
+    transaction,
+)
 from matching.api.params import Limit, Offset, OptId, PathId, Term
 from matching.api.request_id import request_id
 from matching.lib.pagination import DEFAULT_LIMIT
-from matching.privacy import service
-from matching.privacy.schemas import AccessPage, WorkerExport
+from matching.privacy import erasure, service
+from matching.privacy.schemas import AccessPage, ErasureOut, ErasureRequest, WorkerExport
 
 _MOMENT = "a date (the whole day, Asia/Shanghai) or an ISO 8601 time"
 Since = Annotated[str | None, QueryParameter(name="from", max_length=40, description=_MOMENT)]
@@ -61,3 +70,22 @@ async def audit_log(
         limit=limit,
         offset=offset,
     )
+
+
+@post(
+    "/workers/{worker_id:int}/erase",
+    status_code=200,
+    tags=["privacy"],
+    summary="Erase her identity everywhere (PIPL art. 47); says what was kept and why",
+)
+async def erase_worker(
+    worker_id: PathId, data: JSONBody[ErasureRequest], request: AnyRequest
+) -> ErasureOut:
+    # This handler is its own edge: it commits, then clears the SQLite WAL of her pages.
+    rt = runtime(request.app.state)
+    async with transaction(request.app.state) as session:
+        out = await erasure.erase_worker(
+            session, rt.ctx, principal_of(request), worker_id, data.reason
+        )
+    await erasure.clear_storage(rt.engine)
+    return out

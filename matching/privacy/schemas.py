@@ -1,11 +1,13 @@
-"""Bodies of her export and of the audit log."""
+"""Bodies of her export, the audit log and her erasure."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from matching.lib.types import Response
+import msgspec
+
+from matching.lib.types import Request, Response
 
 Rows = list[dict[str, Any]]
 
@@ -55,3 +57,26 @@ class WorkerExport(Response):
     employer_bans: Rows
     access_log: Rows
     """Who read her record: every logged read, this export included."""
+
+
+class ErasureRequest(Request):
+    reason: Annotated[str, msgspec.Meta(max_length=500)]
+    """Why she is erased (her request, say): staff's words, kept with the record of it."""
+
+
+class KeptRecord(Response):
+    kind: Literal["worker", "placement", "case"]
+    id: int
+    reason: str
+
+
+class ErasureOut(Response):
+    worker_id: int
+    erased_at: dt.datetime
+    erased_by: int | None
+    reason: str
+    withdrawn_offers: int
+    kept: list[KeptRecord]
+    """What stays, without her identity, and why."""
+    removed: dict[str, int]
+    """How many of each kind of record were removed or had her texts replaced."""

@@ -14,21 +14,16 @@ from matching.api.deps import (
     Ctx,
     DbSession,
     Who,
-    principal_of,
     reader,
-    runtime,
-    transaction,
 )
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID, Response
-from matching.profiles import erasure, service
+from matching.profiles import service
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import (
     ConsentPage,
-    ErasureOut,
-    ErasureRequest,
     Worker,
     WorkerCreate,
     WorkerPage,
@@ -79,23 +74,6 @@ class WorkerController(Controller):
         )
         record(request, principal, "worker.consents", (worker_id,))
         return page
-
-    @post(
-        "/{worker_id:int}/erase",
-        status_code=200,
-        summary="Erase her identity everywhere (PIPL art. 47); says what was kept and why",
-    )
-    async def erase(
-        self, worker_id: PathId, data: JSONBody[ErasureRequest], request: AnyRequest
-    ) -> ErasureOut:
-        # This handler is its own edge: it commits, then clears the SQLite WAL of her pages.
-        rt = runtime(request.app.state)
-        async with transaction(request.app.state) as session:
-            out = await erasure.erase_worker(
-                session, rt.ctx, principal_of(request), worker_id, data.reason
-            )
-        await erasure.clear_storage(rt.engine)
-        return out
 
     @get("/", summary="Search workers by skill, priority group, status, name or phone")
     async def search(

@@ -127,26 +127,3 @@ class ConsentOut(Response):
 class ConsentPage(Response):
     items: list[ConsentOut]
     total: int
-
-
-class ErasureRequest(Request):
-    reason: Annotated[str, msgspec.Meta(max_length=500)]
-    """Why she is erased (her request, say): staff's words, kept with the record of it."""
-
-
-class KeptRecord(Response):
-    kind: Literal["worker", "placement", "case"]
-    id: int
-    reason: str
-
-
-class ErasureOut(Response):
-    worker_id: int
-    erased_at: dt.datetime
-    erased_by: int | None
-    reason: str
-    withdrawn_offers: int
-    kept: list[KeptRecord]
-    """What stays, without her identity, and why."""
-    removed: dict[str, int]
-    """How many of each kind of record were removed or had her texts replaced."""

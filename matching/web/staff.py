@@ -28,8 +28,8 @@ from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.placements import cases as case_service
 from matching.placements import service as placements
+from matching.privacy import erasure
 from matching.privacy import service as privacy
-from matching.profiles import erasure
 from matching.profiles import service as profiles
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import Channel, WorkerPatch
@@ -217,7 +217,7 @@ async def worker_erase_confirm(
 @post("/workers/{worker_id:int}/erase", status_code=200)
 async def worker_erase(request: AnyRequest, me: Me, worker_id: FromPath[int]) -> Response[Any]:
     """Erase her identity. Like the API's route, its own edge: it commits, then on SQLite
-    clears the WAL of her pages (see ``matching.profiles.erasure``)."""
+    clears the WAL of her pages (see ``matching.privacy.erasure``)."""
     _staff(me)
     rt = runtime(request.app.state)
     form = await request.form()

@@ -28,9 +28,17 @@ FEATURES = (
     "reports",
     "privacy",
 )
-# "profiles/openings → matches → offers → placements → reports": each may import those after
-# it (a match run makes offers, confirming an offer starts a placement), never one before it.
-CHAIN = (("profiles", "openings"), ("matches",), ("offers",), ("placements",), ("reports",))
+# "privacy → profiles/openings → matches → offers → placements → reports": each may import
+# those after it (a match run makes offers, confirming an offer starts a placement), never one
+# before it; privacy, which reads her from every feature and erases her from each, comes first.
+CHAIN = (
+    ("privacy",),
+    ("profiles", "openings"),
+    ("matches",),
+    ("offers",),
+    ("placements",),
+    ("reports",),
+)
 ORDER = " → ".join("/".join(level) for level in CHAIN)
 BASE = {"lib", "db", "settings"}
 # What each lower layer may import of matching (besides itself).

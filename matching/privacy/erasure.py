@@ -31,8 +31,8 @@ from matching.offers import repository as offers_repo
 from matching.offers import service as offers
 from matching.placements import repository as placements_repo
 from matching.placements.cases import FINAL
+from matching.privacy.schemas import ErasureOut, KeptRecord
 from matching.profiles import repository as repo
-from matching.profiles.schemas import ErasureOut, KeptRecord
 from matching.profiles.service import consent_event, worker_scope
 
 log = logging.getLogger(__name__)
