@@ -26,6 +26,14 @@ def local(value: dt.datetime | dt.date) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=_TZ)
 
 
+def beijing(value: dt.datetime) -> dt.datetime:
+    """A stored (aware, UTC) time as a person in the agencies' country reads it. Every time a
+    page, a notice or an export shows is this; the API answers ISO 8601 with its offset."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)  # a stored time without its zone is UTC
+    return value.astimezone(_TZ)
+
+
 def travel(delta: dt.timedelta) -> None:
     """Move the clock by ``delta`` (tests only)."""
     global _offset

@@ -6,6 +6,7 @@ the translations cannot drift from their source. Message ids are English; zh-CN 
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import io
 from pathlib import Path
@@ -16,6 +17,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 from jinja2.runtime import Context
+
+from matching.lib import clock
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGS = ("zh", "en")
@@ -128,9 +131,24 @@ def _group_name(ctx: Context, code: str) -> str:
     return str(g.en if lang_of(ctx.get("lang")) == "en" else g.zh)
 
 
+def when(value: dt.datetime | None) -> str:
+    """A time on a page: Beijing time, the date in full (``2026-12-05 03:57``)."""
+    return clock.beijing(value).strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def day(value: dt.datetime | dt.date | None) -> str:
+    """A day on a page, in full; a time's day is its day in Beijing."""
+    if value is None:
+        return "—"
+    if isinstance(value, dt.datetime):
+        value = clock.beijing(value).date()
+    return value.isoformat()
+
+
 def install_labels(env: Any) -> None:
     from matching.lib.reference import reference
 
+    env.filters.update(when=when, day=day)
     env.globals.update(
         skills=lambda: reference().skills,
         groups=lambda: list(reference().groups),

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, get, post
@@ -22,10 +21,10 @@ from matching.lib.types import Request
 from matching.notices.templates import RIGHTS_PACK
 from matching.offers import service as offers
 from matching.placements import followups
+from matching.web.catalog import when
 from matching.web.i18n import TEXT, lang_of
 
 _CODE = re.compile(r"^[A-Za-z0-9_-]{8,24}$")
-_TZ = ZoneInfo("Asia/Shanghai")
 
 
 class AnswerForm(Request):
@@ -56,7 +55,7 @@ def _page(lang: str, code: str, opened: offers.LinkedOffer, message: str | None 
         "office_phone": opened.office_phone,
         "cases": opened.cases,
         "can_answer": o.status == "pending" and not opened.used,
-        "answer_by": o.expires_at.astimezone(_TZ).strftime("%Y-%m-%d %H:%M"),
+        "answer_by": when(o.expires_at),
         "message": message,
     }
     return Template(template_name="worker/offer.html", context=context)

@@ -293,3 +293,24 @@ async def test_an_admin_hands_a_new_employer_to_an_agency_in_the_console(api: Ap
     )
     assert r.status_code == 422
     assert await api.digest() == before
+
+
+async def test_pages_show_times_in_beijing_time_with_the_date_in_full(api: Api) -> None:
+    """The API answers UTC with its offset; a clerk reads Beijing time (issue 11's first
+    complaint: the console showed answer deadlines 8 hours off)."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    w = await offered_world(api)
+    her = w["priority"]
+    offers = await api.ok("GET", f"/workers/{her['id']}/offers", w["staff_a"])
+    at = dt.datetime.fromisoformat(offers["items"][0]["expires_at"])
+    assert at.utcoffset() == dt.timedelta(0)
+    beijing = at.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    utc = at.strftime("%Y-%m-%d %H:%M")
+    await _login(api, await _account(api, "staff", agency_id=her["agency_id"]))
+    for path in (f"/workers/{her['id']}", "/offers"):
+        page = (await _get(api, path)).text
+        assert beijing in page and utc not in page, path
+    r = await api.client.get(f"/o/{w['code_of'][her['id']]}")
+    assert beijing in r.text and utc not in r.text
