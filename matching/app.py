@@ -19,6 +19,7 @@ from litestar.template.config import TemplateConfig
 from matching import __version__
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
+from matching.api.openapi import ProblemDocs
 from matching.api.problems import EXCEPTION_HANDLERS
 from matching.api.strict import strict_json_body
 from matching.api.system import health, ping
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         },
         exception_handlers=EXCEPTION_HANDLERS,
         on_app_init=[jwt_auth.on_app_init],
+        plugins=[ProblemDocs()],
         middleware=[session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
         request_max_body_size=settings.max_body_bytes,

@@ -10,6 +10,7 @@ from litestar.params import JSONBody
 
 from matching.api.auth import PUBLIC
 from matching.api.deps import Ctx, DbSession, Who
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId
 from matching.api.strict import RAW_BODY
 from matching.lib.pagination import DEFAULT_LIMIT
@@ -109,7 +110,7 @@ async def worker_offers(
     status_code=200,
     tags=["notices"],
     # The gateway signs instead of logging in; the handler reads (and checks) the raw body.
-    opt=PUBLIC | RAW_BODY,
+    opt=PUBLIC | RAW_BODY | answers(401),
     summary="An SMS reply relayed by the gateway (signed): 1 accepts, 2 declines",
 )
 async def sms_reply(request: Request[Any, Any, Any], db_session: DbSession, ctx: Ctx) -> InboundOut:

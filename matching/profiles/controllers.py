@@ -9,6 +9,7 @@ from litestar.params import JSONBody, Parameter
 
 from matching.api.auth import PUBLIC
 from matching.api.deps import AnyRequest, Ctx, DbSession, Who, reader
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.reference import reference
@@ -57,7 +58,11 @@ class WorkerController(Controller):
             db_session, principal, worker_id, limit=limit, offset=offset
         )
 
-    @get("/", summary="Search workers by skill, priority group, status, name or phone")
+    @get(
+        "/",
+        summary="Search workers by skill, priority group, status, name or phone",
+        opt=answers(422),  # a filter value that names no skill, group or status
+    )
     async def search(
         self,
         db_session: DbSession,
