@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -55,7 +56,10 @@ CHECKS = [
     response_schema_conformance,
     response_headers_conformance,
     negative_data_rejection,
+    unsupported_method,  # a 405, with its Allow header
 ]
+# Not allow_header_conformance: Litestar 2 answers OPTIONS on a path with several handlers
+# with the methods of the first alone (litestar-org/litestar#4169, fixed in Litestar 3).
 PLACEHOLDER = "fuzz-token"  # what the cases are built with; each run sends its own token instead
 
 
