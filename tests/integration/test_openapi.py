@@ -80,6 +80,10 @@ async def test_every_operation_declares_its_problems_as_problem_json(api: Api) -
             assert {400, 404} <= problems, where
         if "requestBody" in op:
             assert {400, 413, 422} <= problems, where
+    inbound = doc["paths"]["/api/v1/notices/inbound"]["post"]
+    headers = {p["name"] for p in inbound["parameters"] if p["in"] == "header"}
+    assert headers == {"X-Laowu-Timestamp", "X-Laowu-Signature"}  # what the gateway signs
+    assert "401" in inbound["responses"]
     login = doc["paths"]["/api/v1/auth/token"]["post"]["responses"]
     assert {"401", "429"} <= login.keys()
     assert login["429"]["headers"]["Retry-After"]["required"] is True
