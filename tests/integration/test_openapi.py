@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from tests.integration.test_matching import wait_run
-from tests.support import PROBLEM_JSON, Api, assert_problem
+from tests.support import PROBLEM_JSON, Api, assert_problem, opening_payload
 
 PUBLIC = {
     ("GET", "/api/v1/health"),
@@ -103,21 +103,7 @@ async def test_refusals_the_fuzzer_found_undeclared_are_declared(api: Api) -> No
         assert_problem(r, 422, "priority_group" if "priority" in path else "status")
         assert declares(doc, "GET", operation, 422), path
     agency = await api.agency()
-    r = await api.request(
-        "POST",
-        "/openings",
-        admin,
-        json={
-            "employer_id": 2147483646,
-            "title": "平缝车工",
-            "city": "上海",
-            "headcount": 1,
-            "monthly_wage_min": 4000,
-            "monthly_wage_max": 5000,
-            "housing_provided": False,
-            "start_date": "2030-01-01",
-        },
-    )
+    r = await api.request("POST", "/openings", admin, json=opening_payload(2147483646))
     assert_problem(r, 404)
     assert declares(doc, "POST", "/api/v1/openings", 404)
     r = await api.request("POST", "/auth/token", json={"username": "root", "password": "wrong"})
