@@ -24,6 +24,7 @@ from matching.api import metrics as request_metrics
 from matching.api.access import AccessLog
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
+from matching.api.openapi import ProblemDocs
 from matching.api.problems import EXCEPTION_HANDLERS
 from matching.api.request_id import send_request_id
 from matching.api.strict import strict_json_body
@@ -183,6 +184,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         },
         exception_handlers=EXCEPTION_HANDLERS,
         on_app_init=[jwt_auth.on_app_init, request_metrics.first],
+        plugins=[ProblemDocs()],
         middleware=[*_proxy_middleware(settings), session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
         before_send=[send_request_id],

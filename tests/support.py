@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import itertools
+from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
@@ -18,6 +19,8 @@ from matching.network.service import create_admin
 
 _seq = itertools.count(1)
 PASSWORD = "correct horse battery"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+"""Where tests leave what a person may want to look at (screenshots, the fuzzer's counts)."""
 
 
 def unique_phone() -> str:

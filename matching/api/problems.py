@@ -109,6 +109,7 @@ def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
             request, 400, "Malformed JSON", detail, [{"field": "body", "message": detail}]
         )
     response = problem(request, status, titles.get(status, "Error"), detail)
+    response.headers.update(exc.headers or {})  # e.g. a 405's Allow, which RFC 9110 requires
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
     return response

@@ -9,7 +9,7 @@ from litestar.background_tasks import BackgroundTask
 from litestar.params import JSONBody, Parameter
 
 from matching.api.deps import DbSession, Who, runtime
-from matching.api.params import Limit, Offset, PathId
+from matching.api.params import Limit, Offset, OptId, PathId
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.matches import service
 from matching.matches.runner import execute_run
@@ -71,7 +71,7 @@ class MatchRunController(Controller):
         db_session: DbSession,
         principal: Who,
         lang: Lang = "zh",
-        opening_id: Annotated[int | None, Parameter(ge=1)] = None,
+        opening_id: OptId = None,
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> ProposalPage:

@@ -9,6 +9,7 @@ from litestar.params import JSONBody
 
 from matching.api.auth import PUBLIC, invalidate_epochs, issue_token
 from matching.api.deps import Ctx, DbSession, Who, after_commit
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId
 from matching.api.problems import problem
 from matching.lib.pagination import DEFAULT_LIMIT
@@ -60,7 +61,12 @@ class AuthController(Controller):
     tags = ["auth"]
     exception_handlers = {TooManyAttempts: too_many}
 
-    @post("/token", status_code=200, opt=PUBLIC, summary="Log in: a bearer token for the API")
+    @post(
+        "/token",
+        status_code=200,
+        opt=PUBLIC | answers(401, 429),
+        summary="Log in: a bearer token for the API",
+    )
     async def token(
         self,
         request: AnyRequest,
@@ -74,6 +80,7 @@ class AuthController(Controller):
     @post(
         "/password",
         status_code=200,
+        opt=answers(429),  # a wrong current password counts as a failed login
         summary="Change the signed-in account's password: ends her other sign-ins, "
         "answers a fresh token",
     )

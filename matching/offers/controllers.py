@@ -3,14 +3,15 @@ replies the gateway relays (``/notices/inbound``: the path the gateway was given
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import JSONBody
+from litestar.params import HeaderParameter, JSONBody
 
 from matching.api.access import record
 from matching.api.auth import PUBLIC
 from matching.api.deps import AnyRequest, Ctx, DbSession, Who
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId
 from matching.api.strict import RAW_BODY
 from matching.lib.pagination import DEFAULT_LIMIT
@@ -120,15 +121,25 @@ async def worker_offers(
     status_code=200,
     tags=["notices"],
     # The gateway signs instead of logging in; the handler reads (and checks) the raw body.
-    opt=PUBLIC | RAW_BODY,
+    opt=PUBLIC | RAW_BODY | answers(401),
     summary="An SMS reply relayed by the gateway (signed): 1 accepts, 2 declines",
 )
-async def sms_reply(request: Request[Any, Any, Any], db_session: DbSession, ctx: Ctx) -> InboundOut:
+async def sms_reply(
+    request: Request[Any, Any, Any],
+    db_session: DbSession,
+    ctx: Ctx,
+    # declared (so the OpenAPI document shows them) and checked by the signature alone
+    timestamp: Annotated[
+        str | None, HeaderParameter(name=TIMESTAMP_HEADER, description="Unix seconds")
+    ] = None,
+    signature: Annotated[
+        str | None,
+        HeaderParameter(
+            name=SIGNATURE_HEADER,
+            description='sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">',
+        ),
+    ] = None,
+) -> InboundOut:
     # The raw bytes: the signature covers the body exactly as sent.
-    return await sms.receive(
-        db_session,
-        ctx,
-        body=await request.body(),
-        timestamp=request.headers.get(TIMESTAMP_HEADER),
-        signature=request.headers.get(SIGNATURE_HEADER),
-    )
+    body = await request.body()
+    return await sms.receive(db_session, ctx, body=body, timestamp=timestamp, signature=signature)

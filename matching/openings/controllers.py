@@ -9,6 +9,7 @@ from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
 
 from matching.api.deps import Ctx, DbSession, Who
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.api.problems import REFUSED_FIELD
 from matching.lib.pagination import DEFAULT_LIMIT
@@ -66,13 +67,17 @@ class OpeningController(Controller):
     tags = ["openings"]
     opt = {REFUSED_FIELD: rules.refused_field}  # a gender is refused citing the law
 
-    @post("/", summary="Post an opening (staff, admin, or the employer itself)")
+    @post(
+        "/",
+        summary="Post an opening (staff, admin, or the employer itself)",
+        opt=answers(404),  # no such employer
+    )
     async def create(
         self, data: JSONBody[OpeningCreate], db_session: DbSession, principal: Who
     ) -> OpeningOut:
         return await service.post_opening(db_session, principal, data)
 
-    @get("/", summary="The shared pool of openings")
+    @get("/", summary="The shared pool of openings", opt=answers(422))  # an unknown filter value
     async def list_(
         self,
         db_session: DbSession,

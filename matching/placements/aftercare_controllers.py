@@ -8,6 +8,7 @@ from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
 
 from matching.api.deps import DbSession, Who
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, OptId, PathId
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import Request
@@ -42,7 +43,11 @@ class TaskController(Controller):
     path = "/tasks"
     tags = ["aftercare"]
 
-    @get("/", summary="Tasks for the offices: worrying check-ins, unanswered ones, cases")
+    @get(
+        "/",
+        summary="Tasks for the offices: worrying check-ins, unanswered ones, cases",
+        opt=answers(422),  # an unknown status
+    )
     async def list_(
         self,
         db_session: DbSession,
@@ -77,7 +82,7 @@ class CaseController(Controller):
     ) -> cases.CaseOut:
         return await cases.create_case(db_session, principal, data)
 
-    @get("/", summary="Cases, by status, office or worker")
+    @get("/", summary="Cases, by status, office or worker", opt=answers(422))  # unknown status
     async def list_(
         self,
         db_session: DbSession,

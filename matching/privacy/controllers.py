@@ -17,6 +17,7 @@ from matching.api.deps import (
     runtime,
     transaction,
 )
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, OptId, PathId, Term
 from matching.api.request_id import request_id
 from matching.lib.pagination import DEFAULT_LIMIT
@@ -47,7 +48,12 @@ async def export_worker(
     )
 
 
-@get("/audit-log", tags=["privacy"], summary="Who read whose personal data, newest first (admin)")
+@get(
+    "/audit-log",
+    tags=["privacy"],
+    summary="Who read whose personal data, newest first (admin)",
+    opt=answers(422),  # a moment that is none, a period that ends before it starts
+)
 async def audit_log(
     db_session: DbSession,
     principal: Who,

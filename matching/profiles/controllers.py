@@ -9,13 +9,8 @@ from litestar.params import JSONBody, Parameter
 
 from matching.api.access import record
 from matching.api.auth import PUBLIC
-from matching.api.deps import (
-    AnyRequest,
-    Ctx,
-    DbSession,
-    Who,
-    reader,
-)
+from matching.api.deps import AnyRequest, Ctx, DbSession, Who, reader
+from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.reference import reference
@@ -75,7 +70,11 @@ class WorkerController(Controller):
         record(request, principal, "worker.consents", (worker_id,))
         return page
 
-    @get("/", summary="Search workers by skill, priority group, status, name or phone")
+    @get(
+        "/",
+        summary="Search workers by skill, priority group, status, name or phone",
+        opt=answers(422),  # a filter value that names no skill, group or status
+    )
     async def search(
         self,
         request: AnyRequest,

@@ -9,6 +9,7 @@ from litestar import Controller, get, patch, post, put
 from litestar.params import JSONBody, Parameter, QueryParameter
 
 from matching.api.deps import DbSession, Who
+from matching.api.openapi import answers
 from matching.api.params import OptId, PathId
 from matching.reports import figures, job_fairs
 from matching.reports.schemas import (
@@ -31,6 +32,7 @@ From = Annotated[
     "/reports/summary",
     tags=["reports"],
     summary="The federation's figures for a period (staff: their agency; admins: all)",
+    opt=answers(422),  # a date that is none, or a period that ends before it starts
 )
 async def summary(
     db_session: DbSession,

@@ -22,8 +22,9 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.support import ARTIFACTS
+
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "browser-test-password-1"
 LAUNCH_ARGS = [
     "--no-sandbox",

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.lib.principal import SYSTEM
 from matching.matches import service as match_service
 from matching.offers import service as offer_service
-from tests.support import Api
+from tests.support import Api, assert_problem
 
 LAOWU = str(Path(sys.executable).parent / "laowu")
 
@@ -119,6 +119,25 @@ async def test_run_proposes_priority_first_and_makes_offers(api: Api) -> None:
     assert second["stats"]["workers_considered"] == 2  # the left-out sewer and the cook
     assert second["stats"]["proposals"] == 0
     assert await api.count("offers") == 3
+
+
+async def test_proposals_filtered_by_an_opening_id_beyond_any_column_answer_400(api: Api) -> None:
+    """Found by the fuzzer: on PostgreSQL an opening_id past the column's range reached the
+    database, which refused it (422, a status the operation did not declare)."""
+    w = await small_world(api)
+    r = await api.request("POST", "/match-runs", w["staff_a"], json={})
+    run = await wait_run(api, w["staff_a"], r.json()["id"])
+    before = await api.digest()
+    for opening_id in ("2147483648", "1229782938247303441", "0"):
+        r = await api.request(
+            "GET", f"/match-runs/{run['id']}/proposals?opening_id={opening_id}", w["staff_a"]
+        )
+        assert_problem(r, 400, "opening_id")
+    page = await api.ok(
+        "GET", f"/match-runs/{run['id']}/proposals?opening_id={w['opening']['id']}", w["staff_a"]
+    )
+    assert page["total"] == 2
+    assert await api.digest() == before
 
 
 async def test_dry_run_writes_no_proposals_or_offers(api: Api) -> None:
