@@ -8,7 +8,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.background_tasks import BackgroundTask
 from litestar.params import JSONBody, Parameter
 
-from matching.api.deps import DbSession, Who, runtime
+from matching.api.access import record
+from matching.api.deps import AnyRequest, DbSession, Who, runtime
 from matching.api.params import Limit, Offset, OptId, PathId
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.matches import service
@@ -67,6 +68,7 @@ class MatchRunController(Controller):
     @get("/{run_id:int}/proposals", summary="Proposals with their reasons")
     async def proposals(
         self,
+        request: AnyRequest,
         run_id: PathId,
         db_session: DbSession,
         principal: Who,
@@ -75,7 +77,7 @@ class MatchRunController(Controller):
         limit: Limit = DEFAULT_LIMIT,
         offset: Offset = 0,
     ) -> ProposalPage:
-        return await service.list_proposals(
+        page = await service.list_proposals(
             db_session,
             principal,
             run_id,
@@ -84,14 +86,19 @@ class MatchRunController(Controller):
             limit=limit,
             offset=offset,
         )
+        record(request, principal, "proposal.list", [p.worker_id for p in page.items])
+        return page
 
     @get("/{run_id:int}/workers/{worker_id:int}", summary="Why she was proposed, or why not")
     async def outcome(
         self,
+        request: AnyRequest,
         run_id: PathId,
         worker_id: PathId,
         db_session: DbSession,
         principal: Who,
         lang: Lang = "zh",
     ) -> WorkerOutcome:
-        return await service.worker_outcome(db_session, principal, run_id, worker_id, lang=lang)
+        out = await service.worker_outcome(db_session, principal, run_id, worker_id, lang=lang)
+        record(request, principal, "match.outcome", (worker_id,), detail=f"run {run_id}")
+        return out

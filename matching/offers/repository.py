@@ -370,6 +370,7 @@ class Candidate:
     status: str
     opening_id: int
     title: str
+    worker_id: int  # for the access log; the page does not show it
     name: str
     skills: list[tuple[str, int]]
     available_from: dt.date | None
@@ -413,6 +414,7 @@ async def candidates(
             status=r.status,
             opening_id=r.opening_id,
             title=r.title,
+            worker_id=r.worker_id,
             name=r.name,
             skills=skills.get(r.worker_id, []),
             available_from=r.available_from,

@@ -11,6 +11,7 @@ from litestar import Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
+from matching.api.access import record
 from matching.api.deps import DbSession
 from matching.offers import service as offers
 from matching.openings import service as openings
@@ -51,6 +52,7 @@ async def employer_candidates(
     rows, total = await offers.candidates(
         db_session, me, status=status, limit=pager.size, offset=pager.offset
     )
+    record(request, me, "console.candidates", [c.worker_id for c in rows])
     return render(
         request,
         "console/candidates.html",

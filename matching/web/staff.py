@@ -427,6 +427,7 @@ async def run_page(
     offers = await offer_service.offers_of_run(
         db_session, me, run_id, [p.worker_id for p in props.items]
     )
+    record(request, me, "console.run.view", [p.worker_id for p in props.items])
     metrics: list[str] = []
     for row in run.audit.values():
         if isinstance(row, dict):

@@ -392,3 +392,41 @@ async def test_a_failed_flush_keeps_its_rows_and_stopping_writes_them(tmp_path: 
         assert got == [(1, 7, "r1"), (2, 7, "r1"), (3, 8, "r2"), (4, 9, "r3")]
     finally:
         await engine.dispose()
+
+
+async def test_proposals_outcomes_and_the_employers_candidates_are_logged(api: Api) -> None:
+    """Reads that show her name with her skills or reasons: a run's proposals (staff and her
+    employer, API and console), why a run proposed her, and the employer's candidate page."""
+    from tests.integration.test_employer_view import placed_world
+
+    w = await placed_world(api)
+    her, run_id = w["her"]["id"], w["run"]["id"]
+    await flush(api)
+    before = len(await log_rows(api))
+    await api.ok("GET", f"/match-runs/{run_id}/proposals", w["staff"])
+    await api.ok("GET", f"/match-runs/{run_id}/proposals", w["hr"])
+    await api.ok("GET", f"/match-runs/{run_id}/workers/{her}", w["staff"])
+    await _login(api, w["username"])
+    page = await api.client.get("/employer/candidates?status=confirmed")
+    assert page.status_code == 200 and w["her"]["name"] in page.text
+    rows = (await log_rows(api))[before:]
+    assert [(r.worker_id, r.action) for r in rows] == [
+        (her, "proposal.list"),
+        (her, "proposal.list"),
+        (her, "match.outcome"),
+        (her, "console.candidates"),
+    ]
+    assert rows[2].detail == f"run {run_id}"
+    # an employer's empty candidate page logs nothing
+    other = await api.employer(name="没有候选人的工厂")
+    username = f"hr{unique_phone()[-6:]}"
+    body = {
+        "username": username,
+        "password": PASSWORD,
+        "role": "employer",
+        "employer_id": other["id"],
+    }
+    await api.ok("POST", "/staff", await api.admin(), json=body)
+    await _login(api, username)
+    assert (await api.client.get("/employer/candidates")).status_code == 200
+    assert len(await log_rows(api)) == before + 4

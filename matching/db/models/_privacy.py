@@ -17,9 +17,13 @@ ACCESS_ACTIONS = (
     "worker.training",
     "worker.export",
     "placement.read",
+    "proposal.list",
+    "match.outcome",
     "console.worker.list",
     "console.worker.view",
     "console.worker.export",
+    "console.run.view",
+    "console.candidates",
 )
 """What a row says was done: the API route or console page that showed her data."""
 
