@@ -24,7 +24,7 @@ def _register(site: Site) -> int:
         headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
         body = {
             "name": "陈春梅",
-            "phone": "13900000077",
+            "phone": "13900000078",
             "birth_date": "1987-06-15",
             "home_county": "通州区",
             "id_number": ID_NUMBER,

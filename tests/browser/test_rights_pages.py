@@ -34,7 +34,7 @@ def _clerk_and_worker(site: Site) -> tuple[str, int]:
         staff = {"Authorization": f"Bearer {r.json()['access_token']}"}
         worker = {
             "name": "陈桂芳",
-            "phone": "13900000077",
+            "phone": "13977001771",
             "birth_date": "1984-09-09",
             "home_county": "泗县",
             "skills": [{"code": "sewing", "level": 3}],
