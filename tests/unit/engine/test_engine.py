@@ -340,7 +340,7 @@ def test_a_custom_mapper_sees_every_batch_and_changes_nothing(
     seen: list[int] = []
 
     def counting(fn: Callable[[Any], Any], items: Sequence[Any], /) -> list[Any]:
-        seen.extend(item.wi.size for item in items)
+        seen.extend(item.size for item in items)
         return [fn(item) for item in reversed(items)][::-1]  # any order of work will do
 
     default, info, _ = solve_mod.assign(g, priority_tier=True)
