@@ -7,7 +7,7 @@ from itertools import repeat
 from typing import Any
 
 import msgspec
-from sqlalchemy import JSON, BigInteger, ColumnElement, Table, any_, literal
+from sqlalchemy import JSON, BigInteger, ColumnElement, Select, Table, any_, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,3 +91,34 @@ def chunks(ids: list[int], size: int = _SQLITE_BATCH) -> Any:
     """Split long id lists: SQLite caps bound parameters per statement."""
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+async def select_columns(session: AsyncSession, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """A SELECT's result by column (one tuple per selected column), in the session's
+    transaction: what turns into NumPy arrays with no object per row on the way.
+
+    On PostgreSQL the compiled statement runs on the session's asyncpg connection itself and
+    its records are cut into columns, each column's result processor (a TypeDecorator's
+    included) applied over the column: no ``Row`` and no per-row processing. On SQLite,
+    through the session."""
+    width = len(stmt.selected_columns)
+    if dialect_name(session) != "postgresql":
+        rows = (await session.execute(stmt)).all()
+        return [tuple(c) for c in zip(*rows, strict=True)] if rows else [()] * width
+    connection = await session.connection()
+    dialect = connection.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params(escape_names=False)
+    for name, bind in compiled.binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and name in params:
+            params[name] = process(params[name])
+    driver = await driver_connection(session)
+    records = await driver.fetch(compiled.string, *(params[n] for n in compiled.positiontup or ()))
+    if not records:
+        return [()] * width
+    out: list[tuple[Any, ...]] = []
+    for column, values in zip(stmt.selected_columns, zip(*records, strict=True), strict=True):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        out.append(values if process is None else tuple(map(process, values)))
+    return out
