@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from matching.engine import explain, render_unproposed, solve
+from matching.engine import explain_all, render_unproposed, solve
 from matching.matches import processes
 from matching.matches.snapshot import Snapshot
 
@@ -47,26 +47,30 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
             map_batches=helpers,
         )
     started = time.perf_counter()
-    proposals: list[ProposalRow] = []
-    part_names = list(result.parts)
-    for k in range(len(result)):
-        zh, en = explain(result, k, "zh"), explain(result, k, "en")
-        priority = bool(result.priority[k])
-        # Each sentence keeps its kind (engine.REASON_KINDS), so a reader may be shown only some.
-        reasons = [
-            {"kind": kind, "zh": z, "en": e} for (kind, z), (_, e) in zip(zh, en, strict=True)
-        ]
-        proposals.append(
-            ProposalRow(
-                worker_id=int(result.worker_id[k]),
-                opening_id=int(result.opening_id[k]),
-                score=int(result.score[k]),
-                priority=priority,
-                parts={name: int(result.parts[name][k]) for name in part_names},
-                reasons=reasons,
-                runners_up=[int(x) for x in result.runner_up[k] if x >= 0],
-            )
+    parts = list(zip(*(result.parts[name].tolist() for name in result.parts), strict=True))
+    proposals = [
+        ProposalRow(
+            worker_id=w,
+            opening_id=o,
+            score=score,
+            priority=priority,
+            parts=dict(zip(result.parts, pts, strict=True)),
+            # Each sentence keeps its kind (engine.REASON_KINDS), so a reader may be shown
+            # only some.
+            reasons=reasons,
+            runners_up=[x for x in runners_up if x >= 0],
         )
+        for w, o, score, priority, pts, reasons, runners_up in zip(
+            result.worker_id.tolist(),
+            result.opening_id.tolist(),
+            result.score.tolist(),
+            result.priority.tolist(),
+            parts,
+            explain_all(result),
+            result.runner_up.tolist(),
+            strict=True,
+        )
+    ]
     unproposed = [
         (
             int(result.unproposed_id[j]),
