@@ -68,6 +68,7 @@ async def execute_run(
     started = time.perf_counter()
     heartbeat = Heartbeat(sessionmaker, run_id, lease)
     try:
+        processes.warm_solve_pool()  # its process starts while the snapshot is read
         t = time.perf_counter()
         async with sessionmaker() as session:
             conn = await session.connection()

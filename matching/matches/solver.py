@@ -35,8 +35,16 @@ class Outcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+WARM_HELPERS_AT = 50_000
+"""Workers from which a snapshot's flows nearly always pass the engine's PARALLEL_MIN_ARCS
+(bench M, 100k workers, has 4.6M pairs; S, 10k, 0.46M): the helpers are then started before
+the engine begins, so that they are ready when it hands its flows over."""
+
+
 def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
     with processes.batch_helpers() as helpers:  # a large snapshot's flows side by side
+        if len(snap.workers) >= WARM_HELPERS_AT:
+            helpers.warm()
         result = solve(
             snap.workers,
             snap.openings,
