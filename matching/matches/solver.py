@@ -1,7 +1,9 @@
-"""Solve a snapshot and put every proposal's reasons into words.
+"""Solve a snapshot, and put every proposal's reasons into words.
 
-This runs in a separate process (OR-Tools holds the GIL while it solves, which would stall the
-API's event loop), so it takes and returns plain picklable data and touches no database.
+Both run in the solve pool's process (OR-Tools holds the GIL while it solves, which would
+stall the API's event loop), so they take and return plain picklable data and touch no
+database. They are two calls: the runner asks for the words while it writes the offers,
+which need none, so wording and writing overlap.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from matching.engine import explain_all, render_unproposed, solve
+from matching.engine import MatchResult, explain_all, render_unproposed, solve
 from matching.matches import processes
 from matching.matches.snapshot import Snapshot
 
@@ -22,8 +24,8 @@ class ProposalRow:
     score: int
     priority: bool
     parts: dict[str, int]
-    reasons: list[dict[str, str]]
     runners_up: list[int]
+    reasons: list[dict[str, str]] = field(default_factory=list)  # from ``word``, later
 
 
 @dataclass(slots=True)
@@ -33,6 +35,19 @@ class Outcome:
     stats: dict[str, int]
     audit: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    result: MatchResult | None = None  # the engine's, for ``word``
+
+
+Reasons = list[list[dict[str, str]]]
+"""Each proposal's reasons, in the outcome's order: ``{"kind", "zh", "en"}`` per sentence."""
+
+
+def word(result: MatchResult) -> tuple[Reasons, float]:
+    """Every proposal's reasons in both languages, and the seconds that took. Each sentence
+    keeps its kind (engine.REASON_KINDS), so a reader may be shown only some."""
+    started = time.perf_counter()
+    reasons = explain_all(result)
+    return reasons, time.perf_counter() - started
 
 
 WARM_HELPERS_AT = 50_000
@@ -42,6 +57,7 @@ the engine begins, so that they are ready when it hands its flows over."""
 
 
 def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
+    """The proposals (their reasons not yet worded: ``word``), who was left out and why."""
     with processes.batch_helpers() as helpers:  # a large snapshot's flows side by side
         if len(snap.workers) >= WARM_HELPERS_AT:
             helpers.warm()
@@ -63,18 +79,14 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
             score=score,
             priority=priority,
             parts=dict(zip(result.parts, pts, strict=True)),
-            # Each sentence keeps its kind (engine.REASON_KINDS), so a reader may be shown
-            # only some.
-            reasons=reasons,
             runners_up=[x for x in runners_up if x >= 0],
         )
-        for w, o, score, priority, pts, reasons, runners_up in zip(
+        for w, o, score, priority, pts, runners_up in zip(
             result.worker_id.tolist(),
             result.opening_id.tolist(),
             result.score.tolist(),
             result.priority.tolist(),
             parts,
-            explain_all(result),
             result.runner_up.tolist(),
             strict=True,
         )
@@ -96,6 +108,7 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
         stats={k: int(v) for k, v in result.stats.items()},
         audit=_plain(result.audit),
         timings=timings,
+        result=result,
     )
 
 
