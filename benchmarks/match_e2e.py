@@ -17,7 +17,6 @@ import os
 import resource
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import numpy as np  # noqa: E402
 
+from benchmarks.proc import TreePeak  # noqa: E402
 from matching.db.migrate import upgrade  # noqa: E402
 from matching.engine import NO_DAY  # noqa: E402
 from matching.lib import clock  # noqa: E402
@@ -194,54 +194,6 @@ async def load(dsn: str, n_workers: int, n_openings: int) -> dict[str, Any]:
     return {"generate_s": round(gen_s, 2), "load_s": round(load_s, 2),
             "workers": len(workers), "openings": len(openings),
             "worker_skills": len(ws_rows), "priority_members": len(wg_rows)}  # fmt: skip
-
-
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _tree(pid: int) -> list[int]:
-    """``pid`` and every process under it (the solve pool, its helpers)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children") as f:
-                    todo += [int(c) for c in f.read().split()]
-        except OSError:
-            pass
-    return out
-
-
-class TreePeak:
-    """Peak resident memory of a process and all its descendants, sampled every 20 ms (a
-    spike shorter than that may be missed; PostgreSQL's own processes are not counted)."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            total = sum(_rss_kib(p) for p in _tree(self.pid))
-            self.peak_kib = max(self.peak_kib, total)
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return self.peak_kib / 1024
 
 
 def main() -> None:

@@ -14,6 +14,11 @@ from matching.db.dialect import bulk_insert_columns, insert_ignoring_conflicts
 from matching.lib import clock
 
 
+def cause_key(kind: str, cause: int) -> str:
+    """A notice's ``dedupe_key``: one notice of a kind per cause (an offer, a placement)."""
+    return f"{kind}:{cause}"
+
+
 def notice_row(
     *,
     kind: str,

@@ -20,7 +20,7 @@ from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import NotFound
 from matching.notices import facts, templates
-from matching.notices.outbox import notice_row
+from matching.notices.outbox import cause_key, notice_row
 
 OF = m.Offer.__table__.c
 OP = m.Opening.__table__.c
@@ -68,7 +68,7 @@ class OfferView:
         """The outbox row telling her of this offer; one per kind and cause (default: it)."""
         return notice_row(
             kind=kind,
-            dedupe_key=f"{kind}:{self.id if cause is None else cause}",
+            dedupe_key=cause_key(kind, self.id if cause is None else cause),
             worker_id=self.worker_id,
             to_phone=self.phone,
             locale=self.locale,

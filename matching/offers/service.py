@@ -28,7 +28,7 @@ from matching.lib.principal import Principal, may_see, visible
 from matching.lib.text import clean_text
 from matching.network.repository import office_phone
 from matching.notices import facts, templates
-from matching.notices.outbox import bulk_enqueue, enqueue
+from matching.notices.outbox import bulk_enqueue, cause_key, enqueue
 from matching.offers import repository as repo
 from matching.offers.repository import Candidate, OfferRow, OfferView
 from matching.offers.schemas import OfferOut, OfferPage
@@ -127,7 +127,7 @@ async def make_offers(
     await bulk_enqueue(
         session,
         "offer_made",
-        dedupe_keys=[f"offer_made:{i}" for i in made.id],
+        dedupe_keys=[cause_key("offer_made", i) for i in made.id],
         worker_ids=made.worker_id,
         to_phones=made.phone,
         locales=made.locale,
