@@ -13,7 +13,12 @@ from sqlalchemy import ColumnElement, Table, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import bulk_insert_columns, chunks, insert_ignoring_conflicts
+from matching.db.dialect import (
+    bulk_insert_columns,
+    chunks,
+    insert_ignoring_conflicts,
+    select_columns,
+)
 from matching.db.reads import count_of
 from matching.db.rules import live_offer
 from matching.lib import clock
@@ -112,12 +117,12 @@ class RunOffers:
     """A match run's new offers, by column (ordered by offer id), with her part of what each
     notice says, and the opening's part once per opening (``opening_columns()`` rows)."""
 
-    id: list[int]
-    worker_id: list[int]
-    opening_id: list[int]
-    worker_name: list[str]
-    phone: list[str]
-    locale: list[str]
+    id: Sequence[int]
+    worker_id: Sequence[int]
+    opening_id: Sequence[int]
+    worker_name: Sequence[str]
+    phone: Sequence[str]
+    locale: Sequence[str]
     openings: dict[int, Any]
 
 
@@ -129,10 +134,7 @@ async def pending_of_run(session: AsyncSession, run_id: int) -> RunOffers:
         .where(*ours)
         .order_by(OF.id)
     )
-    rows = (await session.execute(stmt)).tuples().all()
-    ids, workers, openings, names, phones, locales = (
-        [list(c) for c in zip(*rows, strict=True)] if rows else [[] for _ in range(6)]
-    )
+    ids, workers, openings, names, phones, locales = await select_columns(session, stmt)
     per_opening = (
         select(OP.id, *facts.opening_columns())
         .select_from(m.Opening.__table__.join(m.Employer.__table__, E.id == OP.employer_id))
