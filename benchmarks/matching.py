@@ -15,7 +15,6 @@ import os
 import resource
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -23,57 +22,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.proc import TreePeak  # noqa: E402
+
 SIZES = {"S": (10_000, 1_000), "M": (100_000, 10_000), "L": (1_000_000, 50_000)}
 TODAY = 20_000  # 2024-10-04, fixed so runs compare
 
 
 def _tiers(stats: dict[str, int]) -> dict[str, int]:
     return {k: stats[k] for k in ("priority_proposals", "proposals", "quality_total")}
-
-
-def _rss_kib(pid: str) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-class TreeRss:
-    """Peak resident memory of this process plus its helper processes, sampled every 20 ms.
-
-    A helper's own ru_maxrss is useless here: Linux carries the parent's peak across fork
-    and exec into it. Sampling may miss a spike shorter than the interval.
-    """
-
-    def __init__(self) -> None:
-        self.peak_kib = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-
-    def _children(self) -> list[str]:
-        out: list[str] = []
-        for task in os.listdir("/proc/self/task"):
-            try:
-                with open(f"/proc/self/task/{task}/children") as f:
-                    out += f.read().split()
-            except OSError:
-                pass
-        return out
-
-    def _run(self) -> None:
-        while not self._stop.wait(0.02):
-            total = _rss_kib("self") + sum(_rss_kib(pid) for pid in self._children())
-            self.peak_kib = max(self.peak_kib, total)
-
-    def stop(self) -> float:
-        self._stop.set()
-        self._thread.join()
-        return self.peak_kib / 1024
 
 
 def run_size(name: str, processes: int | None) -> dict[str, Any]:
@@ -90,7 +46,7 @@ def run_size(name: str, processes: int | None) -> dict[str, Any]:
     w, o, v, ex = generate(n, m, seed=0, today=TODAY)
     gen = time.perf_counter() - t
     print(f"[{name}] generated {n}x{m} in {gen:.1f}s; solving", file=sys.stderr, flush=True)
-    sampler = TreeRss()
+    sampler = TreePeak(os.getpid())
     with pools.batch_helpers() as helpers:
         r = solve(w, o, v, ex, today=TODAY, audit=True, map_batches=helpers)
     tree_rss = sampler.stop()

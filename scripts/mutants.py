@@ -119,17 +119,16 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "ban-snapshot",
         "rule": "the snapshot hands the stored bans to the engine",
         "file": SNAPSHOT,
-        "old": "    bans = (await session.execute(select(m.EmployerBan.worker_id, "
-        "m.EmployerBan.employer_id))).all()\n",
-        "new": "    bans: list[Any] = []\n",
+        "old": "    bans = await select_columns(session, select(BAN.worker_id, BAN.employer_id))\n",
+        "new": "    bans: Columns = ((), ())\n",
         "tests": [T_BANS],
     },
     {
         "id": "housing-snapshot",
         "rule": "the snapshot reads whether an opening provides housing",
         "file": SNAPSHOT,
-        "old": "housing=np.fromiter((bool(r.housing_provided) for r in orows), np.bool_, count=o)",
-        "new": "housing=np.fromiter((True for r in orows), np.bool_, count=o)",
+        "old": "housing=np.array(o_housing, dtype=np.bool_).reshape(o),",
+        "new": "housing=np.ones(o, dtype=np.bool_),",
         "tests": [T_HOUSING],
     },
     {
@@ -169,16 +168,16 @@ MUTANTS: list[dict[str, Any]] = [
         "id": "recheck-closed",
         "rule": "the write-time re-check drops a proposal to an opening closed since",
         "file": REPOSITORY,
-        "old": '.where(OP.id.in_(chunk), OP.status == "open", m.Employer.suspended.is_(False))',
-        "new": ".where(OP.id.in_(chunk), m.Employer.suspended.is_(False))",
+        "old": '.where(wanted, OP.status == "open", m.Employer.suspended.is_(False))',
+        "new": ".where(wanted, m.Employer.suspended.is_(False))",
         "tests": [T_STALE],
     },
     {
         "id": "recheck-suspended",
         "rule": "the write-time re-check drops a proposal to an employer suspended since",
         "file": REPOSITORY,
-        "old": '.where(OP.id.in_(chunk), OP.status == "open", m.Employer.suspended.is_(False))',
-        "new": '.where(OP.id.in_(chunk), OP.status == "open")',
+        "old": '.where(wanted, OP.status == "open", m.Employer.suspended.is_(False))',
+        "new": '.where(wanted, OP.status == "open")',
         "tests": [T_STALE],
     },
     {
@@ -542,10 +541,9 @@ MUTANTS: list[dict[str, Any]] = [
     {
         "id": "outbox-dedupe-key",
         "rule": "one notice per kind and cause: the dedupe key names the cause, nothing else",
-        "file": OFFERS_REPO,
-        "old": '            dedupe_key=f"{kind}:{self.id if cause is None else cause}",\n',
-        "new": '            dedupe_key=f"{kind}:{self.id'
-        ' if cause is None else cause}:{object()!r}",\n',
+        "file": "matching/notices/outbox.py",
+        "old": '    return f"{kind}:{cause}"\n',
+        "new": '    return f"{kind}:{cause}:{object()!r}"\n',
         "tests": [T_JOBS_TWICE, T_OFFERS],
     },
     {

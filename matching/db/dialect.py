@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
-from sqlalchemy import JSON, Table
+import msgspec
+from sqlalchemy import JSON, BigInteger, ColumnElement, Select, Table, any_, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # are per database: two databases on a server each get a leader.
 SCHEDULER_LOCK_CLASS = 741_800
 SCHEDULER_LOCK_OBJECT = 2
+_SQLITE_BATCH = 5000  # rows per executemany, and ids per IN list (SQLite caps bound parameters)
 
 
 def dialect_name(session: AsyncSession) -> str:
@@ -37,27 +39,92 @@ async def bulk_insert(session: AsyncSession, model: Any, rows: Sequence[dict[str
     executemany on SQLite."""
     if not rows:
         return
+    names = list(rows[0].keys())
+    await bulk_insert_columns(session, model, {c: [row[c] for row in rows] for c in names})
+
+
+async def bulk_insert_columns(
+    session: AsyncSession,
+    model: Any,
+    columns: Mapping[str, Sequence[Any]],
+    constants: Mapping[str, Any] | None = None,
+) -> None:
+    """``bulk_insert`` given by column: equal-length value lists, plus ``constants`` that
+    every row shares. The rows are put together by ``zip`` rather than a dict per row, and a
+    JSON column is encoded by msgspec (on PostgreSQL the values go to COPY as text)."""
     table: Table = model.__table__ if hasattr(model, "__table__") else model
-    if dialect_name(session) != "postgresql":
-        for start in range(0, len(rows), 5000):
-            await session.execute(table.insert(), list(rows[start : start + 5000]))
+    n = len(next(iter(columns.values()))) if columns else 0
+    if n == 0:
         return
-    columns = list(rows[0].keys())
+    fixed = dict(constants or {})
+    names = [*columns, *fixed]
+    values: list[Any] = [*columns.values(), *(repeat(v, n) for v in fixed.values())]
+    if dialect_name(session) != "postgresql":
+        rows = [dict(zip(names, record, strict=False)) for record in zip(*values, strict=True)]
+        for start in range(0, n, _SQLITE_BATCH):
+            await session.execute(table.insert(), rows[start : start + _SQLITE_BATCH])
+        return
     json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
-    records = [
-        tuple(
-            json.dumps(row[c], ensure_ascii=False) if c in json_columns else row[c] for c in columns
-        )
-        for row in rows
+    encode = msgspec.json.Encoder().encode
+    values = [
+        [encode(v).decode() for v in col] if name in json_columns else col
+        for name, col in zip(names, values, strict=True)
     ]
+    driver = await driver_connection(session)
+    records = list(zip(*values, strict=True))
+    await driver.copy_records_to_table(table.name, records=records, columns=names)
+
+
+async def driver_connection(session: AsyncSession) -> Any:
+    """The session's asyncpg connection, inside its transaction (PostgreSQL only)."""
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    await driver.copy_records_to_table(table.name, records=records, columns=columns)
+    return driver
 
 
-def chunks(ids: list[int], size: int = 5000) -> Any:
+def among(session: AsyncSession, column: Any, ids: Sequence[int]) -> Iterator[ColumnElement[bool]]:
+    """Conditions that together say ``column IN ids``: one ``= ANY(array)`` on PostgreSQL
+    (one bound parameter, one statement), IN lists of at most 5000 on SQLite."""
+    if dialect_name(session) == "postgresql":
+        yield column == any_(literal([int(i) for i in ids], postgresql.ARRAY(BigInteger)))
+        return
+    yield from (column.in_(chunk) for chunk in chunks(list(ids)))
+
+
+def chunks(ids: list[int], size: int = _SQLITE_BATCH) -> Any:
     """Split long id lists: SQLite caps bound parameters per statement."""
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
+
+
+async def select_columns(session: AsyncSession, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """A SELECT's result by column (one tuple per selected column), in the session's
+    transaction: what turns into NumPy arrays with no object per row on the way.
+
+    On PostgreSQL the compiled statement runs on the session's asyncpg connection itself and
+    its records are cut into columns, each column's result processor (a TypeDecorator's
+    included) applied over the column: no ``Row`` and no per-row processing. On SQLite,
+    through the session."""
+    width = len(stmt.selected_columns)
+    if dialect_name(session) != "postgresql":
+        rows = (await session.execute(stmt)).all()
+        return [tuple(c) for c in zip(*rows, strict=True)] if rows else [()] * width
+    connection = await session.connection()
+    dialect = connection.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params(escape_names=False)
+    for name, bind in compiled.binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and name in params:
+            params[name] = process(params[name])
+    driver = await driver_connection(session)
+    records = await driver.fetch(compiled.string, *(params[n] for n in compiled.positiontup or ()))
+    if not records:
+        return [()] * width
+    out: list[tuple[Any, ...]] = []
+    for column, values in zip(stmt.selected_columns, zip(*records, strict=True), strict=True):
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        out.append(values if process is None else tuple(map(process, values)))
+    return out

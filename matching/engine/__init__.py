@@ -5,7 +5,7 @@ workers placed, total quality) in that strict order; ``render_*`` put its reason
 """
 
 from ._eligibility import coming_of_age_day
-from ._explain import REASON_KINDS, explain, render_reasons, render_unproposed
+from ._explain import REASON_KINDS, explain, explain_all, render_reasons, render_unproposed
 from ._match import greedy, solve
 from ._score import PART_NAMES, Q_MAX
 from ._solve import MapBatches, sequential
@@ -39,6 +39,7 @@ __all__ = [
     "Workers",
     "coming_of_age_day",
     "explain",
+    "explain_all",
     "greedy",
     "render_reasons",
     "render_unproposed",

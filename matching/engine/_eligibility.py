@@ -310,8 +310,11 @@ def eligible_pairs(p: Prepared, exclusions: Exclusions | None = None) -> tuple[I
     nc, nci = p.n_counties, p.n_cities
     any_key = nc + nci
     nb = ns + 1  # primary-skill slots per location key: -1 (none) .. ns-1
-    if (any_key + 1) * nb * _KEYSPAN * n >= 2**63:
-        raise ValueError("instance too large for one blocking key; partition it first")
+    # A worker entry's key is (block, in-block key), 64 bits: the worker index is sorted
+    # beside it, not packed into it, so the number of places is bounded by 2**41 / nb (more
+    # than any country has counties) rather than by the number of workers as well.
+    if (any_key + 1) * nb * _KEYSPAN >= 2**63:
+        raise ValueError("too many places and skills for a 64-bit blocking key")
 
     # Worker location entries.
     loc_w = [np.arange(n, dtype=np.int64)]
@@ -342,9 +345,10 @@ def eligible_pairs(p: Prepared, exclusions: Exclusions | None = None) -> tuple[I
     blk = np.concatenate([lk * nb, lk[ent] * nb + sk_s + 1])
     key = np.concatenate([nosk_key, sk_key])
     who = np.concatenate([lw, sk_w])
-    wkeys = np.sort((blk * _KEYSPAN + key) * n + who)
-    w_of = wkeys % n
-    del blk, key, who, ent, pos, sk_w, sk_s, sk_key, nosk_key
+    wkey = blk * _KEYSPAN + key
+    order = np.lexsort((who, wkey))  # by key, then worker
+    wkeys, w_of = wkey[order], who[order]
+    del blk, key, who, wkey, order, ent, pos, sk_w, sk_s, sk_key, nosk_key
 
     # Opening entries: county (if given), city and "any city", with the rarest required skill.
     holders = (p.skill > 0).sum(axis=0)
@@ -369,8 +373,8 @@ def eligible_pairs(p: Prepared, exclusions: Exclusions | None = None) -> tuple[I
         MAX_LEVEL - smin_p,
     )
     oblk = oe_k * nb + oe_p + 1
-    lo = np.searchsorted(wkeys, oblk * _KEYSPAN * n, side="left")
-    hi_ = np.searchsorted(wkeys, (oblk * _KEYSPAN + thr) * n + (n - 1), side="right")
+    lo = np.searchsorted(wkeys, oblk * _KEYSPAN, side="left")
+    hi_ = np.searchsorted(wkeys, oblk * _KEYSPAN + thr, side="right")
     cnt = np.maximum(hi_ - lo, 0).astype(np.int64)
     is_county_key = oe_k < nc
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from ._score import PART_NAMES
 from ._types import NO_DAY, NO_ELIGIBLE, TAKEN_BY_PRIORITY, MatchResult
 
@@ -70,6 +72,39 @@ REASON_KINDS = (
 ``pay`` and ``housing`` her own minimums and needs."""
 
 
+class _Facts(NamedTuple):
+    """One proposal's facts as plain Python values: what its sentences are made of."""
+
+    priority: bool
+    groups: int
+    skill_level: list[int]
+    skill_min: list[int]
+    city: int
+    county: int
+    local: bool
+    preferred_city: bool
+    wage_max: int
+    min_wage: int
+    housing: bool
+    needs_housing: bool
+    start_day: int
+    available_day: int
+    reputation: int
+    protection: int
+    partner: bool
+    trained_recent: int
+    score: int
+    parts: list[int]  # in PART_NAMES order
+
+
+_ARRAYS = _Facts._fields[:-1]
+
+
+def _facts(result: MatchResult, k: int) -> _Facts:
+    values = [getattr(result, name)[k].tolist() for name in _ARRAYS]
+    return _Facts._make([*values, [int(result.parts[n][k]) for n in PART_NAMES]])
+
+
 def render_reasons(result: MatchResult, k: int, lang: str = "zh") -> list[str]:
     """Short sentences on proposal ``k``: the rules she meets and the parts of the score."""
     return [text for _, text in explain(result, k, lang)]
@@ -77,11 +112,30 @@ def render_reasons(result: MatchResult, k: int, lang: str = "zh") -> list[str]:
 
 def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, str]]:
     """(kind, sentence) pairs on proposal ``k``: the rules she meets and the parts of the score."""
-    zh = _check_lang(lang)
+    return _sentences(result, _facts(result, k), _check_lang(lang))
+
+
+def explain_all(result: MatchResult) -> list[list[dict[str, str]]]:
+    """Every proposal's reasons in both languages, ``{"kind", "zh", "en"}`` per sentence
+    (what a match run stores): ``explain`` for each, with the facts read out of the arrays
+    once, column by column, rather than one NumPy scalar at a time."""
+    columns: list[Any] = [getattr(result, name).tolist() for name in _ARRAYS]
+    columns.append(list(zip(*(result.parts[n].tolist() for n in PART_NAMES), strict=True)))
+    out: list[list[dict[str, str]]] = []
+    for values in zip(*columns, strict=True):
+        f = _Facts._make(values)
+        zh, en = _sentences(result, f, True), _sentences(result, f, False)
+        out.append(
+            [{"kind": kind, "zh": z, "en": e} for (kind, z), (_, e) in zip(zh, en, strict=True)]
+        )
+    return out
+
+
+def _sentences(result: MatchResult, f: _Facts, zh: bool) -> list[tuple[str, str]]:
     v = result.vocab
     out: list[tuple[str, str]] = []
-    if result.priority[k]:
-        names = _group_names(result, int(result.groups[k]), zh, only_priority=True)
+    if f.priority:
+        names = _group_names(result, f.groups, zh, only_priority=True)
         out.append(
             (
                 "priority",
@@ -89,7 +143,7 @@ def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, st
             )
         )
 
-    levels, mins = result.skill_level[k], result.skill_min[k]
+    levels, mins = f.skill_level, f.skill_min
     required = [s for s in range(len(v.skills)) if mins[s] > 0]
     for s in required:
         sk = v.skills[s]
@@ -102,16 +156,16 @@ def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, st
             ("skill", "岗位无技能等级要求" if zh else "the opening asks for no particular skill")
         )
 
-    city = v.cities[int(result.city[k])] if 0 <= result.city[k] < len(v.cities) else "?"
-    if result.local[k]:
-        county = v.counties[int(result.county[k])]
+    city = v.cities[f.city] if 0 <= f.city < len(v.cities) else "?"
+    if f.local:
+        county = v.counties[f.county]
         out.append(
             (
                 "place",
                 f"岗位在您的家乡{county}" if zh else f"the opening is in your home county {county}",
             )
         )
-    elif result.preferred_city[k]:
+    elif f.preferred_city:
         out.append(
             (
                 "place",
@@ -129,12 +183,12 @@ def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, st
                 else f"in {city}; you are willing to relocate",
             )
         )
-    if result.preferred_city[k] and result.local[k]:
+    if f.preferred_city and f.local:
         out.append(
             ("place", f"{city}是您的意向城市" if zh else f"{city} is one of your preferred cities")
         )
 
-    wage, floor = int(result.wage_max[k]), int(result.min_wage[k])
+    wage, floor = f.wage_max, f.min_wage
     if floor > 0:
         word = "高于" if wage > floor else "不低于"
         out.append(
@@ -148,16 +202,16 @@ def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, st
         )
     else:
         out.append(("pay", f"月薪最高{wage}元" if zh else f"monthly wage up to {wage} yuan"))
-    if result.housing[k]:
-        if result.needs_housing[k]:
+    if f.housing:
+        if f.needs_housing:
             out.append(
                 ("housing", "包住宿，满足您的住宿需要" if zh else "housing provided, as you need")
             )
         else:
             out.append(("housing", "包住宿" if zh else "housing provided"))
 
-    start = _date(int(result.start_day[k]))
-    if result.available_day[k] != NO_DAY:
+    start = _date(f.start_day)
+    if f.available_day != NO_DAY:
         out.append(
             (
                 "start",
@@ -169,7 +223,7 @@ def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, st
     else:
         out.append(("start", f"{start}开工" if zh else f"starts {start}"))
 
-    rep, prot = int(result.reputation[k]), int(result.protection[k])
+    rep, prot = f.reputation, f.protection
     out.append(
         (
             "employer",
@@ -178,9 +232,9 @@ def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, st
             else f"employer reputation {rep}/100, labour protection {prot}/100",
         )
     )
-    if result.partner[k]:
+    if f.partner:
         out.append(("partner", "长期合作的用工单位" if zh else "long-term partner employer"))
-    trained = int(result.trained_recent[k])
+    trained = f.trained_recent
     if trained:
         names = [(lab.zh if zh else lab.en) for s, lab in enumerate(v.skills) if trained >> s & 1]
         out.append(
@@ -193,12 +247,12 @@ def explain(result: MatchResult, k: int, lang: str = "zh") -> list[tuple[str, st
         )
 
     shown = [
-        (_PART_ZH[n] if zh else _PART_EN[n], int(result.parts[n][k]))
-        for n in PART_NAMES
-        if result.parts[n][k]
+        (_PART_ZH[n] if zh else _PART_EN[n], pts)
+        for n, pts in zip(PART_NAMES, f.parts, strict=True)
+        if pts
     ]
     detail = ("，" if zh else ", ").join(f"{name}{'' if zh else ' '}{pts}" for name, pts in shown)
-    score = int(result.score[k])
+    score = f.score
     if zh:
         quality = f"匹配质量{score}分（满分{result.q_max}）" + (f"：{detail}" if detail else "")
     else:

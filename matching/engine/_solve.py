@@ -41,8 +41,9 @@ class MapBatches(Protocol):
     """How the engine solves its independent batches: ``fn`` over ``items``, results in order.
 
     ``fn`` is a top-level function of the engine (bound with ``functools.partial``) and each
-    item a ``FlowInput`` of plain arrays, so both pickle: a mapper may run them in other
-    processes. Each result depends only on its own item, so where it ran never changes it.
+    item a ``FlowJob`` (a ``FlowInput`` of plain arrays and the objective to solve it for), so
+    both pickle: a mapper may run them in other processes. Each result depends only on its
+    own item, so where it ran never changes it.
     """
 
     def __call__(self, fn: Callable[[_T], _R], items: Sequence[_T], /) -> list[_R]: ...
@@ -65,6 +66,20 @@ class FlowInput:
     prio: Bool  # per worker
     capacity: I64  # per opening
     q_max: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlowJob:
+    """One batch to solve: its graph, and whether the priority tier comes first (the run) or
+    not (the audit's counterfactual)."""
+
+    graph: FlowInput
+    priority_tier: bool
+
+    @property
+    def size(self) -> int:
+        """Its pair arcs: how much work it is."""
+        return int(self.graph.wi.size)
 
 
 def components(n: int, m: int, wi: I64, oj: I64) -> I64:
@@ -305,24 +320,41 @@ def prefer_earlier(g: FlowInput, chosen: I64, *, priority_tier: bool) -> tuple[I
     return np.sort(out), swaps
 
 
-def _solve_batches(
-    subs: list[FlowInput], *, priority_tier: bool, force_staged: bool, map_batches: MapBatches
-) -> list[tuple[I64, str, Times]]:
-    """Solve every batch, through ``map_batches`` when there are several and enough work.
+def solve_job(job: FlowJob, *, force_staged: bool = False) -> tuple[I64, str, Times, int]:
+    """One batch solved and its ties settled: (chosen pairs, mode, stage seconds, swaps).
+
+    The tie-break runs here, batch by batch, not once over the whole graph: a swap stays at
+    one opening, so within one component, and each component's rounds go as they would
+    have gone beside the others. Workers keep their canonical order in a batch, so "earlier"
+    means the same."""
+    g = job.graph
+    chosen, mode, times = assign_batch(
+        g, priority_tier=job.priority_tier, force_staged=force_staged
+    )
+    t0 = perf_counter()
+    chosen, swaps = prefer_earlier(g, chosen, priority_tier=job.priority_tier)
+    times["tie_break"] = perf_counter() - t0
+    return chosen, mode, times, swaps
+
+
+def _solve_jobs(
+    jobs: list[FlowJob], *, force_staged: bool, map_batches: MapBatches
+) -> list[tuple[I64, str, Times, int]]:
+    """Solve every job, through ``map_batches`` when there are several and enough work.
 
     They are handed over largest first, so a mapper that deals them out as helpers free up
-    ends with small ones; the results come back in the batches' own order.
+    ends with small ones; the results come back in the jobs' own order.
     """
-    solve_one = partial(assign_batch, priority_tier=priority_tier, force_staged=force_staged)
-    total = sum(b.wi.size for b in subs)
-    if len(subs) < 2 or total < PARALLEL_MIN_ARCS:
-        return [solve_one(b) for b in subs]
-    order = sorted(range(len(subs)), key=lambda i: (-subs[i].wi.size, i))
-    got = map_batches(solve_one, [subs[i] for i in order])
-    if len(got) != len(subs):
-        raise RuntimeError(f"map_batches gave {len(got)} results for {len(subs)} batches")
-    by_batch = dict(zip(order, got, strict=True))
-    return [by_batch[i] for i in range(len(subs))]
+    solve_one = partial(solve_job, force_staged=force_staged)
+    total = sum(job.size for job in jobs)
+    if len(jobs) < 2 or total < PARALLEL_MIN_ARCS:
+        return [solve_one(job) for job in jobs]
+    order = sorted(range(len(jobs)), key=lambda i: (-jobs[i].size, i))
+    got = map_batches(solve_one, [jobs[i] for i in order])
+    if len(got) != len(jobs):
+        raise RuntimeError(f"map_batches gave {len(got)} results for {len(jobs)} batches")
+    by_job = dict(zip(order, got, strict=True))
+    return [by_job[i] for i in range(len(jobs))]
 
 
 def assign(
@@ -337,29 +369,50 @@ def assign(
 
     Components never share a worker or an opening, so their optima combine into the optimum.
     Small components are packed together into flows of about BATCH_ARCS pair arcs, and the
-    flows are solved through ``map_batches`` (default: here, in turn). Then ``prefer_earlier``
-    settles ties. Returns (chosen, counts, stage seconds); the stage seconds add up the work
-    of every batch wherever it ran, so they may exceed the wall time.
+    flows are solved through ``map_batches`` (default: here, in turn), each with its ties
+    settled by ``prefer_earlier``. Returns (chosen, counts, stage seconds); the stage seconds
+    add up the work of every batch wherever it ran, so they may exceed the wall time.
     """
-    info: Info = {"components": 0, "batches": 0, "staged_batches": 0, "tie_swaps": 0}
-    times: Times = {"max_flow": 0.0, "min_cost": 0.0, "tie_break": 0.0}
-    k = g.wi.size
-    if k == 0:
-        return np.zeros(0, dtype=np.int64), info, times
+    return assign_tiers(
+        g,
+        (priority_tier,),
+        partition=partition,
+        force_staged=force_staged,
+        map_batches=map_batches,
+    )[0]
 
-    results: list[tuple[I64, str, Times]]
-    pair_sets: list[I64 | None]
-    if not partition:
-        chosen, mode, t = assign_batch(g, priority_tier=priority_tier, force_staged=force_staged)
-        info.update(components=1, batches=1)
-        results, pair_sets = [(chosen, mode, t)], [None]
-    else:
+
+def assign_tiers(
+    g: FlowInput,
+    tiers: Sequence[bool],
+    *,
+    partition: bool = True,
+    force_staged: bool = False,
+    map_batches: MapBatches = sequential,
+) -> list[tuple[I64, Info, Times]]:
+    """``assign`` for each objective in ``tiers`` (priority tier first or not) at once.
+
+    The run and the audit's counterfactual solve the same graph: it is cut into batches once,
+    and every (batch, objective) job goes to one ``map_batches``, so the counterfactual is
+    solved beside the run's own flows rather than after them."""
+    empty: list[tuple[I64, Info, Times]] = []
+    for _ in tiers:
+        info: Info = {"components": 0, "batches": 0, "staged_batches": 0, "tie_swaps": 0}
+        times: Times = {"max_flow": 0.0, "min_cost": 0.0, "tie_break": 0.0}
+        empty.append((np.zeros(0, dtype=np.int64), info, times))
+    if g.wi.size == 0:
+        return empty
+
+    pair_sets: list[I64 | None] = [None]  # None: all pairs, in the whole graph's numbering
+    subs = [g]  # one batch: solve the graph as it is, without copying it
+    n_components = 1
+    if partition:
         label = components(g.n, g.m, g.wi, g.oj)
         comp_of_pair = label[g.wi]
         arcs_per_root = np.bincount(comp_of_pair, minlength=g.n)
         roots = np.flatnonzero(arcs_per_root)  # in order of smallest member: deterministic
         sizes = arcs_per_root[roots]
-        info["components"] = int(roots.size)
+        n_components = int(roots.size)
         # Greedy packing: cut a new batch whenever the running arc count would pass BATCH_ARCS.
         batch_of_root = np.zeros(g.n, dtype=np.int64)
         acc, bid = 0, 0
@@ -369,9 +422,6 @@ def assign(
             batch_of_root[root] = bid
             acc += size
         n_batches = bid + 1
-        info["batches"] = n_batches
-        pair_sets = [None]  # None: all pairs, in the whole graph's numbering
-        subs = [g]  # one batch: solve the graph as it is, without copying it
         if n_batches > 1:
             batch_of_pair = batch_of_root[comp_of_pair]
             small = np.int16 if n_batches < 2**15 else np.int64  # 16-bit keys sort by radix
@@ -385,25 +435,24 @@ def assign(
                 subs.append(_subgraph(g, idx))
             del order
         del label, comp_of_pair
-        results = _solve_batches(
-            subs,
-            priority_tier=priority_tier,
-            force_staged=force_staged,
-            map_batches=map_batches,
-        )
 
-    chosen_all = [
-        ch if idx is None else idx[ch] for idx, (ch, _, _) in zip(pair_sets, results, strict=True)
-    ]
-    for _, mode, t in results:
-        info["staged_batches"] += int(mode == "staged")
-        times["max_flow"] += t["max_flow"]
-        times["min_cost"] += t["min_cost"]
-    chosen = np.sort(np.concatenate(chosen_all))
-    t0 = perf_counter()
-    chosen, info["tie_swaps"] = prefer_earlier(g, chosen, priority_tier=priority_tier)
-    times["tie_break"] = perf_counter() - t0
-    return chosen, info, times
+    jobs = [FlowJob(sub, tier) for tier in tiers for sub in subs]
+    results = _solve_jobs(jobs, force_staged=force_staged, map_batches=map_batches)
+    out: list[tuple[I64, Info, Times]] = []
+    for t, (_, info, times) in enumerate(empty):
+        info.update(components=n_components, batches=len(subs))
+        mine = results[t * len(subs) : (t + 1) * len(subs)]
+        chosen_all = [
+            ch if idx is None else idx[ch]
+            for idx, (ch, _, _, _) in zip(pair_sets, mine, strict=True)
+        ]
+        for _, mode, stage, swaps in mine:
+            info["staged_batches"] += int(mode == "staged")
+            info["tie_swaps"] += swaps
+            for name in times:
+                times[name] += stage[name]
+        out.append((np.sort(np.concatenate(chosen_all)), info, times))
+    return out
 
 
 def _subgraph(g: FlowInput, idx: I64) -> FlowInput:

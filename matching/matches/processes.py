@@ -74,6 +74,16 @@ def solve_pool() -> ProcessPoolExecutor:
     return _solve_pool
 
 
+def ready() -> None:
+    """Nothing: submitted to a pool to start its process early (its imports take a second)."""
+
+
+def warm_solve_pool() -> None:
+    """Start the solve pool's process now, if it is not running, so that its start overlaps
+    what the caller does next (the snapshot's read) rather than delaying the solve."""
+    solve_pool().submit(ready)
+
+
 def shutdown_pool() -> None:
     """Stop the solve pool: a solve under way finishes, queued ones are dropped."""
     global _solve_pool
@@ -115,6 +125,18 @@ class BatchHelpers:
                 if future is not None:
                     future.cancel()
             raise
+
+    def warm(self) -> None:
+        """Start the helpers now (their imports overlap the caller's work until it maps);
+        for a caller that knows it will have enough work to hand over."""
+        if self.width > 1 and self._pool is None:
+            self._pool = _pool(self.width - 1)
+            try:
+                for _ in range(self.width - 1):
+                    self._pool.submit(ready)
+            except Exception:  # as in _submit: no helper, the caller solves alone
+                log.warning("batch helpers could not start; solving here", exc_info=True)
+                self.close()
 
     def _submit(self, fn: Callable[[T], R], items: Sequence[T]) -> list[Future[R] | None]:
         if self._pool is None:

@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import bulk_insert, chunks
+from matching.db.dialect import among, bulk_insert_columns
 from matching.db.rules import used_slots
 from matching.matches.snapshot import available_workers
 from matching.matches.solver import ProposalRow
@@ -136,12 +136,12 @@ async def slots_left(
     """Slots left now of those openings still open at an employer not suspended."""
     used = used_slots(now)
     left: dict[int, int] = {}
-    for chunk in chunks(opening_ids):
+    for wanted in among(session, OP.id, opening_ids):
         stmt = (
             select(OP.id, (OP.headcount - func.coalesce(used.c.used, 0)).label("left"))
             .outerjoin(used, used.c.opening_id == OP.id)
             .join(m.Employer, m.Employer.id == OP.employer_id)
-            .where(OP.id.in_(chunk), OP.status == "open", m.Employer.suspended.is_(False))
+            .where(wanted, OP.status == "open", m.Employer.suspended.is_(False))
         )
         left.update({r.id: int(r.left) for r in (await session.execute(stmt)).all()})
     return left
@@ -153,8 +153,8 @@ async def available_among(
     """Those of ``worker_ids`` who are in the matching pool now (the snapshot's own rule)."""
     avail = available_workers(now)
     found: set[int] = set()
-    for chunk in chunks(worker_ids):
-        found.update((await session.execute(avail.where(W.id.in_(chunk)))).scalars())
+    for wanted in among(session, W.id, worker_ids):
+        found.update((await session.execute(avail.where(wanted))).scalars())
     return found
 
 
@@ -162,35 +162,35 @@ async def available_among(
 
 
 async def insert_proposals(session: AsyncSession, run_id: int, rows: list[ProposalRow]) -> None:
-    await bulk_insert(
+    await bulk_insert_columns(
         session,
         m.Proposal,
-        [
-            {
-                "run_id": run_id,
-                "worker_id": r.worker_id,
-                "opening_id": r.opening_id,
-                "score": r.score,
-                "priority": r.priority,
-                "parts": r.parts,
-                "reasons": r.reasons,
-                "runners_up": r.runners_up,
-            }
-            for r in rows
-        ],
+        {
+            "worker_id": [r.worker_id for r in rows],
+            "opening_id": [r.opening_id for r in rows],
+            "score": [r.score for r in rows],
+            "priority": [r.priority for r in rows],
+            "parts": [r.parts for r in rows],
+            "reasons": [r.reasons for r in rows],
+            "runners_up": [r.runners_up for r in rows],
+        },
+        {"run_id": run_id},
     )
 
 
 async def insert_unproposed(
     session: AsyncSession, run_id: int, rows: list[tuple[int, int, str, str]]
 ) -> None:
-    await bulk_insert(
+    await bulk_insert_columns(
         session,
         m.Unproposed,
-        [
-            {"run_id": run_id, "worker_id": w, "reason": c, "zh": zh[:300], "en": en[:300]}
-            for w, c, zh, en in rows
-        ],
+        {
+            "worker_id": [w for w, _, _, _ in rows],
+            "reason": [c for _, c, _, _ in rows],
+            "zh": [zh[:300] for _, _, zh, _ in rows],
+            "en": [en[:300] for _, _, _, en in rows],
+        },
+        {"run_id": run_id},
     )
 
 

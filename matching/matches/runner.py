@@ -1,9 +1,9 @@
 """Carry one match run from queued to done (or failed): the edge that owns its transactions.
 
 Phases: claim (commit) → snapshot (one repeatable-read transaction) → solve (in a separate
-process, so the event loop keeps serving) → write (ONE transaction: proposals, offers, reasons
-and the run's stats and timings). Any failure rolls the write back whole and marks the run
-failed.
+process, so the event loop keeps serving) → write (ONE transaction: offers, their links and
+notices, then proposals with their reasons, which the solve pool words meanwhile, and the
+run's stats and timings). Any failure rolls the write back whole and marks the run failed.
 
 The run is live only while its lease is: from the claim to the write, a heartbeat task on
 this loop renews it every quarter lease, each time in a short transaction of its own (on its
@@ -34,7 +34,7 @@ from matching.lib import clock
 from matching.lib.context import Context
 from matching.matches import processes, service, snapshot
 from matching.matches.schemas import MatchRunOut
-from matching.matches.solver import Outcome, solve_snapshot
+from matching.matches.solver import Outcome, Reasons, solve_snapshot, word
 
 log = logging.getLogger("laowu.matching")
 
@@ -67,7 +67,9 @@ async def execute_run(
     timings: dict[str, float] = {}
     started = time.perf_counter()
     heartbeat = Heartbeat(sessionmaker, run_id, lease)
+    words: asyncio.Future[tuple[Reasons, float]] | None = None
     try:
+        processes.warm_solve_pool()  # its process starts while the snapshot is read
         t = time.perf_counter()
         async with sessionmaker() as session:
             conn = await session.connection()
@@ -95,6 +97,10 @@ async def execute_run(
             f"({outcome.stats.get('priority_proposals', 0)} priority) "
             f"({timings['solve_total']:.2f}s)",
         )
+        # The reasons are worded in the solve pool while the offers are written.
+        result, outcome.result = outcome.result, None
+        if not dry_run and result is not None:
+            words = loop.run_in_executor(processes.solve_pool(), word, result)
         await heartbeat.stop()  # the write holds the run itself, from its first statement
         t = time.perf_counter()
         async with sessionmaker() as session, session.begin():
@@ -106,6 +112,7 @@ async def execute_run(
                 dry_run=dry_run,
                 ctx=ctx,
                 timings=timings,  # record_outcome adds the write sub-phases
+                words=words,
             )
             # The timings belong to the write: "write" and "total" run up to here, just
             # before the timings themselves are stored and the transaction commits.
@@ -127,6 +134,10 @@ async def execute_run(
         progress("failed", f"{type(exc).__name__}: {exc}")
     finally:
         await heartbeat.stop()
+        if words is not None:  # the write may have failed before it needed them
+            words.cancel()
+            if words.done() and not words.cancelled():
+                words.exception()  # seen, so never reported as lost
     async with sessionmaker() as session:
         run = await session.get(service.R, run_id)
         assert run is not None

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Awaitable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,7 @@ from matching.matches.schemas import (
     RunStats,
     WorkerOutcome,
 )
-from matching.matches.solver import Outcome, ProposalRow
+from matching.matches.solver import Outcome, ProposalRow, Reasons
 from matching.offers import service as offers
 
 DEFAULT_LEASE = dt.timedelta(seconds=60)
@@ -169,9 +170,13 @@ async def record_outcome(
     dry_run: bool,
     ctx: Context,
     timings: dict[str, float],
+    words: Awaitable[tuple[Reasons, float]] | None = None,
 ) -> None:
     """Write the run, its proposals, offers and reasons: the caller commits it as ONE unit.
 
+    The proposals' reasons come from ``words`` (``solver.word``, under way in the solve
+    pool), awaited only once the offers, their links and notices are written: those need
+    none. Without ``words`` the proposals are stored with the reasons they carry.
     ``timings`` gains the write's sub-phases; the caller stores the run's timings, complete,
     in the same transaction.
     """
@@ -183,11 +188,18 @@ async def record_outcome(
         kept = await _valid_now(session, outcome.proposals)
         timings["write_recheck"] = time.perf_counter() - t
         t = time.perf_counter()
-        await insert_proposals(session, run_id, kept)
-        timings["write_proposals"] = time.perf_counter() - t
-        t = time.perf_counter()
         await offers.make_offers(session, ctx, run_id, [(r.worker_id, r.opening_id) for r in kept])
         timings["write_offers_links_notices"] = time.perf_counter() - t
+        if words is not None:
+            t = time.perf_counter()
+            reasons, seconds = await words
+            timings["explain"] = timings.get("explain", 0.0) + seconds
+            for row, said in zip(outcome.proposals, reasons, strict=True):
+                row.reasons = said  # kept holds the same rows
+            timings["write_awaiting_reasons"] = time.perf_counter() - t
+        t = time.perf_counter()
+        await insert_proposals(session, run_id, kept)
+        timings["write_proposals"] = time.perf_counter() - t
         t = time.perf_counter()
         await insert_unproposed(session, run_id, outcome.unproposed)
         timings["write_unproposed"] = time.perf_counter() - t

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,6 +13,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db.dialect import select_columns
 from matching.db.rules import OF, live_offer, used_slots
 from matching.engine import NO_DAY, Exclusions, Label, Openings, Vocab, Workers
 from matching.lib.reference import reference
@@ -23,18 +25,17 @@ WG = m.WorkerGroup.__table__.c
 OP = m.Opening.__table__.c
 OS = m.OpeningSkill.__table__.c
 E = m.Employer.__table__.c
+BAN = m.EmployerBan.__table__.c
 
 
 def day(d: dt.date | None) -> int:
     return NO_DAY if d is None else d.toordinal() - EPOCH
 
 
-def _days(values: Any) -> NDArray[np.int32]:
-    """Dates (None allowed) to day numbers, in C rather than a Python loop."""
-    arr = np.array(values, dtype="datetime64[D]")
-    out = arr.astype(np.int64)
-    out[np.isnat(arr)] = NO_DAY
-    return out.astype(np.int32)
+def _days(values: Sequence[dt.date | None]) -> NDArray[np.int32]:
+    """Dates (None allowed) to day numbers (NumPy's own conversion of date objects is
+    several times slower than their ordinals)."""
+    return np.fromiter(map(day, values), dtype=np.int32, count=len(values))
 
 
 def _rows_of(ids: NDArray[np.int64], wanted: Any) -> NDArray[np.int64]:
@@ -77,165 +78,182 @@ def available_workers(now: dt.datetime) -> Any:
 
 
 async def load(session: AsyncSession, now: dt.datetime, today: dt.date) -> Snapshot:
-    """Everything the engine needs, read inside the caller's (repeatable-read) transaction."""
+    """Everything the engine needs, read inside the caller's (repeatable-read) transaction,
+    by column: no row object on the way from the driver to the arrays."""
     avail = available_workers(now).subquery("avail")
-    wrows = (
-        await session.execute(
-            select(
-                W.id,
-                W.created_at,
-                W.birth_date,
-                W.available_from,
-                W.home_county,
-                W.willing_to_relocate,
-                W.preferred_cities,
-                W.min_monthly_wage,
-                W.needs_housing,
-            )
-            .join(avail, avail.c.id == W.id)
-            .order_by(W.id)
+    workers = await select_columns(
+        session,
+        select(
+            W.id,
+            W.created_at,
+            W.birth_date,
+            W.available_from,
+            W.home_county,
+            W.willing_to_relocate,
+            W.preferred_cities,
+            W.min_monthly_wage,
+            W.needs_housing,
         )
-    ).all()
+        .join(avail, avail.c.id == W.id)
+        .order_by(W.id),
+    )
     used = used_slots(now)
     capacity = OP.headcount - func.coalesce(used.c.used, 0)
-    orows = (
-        await session.execute(
-            select(
-                OP.id,
-                OP.employer_id,
-                OP.city,
-                OP.county,
-                capacity.label("capacity"),
-                OP.monthly_wage_min,
-                OP.monthly_wage_max,
-                OP.housing_provided,
-                OP.start_date,
-                E.reputation,
-                E.labour_protection,
-                E.partner,
-            )
-            .join(m.Employer.__table__, E.id == OP.employer_id)
-            .outerjoin(used, used.c.opening_id == OP.id)
-            .where(OP.status == "open", E.suspended.is_(False), capacity > 0)
-            .order_by(OP.id)
+    openings = await select_columns(
+        session,
+        select(
+            OP.id,
+            OP.employer_id,
+            OP.city,
+            OP.county,
+            capacity.label("capacity"),
+            OP.monthly_wage_min,
+            OP.monthly_wage_max,
+            OP.housing_provided,
+            OP.start_date,
+            E.reputation,
+            E.labour_protection,
+            E.partner,
         )
-    ).all()
-    srows = (
-        await session.execute(
-            select(WS.worker_id, WS.skill_code, WS.level, WS.source, WS.certified_on).join(
-                avail, avail.c.id == WS.worker_id
-            )
-        )
-    ).all()
-    grows = (
-        await session.execute(
-            select(WG.worker_id, WG.group_code).join(avail, avail.c.id == WG.worker_id)
-        )
-    ).all()
-    open_ids = [r.id for r in orows]
-    osrows = (
-        (await session.execute(select(OS.opening_id, OS.skill_code, OS.min_level))).all()
-        if open_ids
-        else []
+        .join(m.Employer.__table__, E.id == OP.employer_id)
+        .outerjoin(used, used.c.opening_id == OP.id)
+        .where(OP.status == "open", E.suspended.is_(False), capacity > 0)
+        .order_by(OP.id),
     )
-    declined = (
-        await session.execute(select(OF.worker_id, OF.opening_id).where(OF.status == "declined"))
-    ).all()
-    bans = (await session.execute(select(m.EmployerBan.worker_id, m.EmployerBan.employer_id))).all()
-    return build(wrows, orows, srows, grows, osrows, declined, today, bans)
+    skills = await select_columns(
+        session,
+        select(WS.worker_id, WS.skill_code, WS.level, WS.source, WS.certified_on).join(
+            avail, avail.c.id == WS.worker_id
+        ),
+    )
+    groups = await select_columns(
+        session, select(WG.worker_id, WG.group_code).join(avail, avail.c.id == WG.worker_id)
+    )
+    opening_skills = (
+        await select_columns(session, select(OS.opening_id, OS.skill_code, OS.min_level))
+        if openings[0]
+        else [(), (), ()]
+    )
+    declined = await select_columns(
+        session, select(OF.worker_id, OF.opening_id).where(OF.status == "declined")
+    )
+    bans = await select_columns(session, select(BAN.worker_id, BAN.employer_id))
+    return build(workers, openings, skills, groups, opening_skills, declined, today, bans)
+
+
+Columns = Sequence[Sequence[Any]]
+"""A query's result by column (``select_columns``)."""
+
+
+def _ints(values: Sequence[Any], dtype: Any) -> NDArray[Any]:
+    """A column of integers (None as 0: a minimum wage not given) as an array."""
+    if None in values:
+        values = [0 if v is None else v for v in values]
+    return np.array(values, dtype=dtype).reshape(len(values))
+
+
+def _codes(vocabulary: tuple[str, ...], values: Sequence[str | None]) -> NDArray[np.int32]:
+    """Each value's index in the sorted ``vocabulary`` (None: -1), by binary search."""
+    found = np.array([v is not None for v in values], dtype=np.bool_)
+    words = np.array([v or "" for v in values], dtype=np.str_).reshape(len(values))
+    codes = np.searchsorted(np.array(vocabulary, dtype=np.str_), words).astype(np.int32)
+    return np.where(found, codes, -1).astype(np.int32)
 
 
 def build(
-    wrows: Any,
-    orows: Any,
-    srows: Any,
-    grows: Any,
-    osrows: Any,
-    declined: Any,
+    wcols: Columns,
+    ocols: Columns,
+    scols: Columns,
+    gcols: Columns,
+    oscols: Columns,
+    declined: Columns,
     today: dt.date,
-    bans: Any = (),
+    bans: Columns = ((), ()),
 ) -> Snapshot:
-    cities: set[str] = {r.city for r in orows}
-    counties: set[str] = {r.home_county for r in wrows} | {r.county for r in orows if r.county}
-    for r in wrows:
-        cities.update(r.preferred_cities or [])
+    """The engine's arrays from the snapshot's columns, each turned into an array at once."""
+    w_id, w_created, w_birth, w_avail, w_county, w_reloc, w_prefs, w_wage, w_housing = wcols
+    (o_id, o_employer, o_city, o_county, o_capacity, o_wage_min, o_wage_max, o_housing,
+     o_start, o_reputation, o_protection, o_partner) = ocols  # fmt: skip
+    pref_lists = [p or () for p in w_prefs]
+    cities: set[str] = set(o_city)
+    for p in pref_lists:
+        cities.update(p)
+    counties: set[str] = set(w_county) | {c for c in o_county if c}
     vocab = vocab_for(cities, counties)
-    city_code = {c: i for i, c in enumerate(vocab.cities)}
-    county_code = {c: i for i, c in enumerate(vocab.counties)}
     skill_index = {s.code: i for i, s in enumerate(vocab.skills)}
     group_bit = {g.code: i for i, g in enumerate(vocab.groups)}
-    n, k = len(wrows), len(vocab.skills)
+    n, k = len(w_id), len(vocab.skills)
 
-    cols = list(zip(*wrows, strict=True)) if n else [()] * 9
-    w_id, w_created, w_birth, w_avail, w_county, w_reloc, w_prefs, w_wage, w_housing = cols
-    wid = np.array(w_id, dtype=np.int64)
-    prefs = [[city_code[c] for c in (p or ())] for p in w_prefs]
+    wid = _ints(w_id, np.int64)
+    n_prefs = np.fromiter(map(len, pref_lists), dtype=np.int64, count=n)
     ptr = np.zeros(n + 1, dtype=np.int64)
-    ptr[1:] = np.cumsum([len(p) for p in prefs])
+    ptr[1:] = np.cumsum(n_prefs)
+    pref_city = _codes(vocab.cities, [c for p in pref_lists for c in p])
     skill = np.zeros((n, k), dtype=np.int8)
     trained = np.full((n, k), NO_DAY, dtype=np.int32)
-    if srows:
-        s_worker, s_code, s_level, s_source, s_cert = zip(*srows, strict=True)
+    s_worker, s_code, s_level, s_source, s_cert = scols
+    if s_worker:
         rows_i = _rows_of(wid, s_worker)
         cols_j = np.array([skill_index.get(c, -1) for c in s_code], dtype=np.int64)
         ok = (rows_i >= 0) & (cols_j >= 0)
-        skill[rows_i[ok], cols_j[ok]] = np.array(s_level, dtype=np.int8)[ok]
+        skill[rows_i[ok], cols_j[ok]] = _ints(s_level, np.int8)[ok]
         cert = _days(s_cert)
         certified = ok & (np.array(s_source) == "training") & (cert != NO_DAY)
         trained[rows_i[certified], cols_j[certified]] = cert[certified]
     groups = np.zeros(n, dtype=np.int32)
-    if grows:
-        g_worker, g_code = zip(*grows, strict=True)
+    g_worker, g_code = gcols
+    if g_worker:
         rows_i = _rows_of(wid, g_worker)
         bits = np.array([group_bit.get(c, -1) for c in g_code], dtype=np.int64)
         ok = (rows_i >= 0) & (bits >= 0)
         np.bitwise_or.at(groups, rows_i[ok], (1 << bits[ok]).astype(np.int32))
     workers = Workers(
         id=wid,
-        registered_at=np.array([int(t.timestamp()) for t in w_created], dtype=np.int64),
+        registered_at=np.fromiter((t.timestamp() for t in w_created), np.float64, count=n).astype(
+            np.int64
+        ),
         birth_day=_days(w_birth),
         available_day=_days(w_avail),
-        home_county=np.array([county_code[c] for c in w_county], dtype=np.int32),
-        relocate=np.array(w_reloc, dtype=np.bool_),
+        home_county=_codes(vocab.counties, w_county),
+        relocate=np.array(w_reloc, dtype=np.bool_).reshape(n),
         pref_ptr=ptr,
-        pref_city=np.fromiter((c for p in prefs for c in p), dtype=np.int32, count=int(ptr[-1])),
-        min_wage=np.array([v or 0 for v in w_wage], dtype=np.int32),
-        needs_housing=np.array(w_housing, dtype=np.bool_),
+        pref_city=pref_city,
+        min_wage=_ints(w_wage, np.int32),
+        needs_housing=np.array(w_housing, dtype=np.bool_).reshape(n),
         skill=skill,
         trained_day=trained,
         groups=groups,
     )
-    o = len(orows)
-    oid = np.fromiter((r.id for r in orows), dtype=np.int64, count=o)
-    orow_of = {int(x): i for i, x in enumerate(oid)}
+    oid = _ints(o_id, np.int64)
+    o = len(oid)
     skill_min = np.zeros((o, k), dtype=np.int8)
-    for r in osrows:
-        i = orow_of.get(r.opening_id)
-        if i is not None and r.skill_code in skill_index:
-            skill_min[i, skill_index[r.skill_code]] = r.min_level
+    os_opening, os_code, os_min = oscols
+    if os_opening and o:
+        rows_i = _rows_of(oid, os_opening)
+        cols_j = np.array([skill_index.get(c, -1) for c in os_code], dtype=np.int64)
+        ok = (rows_i >= 0) & (cols_j >= 0)
+        skill_min[rows_i[ok], cols_j[ok]] = _ints(os_min, np.int8)[ok]
     openings = Openings(
         id=oid,
-        employer_id=np.fromiter((r.employer_id for r in orows), np.int64, count=o),
-        city=np.fromiter((city_code[r.city] for r in orows), np.int32, count=o),
-        county=np.fromiter(
-            (county_code[r.county] if r.county else -1 for r in orows), np.int32, count=o
-        ),
-        capacity=np.fromiter((r.capacity for r in orows), np.int32, count=o),
-        wage_min=np.fromiter((r.monthly_wage_min for r in orows), np.int32, count=o),
-        wage_max=np.fromiter((r.monthly_wage_max for r in orows), np.int32, count=o),
-        housing=np.fromiter((bool(r.housing_provided) for r in orows), np.bool_, count=o),
-        start_day=np.fromiter((day(r.start_date) for r in orows), np.int32, count=o),
+        employer_id=_ints(o_employer, np.int64),
+        city=_codes(vocab.cities, o_city),
+        county=_codes(vocab.counties, o_county),
+        capacity=_ints(o_capacity, np.int32),
+        wage_min=_ints(o_wage_min, np.int32),
+        wage_max=_ints(o_wage_max, np.int32),
+        housing=np.array(o_housing, dtype=np.bool_).reshape(o),
+        start_day=_days(o_start),
         skill_min=skill_min,
-        reputation=np.fromiter((r.reputation for r in orows), np.int8, count=o),
-        protection=np.fromiter((r.labour_protection for r in orows), np.int8, count=o),
-        partner=np.fromiter((bool(r.partner) for r in orows), np.bool_, count=o),
+        reputation=_ints(o_reputation, np.int8),
+        protection=_ints(o_protection, np.int8),
+        partner=np.array(o_partner, dtype=np.bool_).reshape(o),
     )
+    d_worker, d_opening = declined
+    b_worker, b_employer = bans
     exclusions = Exclusions(
-        declined_worker=np.fromiter((r.worker_id for r in declined), np.int64, count=len(declined)),
-        declined_opening=np.fromiter(
-            (r.opening_id for r in declined), np.int64, count=len(declined)
-        ),
-        banned_worker=np.fromiter((r.worker_id for r in bans), np.int64, count=len(bans)),
-        banned_employer=np.fromiter((r.employer_id for r in bans), np.int64, count=len(bans)),
+        declined_worker=_ints(d_worker, np.int64),
+        declined_opening=_ints(d_opening, np.int64),
+        banned_worker=_ints(b_worker, np.int64),
+        banned_employer=_ints(b_employer, np.int64),
     )
     return Snapshot(workers, openings, vocab, exclusions, day(today))

@@ -1,7 +1,9 @@
-"""Solve a snapshot and put every proposal's reasons into words.
+"""Solve a snapshot, and put every proposal's reasons into words.
 
-This runs in a separate process (OR-Tools holds the GIL while it solves, which would stall the
-API's event loop), so it takes and returns plain picklable data and touches no database.
+Both run in the solve pool's process (OR-Tools holds the GIL while it solves, which would
+stall the API's event loop), so they take and return plain picklable data and touch no
+database. They are two calls: the runner asks for the words while it writes the offers,
+which need none, so wording and writing overlap.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from matching.engine import explain, render_unproposed, solve
+from matching.engine import MatchResult, explain_all, render_unproposed, solve
 from matching.matches import processes
 from matching.matches.snapshot import Snapshot
 
@@ -22,8 +24,8 @@ class ProposalRow:
     score: int
     priority: bool
     parts: dict[str, int]
-    reasons: list[dict[str, str]]
     runners_up: list[int]
+    reasons: list[dict[str, str]] = field(default_factory=list)  # from ``word``, later
 
 
 @dataclass(slots=True)
@@ -33,10 +35,32 @@ class Outcome:
     stats: dict[str, int]
     audit: dict[str, Any]
     timings: dict[str, float] = field(default_factory=dict)
+    result: MatchResult | None = None  # the engine's, for ``word``
+
+
+Reasons = list[list[dict[str, str]]]
+"""Each proposal's reasons, in the outcome's order: ``{"kind", "zh", "en"}`` per sentence."""
+
+
+def word(result: MatchResult) -> tuple[Reasons, float]:
+    """Every proposal's reasons in both languages, and the seconds that took. Each sentence
+    keeps its kind (engine.REASON_KINDS), so a reader may be shown only some."""
+    started = time.perf_counter()
+    reasons = explain_all(result)
+    return reasons, time.perf_counter() - started
+
+
+WARM_HELPERS_AT = 50_000
+"""Workers from which a snapshot's flows nearly always pass the engine's PARALLEL_MIN_ARCS
+(bench M, 100k workers, has 4.6M pairs; S, 10k, 0.46M): the helpers are then started before
+the engine begins, so that they are ready when it hands its flows over."""
 
 
 def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
+    """The proposals (their reasons not yet worded: ``word``), who was left out and why."""
     with processes.batch_helpers() as helpers:  # a large snapshot's flows side by side
+        if len(snap.workers) >= WARM_HELPERS_AT:
+            helpers.warm()
         result = solve(
             snap.workers,
             snap.openings,
@@ -47,26 +71,26 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
             map_batches=helpers,
         )
     started = time.perf_counter()
-    proposals: list[ProposalRow] = []
-    part_names = list(result.parts)
-    for k in range(len(result)):
-        zh, en = explain(result, k, "zh"), explain(result, k, "en")
-        priority = bool(result.priority[k])
-        # Each sentence keeps its kind (engine.REASON_KINDS), so a reader may be shown only some.
-        reasons = [
-            {"kind": kind, "zh": z, "en": e} for (kind, z), (_, e) in zip(zh, en, strict=True)
-        ]
-        proposals.append(
-            ProposalRow(
-                worker_id=int(result.worker_id[k]),
-                opening_id=int(result.opening_id[k]),
-                score=int(result.score[k]),
-                priority=priority,
-                parts={name: int(result.parts[name][k]) for name in part_names},
-                reasons=reasons,
-                runners_up=[int(x) for x in result.runner_up[k] if x >= 0],
-            )
+    parts = list(zip(*(result.parts[name].tolist() for name in result.parts), strict=True))
+    proposals = [
+        ProposalRow(
+            worker_id=w,
+            opening_id=o,
+            score=score,
+            priority=priority,
+            parts=dict(zip(result.parts, pts, strict=True)),
+            runners_up=[x for x in runners_up if x >= 0],
         )
+        for w, o, score, priority, pts, runners_up in zip(
+            result.worker_id.tolist(),
+            result.opening_id.tolist(),
+            result.score.tolist(),
+            result.priority.tolist(),
+            parts,
+            result.runner_up.tolist(),
+            strict=True,
+        )
+    ]
     unproposed = [
         (
             int(result.unproposed_id[j]),
@@ -84,6 +108,7 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
         stats={k: int(v) for k, v in result.stats.items()},
         audit=_plain(result.audit),
         timings=timings,
+        result=result,
     )
 
 

@@ -4,6 +4,7 @@ reminder select these columns and turn a row into ``OfferFacts`` here."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import FromClause
@@ -19,12 +20,14 @@ W = m.WorkerProfile.__table__.c
 LINK = m.OfferLink.__table__.c
 
 
-def columns() -> list[Any]:
-    """The labelled columns a notice about an offer needs (to whom, and what it says)."""
+def worker_columns() -> list[Any]:
+    """Her part of what a notice about an offer needs: to whom it goes, in which language."""
+    return [W.name.label("worker_name"), W.phone, W.locale]
+
+
+def opening_columns() -> list[Any]:
+    """The opening's part: what it is, where, for what pay, from when."""
     return [
-        W.name.label("worker_name"),
-        W.phone,
-        W.locale,
         E.name.label("employer"),
         OP.city,
         OP.title,
@@ -32,9 +35,12 @@ def columns() -> list[Any]:
         OP.monthly_wage_max.label("wage_max"),
         OP.housing_provided.label("housing"),
         OP.start_date,
-        OF.expires_at,
-        LINK.code,
     ]
+
+
+def columns() -> list[Any]:
+    """The labelled columns a notice about an offer needs (to whom, and what it says)."""
+    return [*worker_columns(), *opening_columns(), OF.expires_at, LINK.code]
 
 
 def source() -> FromClause:
@@ -49,15 +55,22 @@ def source() -> FromClause:
 
 def facts(row: Any, ctx: Context) -> OfferFacts:
     """The facts of a row (or view) that carries ``columns()``."""
+    link = offer_link(ctx, row.code) if row.code else ""
+    return of_parts(row.worker_name, row, local_date(row.expires_at), link)
+
+
+def of_parts(worker_name: str, opening: Any, expires_on: dt.date, link: str) -> OfferFacts:
+    """The facts from her name, a row that carries ``opening_columns()``, the day the offer
+    ends and her link: how a match run states each of its many offers."""
     return OfferFacts(
-        worker_name=row.worker_name,
-        employer=row.employer,
-        city=row.city,
-        title=row.title,
-        wage_min=row.wage_min,
-        wage_max=row.wage_max,
-        housing=row.housing,
-        start_date=row.start_date,
-        expires_at=local_date(row.expires_at),
-        link=offer_link(ctx, row.code) if row.code else "",
+        worker_name=worker_name,
+        employer=opening.employer,
+        city=opening.city,
+        title=opening.title,
+        wage_min=opening.wage_min,
+        wage_max=opening.wage_max,
+        housing=opening.housing,
+        start_date=opening.start_date,
+        expires_at=expires_on,
+        link=link,
     )

@@ -13,14 +13,19 @@ from sqlalchemy import ColumnElement, Table, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import bulk_insert, chunks, insert_ignoring_conflicts
+from matching.db.dialect import (
+    bulk_insert_columns,
+    chunks,
+    insert_ignoring_conflicts,
+    select_columns,
+)
 from matching.db.reads import count_of
 from matching.db.rules import live_offer
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import NotFound
 from matching.notices import facts, templates
-from matching.notices.outbox import notice_row
+from matching.notices.outbox import cause_key, notice_row
 
 OF = m.Offer.__table__.c
 OP = m.Opening.__table__.c
@@ -68,7 +73,7 @@ class OfferView:
         """The outbox row telling her of this offer; one per kind and cause (default: it)."""
         return notice_row(
             kind=kind,
-            dedupe_key=f"{kind}:{self.id if cause is None else cause}",
+            dedupe_key=cause_key(kind, self.id if cause is None else cause),
             worker_id=self.worker_id,
             to_phone=self.phone,
             locale=self.locale,
@@ -107,9 +112,36 @@ async def view(session: AsyncSession, offer_id: int) -> OfferView:
     return found[0]
 
 
-async def pending_of_run(session: AsyncSession, run_id: int) -> list[OfferView]:
-    stmt = _view_select().where(OF.run_id == run_id, OF.status == "pending").order_by(OF.id)
-    return [OfferView(**r._mapping) for r in (await session.execute(stmt)).all()]
+@dataclass(frozen=True, slots=True)
+class RunOffers:
+    """A match run's new offers, by column (ordered by offer id), with her part of what each
+    notice says, and the opening's part once per opening (``opening_columns()`` rows)."""
+
+    id: Sequence[int]
+    worker_id: Sequence[int]
+    opening_id: Sequence[int]
+    worker_name: Sequence[str]
+    phone: Sequence[str]
+    locale: Sequence[str]
+    openings: dict[int, Any]
+
+
+async def pending_of_run(session: AsyncSession, run_id: int) -> RunOffers:
+    ours = (OF.run_id == run_id, OF.status == "pending")
+    stmt = (
+        select(OF.id, OF.worker_id, OF.opening_id, *facts.worker_columns())
+        .select_from(m.Offer.__table__.join(m.WorkerProfile.__table__, W.id == OF.worker_id))
+        .where(*ours)
+        .order_by(OF.id)
+    )
+    ids, workers, openings, names, phones, locales = await select_columns(session, stmt)
+    per_opening = (
+        select(OP.id, *facts.opening_columns())
+        .select_from(m.Opening.__table__.join(m.Employer.__table__, E.id == OP.employer_id))
+        .where(OP.id.in_(select(OF.opening_id).where(*ours).distinct()))
+    )
+    facts_of = {r.id: r for r in (await session.execute(per_opening)).all()}
+    return RunOffers(ids, workers, openings, names, phones, locales, openings=facts_of)
 
 
 async def latest_pending_for_phone(session: AsyncSession, phone: str) -> OfferView | None:
@@ -145,27 +177,24 @@ async def live_of_worker(session: AsyncSession, worker_id: int) -> list[int]:
 async def insert_pending(
     session: AsyncSession,
     run_id: int,
-    pairs: Sequence[tuple[int, int]],
+    worker_ids: Sequence[int],
+    opening_ids: Sequence[int],
     *,
     now: dt.datetime,
     expires: dt.datetime,
 ) -> None:
     """One pending offer per (worker, opening) of a run, and each such worker is 'offered'."""
-    await bulk_insert(
+    await bulk_insert_columns(
         session,
         m.Offer,
-        [
-            {
-                "run_id": run_id,
-                "worker_id": worker_id,
-                "opening_id": opening_id,
-                "status": "pending",
-                "created_at": now,
-                "expires_at": expires,
-                "version": 1,
-            }
-            for worker_id, opening_id in pairs
-        ],
+        {"worker_id": worker_ids, "opening_id": opening_ids},
+        {
+            "run_id": run_id,
+            "status": "pending",
+            "created_at": now,
+            "expires_at": expires,
+            "version": 1,
+        },
     )
     # She is no longer free: one UPDATE … FROM over the run's offers, not id lists.
     await session.execute(
@@ -244,20 +273,20 @@ async def mark_reminded(session: AsyncSession, offer_ids: list[int], now: dt.dat
 # --- her link ---------------------------------------------------------------------------------
 
 
-async def insert_links(session: AsyncSession, made: Sequence[OfferView], now: dt.datetime) -> None:
-    await bulk_insert(
+async def insert_links(
+    session: AsyncSession,
+    made: RunOffers,
+    codes: Sequence[str],
+    *,
+    expires: dt.datetime,
+    now: dt.datetime,
+) -> None:
+    """Her link to each of a run's new offers, open until the offer ends."""
+    await bulk_insert_columns(
         session,
         m.OfferLink,
-        [
-            {
-                "code": v.code,
-                "offer_id": v.id,
-                "worker_id": v.worker_id,
-                "expires_at": v.expires_at,
-                "created_at": now,
-            }
-            for v in made
-        ],
+        {"code": codes, "offer_id": made.id, "worker_id": made.worker_id},
+        {"expires_at": expires, "created_at": now},
     )
 
 

@@ -11,7 +11,7 @@ Services flush and never commit; the edge owns the transaction.
 
 from __future__ import annotations
 
-import dataclasses
+import base64
 import datetime as dt
 import secrets
 from collections.abc import Sequence
@@ -27,8 +27,8 @@ from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.text import clean_text
 from matching.network.repository import office_phone
-from matching.notices import templates
-from matching.notices.outbox import bulk_enqueue, enqueue
+from matching.notices import facts, templates
+from matching.notices.outbox import bulk_enqueue, cause_key, enqueue
 from matching.offers import repository as repo
 from matching.offers.repository import Candidate, OfferRow, OfferView
 from matching.offers.schemas import OfferOut, OfferPage
@@ -65,8 +65,11 @@ def who(principal: Principal) -> str:
     return f"{principal.role}:{principal.account_id}"
 
 
-def new_code() -> str:
-    return secrets.token_urlsafe(9)  # 12 characters, 72 random bits
+def new_codes(n: int) -> list[str]:
+    """``n`` link codes of 12 characters, 72 random bits each: one draw from the system's
+    randomness, cut every 9 bytes (a whole number of base64 groups, so no padding)."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(9 * n)).decode()
+    return [text[i : i + 12] for i in range(0, 12 * n, 12)]
 
 
 # --- who may take a transition ------------------------------------------------------------
@@ -102,28 +105,38 @@ async def make_offers(
     """One pending offer per (worker, opening) a run proposes; she is no longer free; her link
     and the 'offer made' notice, all in the run's one transaction.
 
-    One statement reads every new offer with what its notice says; links and notices then go
-    in by bulk insert (new offers have new cause keys, so there is nothing to deduplicate).
+    The offers go in by bulk insert, then one statement reads them back with her part of
+    what each notice says and one more the openings' part, once per opening; links and
+    notices then go in by bulk insert, by column (new offers have new cause keys, so there is
+    nothing to deduplicate).
     """
     now = clock.now()
     expires = now + dt.timedelta(days=ctx.settings.offer_days)
-    await repo.insert_pending(session, run_id, pairs, now=now, expires=expires)
-    made = [
-        dataclasses.replace(v, code=new_code()) for v in await repo.pending_of_run(session, run_id)
+    workers, openings = [w for w, _ in pairs], [o for _, o in pairs]
+    await repo.insert_pending(session, run_id, workers, openings, now=now, expires=expires)
+    made = await repo.pending_of_run(session, run_id)
+    codes = new_codes(len(made.id))
+    await repo.insert_links(session, made, codes, expires=expires, now=now)
+    links = [templates.offer_link(ctx, code) for code in codes]
+    ends = templates.local_date(expires)
+    texts = [
+        templates.offer_made(facts.of_parts(name, made.openings[o], ends, link), locale)
+        for name, o, link, locale in zip(
+            made.worker_name, made.opening_id, links, made.locale, strict=True
+        )
     ]
-    await repo.insert_links(session, made, now)
     await bulk_enqueue(
         session,
-        [
-            v.notice(
-                "offer_made",
-                templates.offer_made(v.facts(ctx), v.locale),
-                link=templates.offer_link(ctx, v.code or ""),
-            )
-            for v in made
-        ],
+        "offer_made",
+        dedupe_keys=[cause_key("offer_made", i) for i in made.id],
+        worker_ids=made.worker_id,
+        to_phones=made.phone,
+        locales=made.locale,
+        texts=texts,
+        links=links,
+        offer_ids=made.id,
     )
-    return len(made)
+    return len(made.id)
 
 
 # --- pending → accepted | declined | expired -------------------------------------------------

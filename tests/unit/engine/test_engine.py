@@ -13,11 +13,13 @@ import pytest
 
 from matching.engine import (
     BETTER_USE,
+    NO_DAY,
     NO_ELIGIBLE,
     REASON_KINDS,
     TAKEN_BY_PRIORITY,
     Exclusions,
     Openings,
+    Vocab,
     Workers,
     coming_of_age_day,
     explain,
@@ -340,7 +342,7 @@ def test_a_custom_mapper_sees_every_batch_and_changes_nothing(
     seen: list[int] = []
 
     def counting(fn: Callable[[Any], Any], items: Sequence[Any], /) -> list[Any]:
-        seen.extend(item.wi.size for item in items)
+        seen.extend(item.size for item in items)
         return [fn(item) for item in reversed(items)][::-1]  # any order of work will do
 
     default, info, _ = solve_mod.assign(g, priority_tier=True)
@@ -370,3 +372,46 @@ def test_small_instances_never_reach_the_mapper(monkeypatch: pytest.MonkeyPatch)
     w, o, v, ex = generate(3000, 2500, seed=11, today=20_000)  # two labour markets
     r = solve(w, o, v, ex, today=20_000, map_batches=refuse)
     assert r.stats["batches"] >= 2 and r.stats["proposals"] > 0
+
+
+def test_places_beyond_the_old_blocking_limit() -> None:
+    """Place keys are 64-bit: an instance with more places than the old packed key allowed
+    (places x workers once had to fit beside the block and in-block key in 63 bits, which
+    refused a province's ~20,000 counties and cities at 10M workers) is matched as usual."""
+    n_counties, n = 900_000, 900_000
+    vocab = Vocab(
+        skills=VOCAB.skills,
+        groups=VOCAB.groups,
+        priority_groups=VOCAB.priority_groups,
+        cities=("上海", "昆山", "苏州"),
+        counties=tuple(f"县{i}" for i in range(n_counties)),
+    )
+    places = n_counties + len(vocab.cities)
+    assert (places + 1) * (len(vocab.skills) + 1) * (1 << 22) * n >= 2**63  # the old refusal
+    far = n_counties - 1  # counties past any 32-bit product with the worker index
+    home = np.arange(n, dtype=np.int32) % n_counties
+    w = Workers(
+        id=np.arange(1, n + 1, dtype=np.int64),
+        registered_at=np.arange(n, dtype=np.int64),
+        birth_day=np.full(n, TODAY - 30 * 365, dtype=np.int32),
+        available_day=np.full(n, NO_DAY, dtype=np.int32),
+        home_county=home,
+        relocate=np.zeros(n, dtype=np.bool_),
+        pref_ptr=np.zeros(n + 1, dtype=np.int64),
+        pref_city=np.zeros(0, dtype=np.int32),
+        min_wage=np.zeros(n, dtype=np.int32),
+        needs_housing=np.zeros(n, dtype=np.bool_),
+        skill=np.zeros((n, len(vocab.skills)), dtype=np.int8),
+        trained_day=np.full((n, len(vocab.skills)), NO_DAY, dtype=np.int32),
+        groups=np.zeros(n, dtype=np.int32),
+    )
+    o = openings_of([Op(id=1, county=far, capacity=1), Op(id=2, county=12_345, capacity=1)])
+    r = solve(w, o, vocab, today=TODAY)
+    # Each opening's one eligible worker is the one woman of its county (home = index).
+    assert r.stats["eligible_pairs"] == 2
+    assert sorted(zip(r.opening_id.tolist(), r.worker_id.tolist(), strict=True)) == [
+        (1, far + 1),
+        (2, 12_345 + 1),
+    ]
+    first = int(np.flatnonzero(r.opening_id == 1)[0])
+    assert any("县899999" in s for s in render_reasons(r, first))
