@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, TypeVar
@@ -52,6 +54,15 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     from matching.app import create_app
 
     settings.resolved_secret_key()  # refuse to start on PostgreSQL without a key, before migrating
+    busy = _cannot_listen(args.host, args.port)
+    if busy is not None:
+        print(
+            f"laowu serve: cannot listen on {args.host}:{args.port} ({busy}); another program "
+            "uses that port: choose another with --port",
+            file=sys.stderr,
+        )
+        return 2
+    settings = serving_settings(settings, args.host, args.port, os.environ)
     migrate.upgrade(settings.database_url)
     lifespans = []
     if not args.no_scheduler:
@@ -62,6 +73,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         lifespans.append(_scheduler_lifespan(settings))
     app = create_app(settings, lifespans=lifespans)
     print(f"Laowu serving on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
+    print(f"her links point at {settings.public_url}", flush=True)
     # The app decides whom to believe about the client's address (LAOWU_TRUSTED_PROXIES), so
     # uvicorn's own rule (trust X-Forwarded-For from 127.0.0.1) is off.
     uvicorn.run(
@@ -73,6 +85,30 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=False,
     )
     return 0
+
+
+def serving_settings(settings: Settings, host: str, port: int, env: Any) -> Settings:
+    """Her links point where the server listens, unless LAOWU_PUBLIC_URL names the address
+    the public reaches (a proxy's): ``laowu serve --port 8100`` sends links to port 8100."""
+    if env.get("LAOWU_PUBLIC_URL"):
+        return settings
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host  # noqa: S104
+    if ":" in shown:
+        shown = f"[{shown}]"
+    return dataclasses.replace(settings, public_url=f"http://{shown}:{port}")
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not take ``host:port`` (it is busy, say), or None: asked before
+    anything is migrated or printed, so a busy port is a clear refusal, not a traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
 
 
 def _scheduler_lifespan(

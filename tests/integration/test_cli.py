@@ -160,6 +160,7 @@ def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
         assert answer is not None, f"no answer within 20 s (exit {proc.poll()}): {output}"
         assert answer.status_code == 200
         assert answer.json() == {"status": "ok", "database": "ok"}
+        assert f"her links point at http://127.0.0.1:{port}" in output
         assert db.exists()
         assert (tmp_path / "data" / "secret_key").exists()
     finally:
@@ -170,6 +171,34 @@ def test_serve_answers_health_on_a_fresh_sqlite_file(tmp_path: Path) -> None:
             proc.kill()
             proc.wait(timeout=10)
         log.close()
+
+
+def test_serve_on_a_busy_port_refuses_before_it_says_it_serves(tmp_path: Path) -> None:
+    env = _env(f"sqlite+aiosqlite:///{tmp_path / 'busy.db'}", tmp_path / "data")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = laowu("serve", "--port", str(port), "--no-scheduler", env=env, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in r.stderr and "--port" in r.stderr
+    assert "serving on" not in r.stdout and "Traceback" not in r.stderr
+    assert not (tmp_path / "busy.db").exists()  # nothing was migrated either
+
+
+def test_her_links_point_where_the_server_listens_unless_a_public_url_is_set() -> None:
+    from matching.cli import serving_settings
+    from matching.settings import Settings
+
+    base = Settings.from_env({})
+    assert serving_settings(base, "127.0.0.1", 8100, {}).public_url == "http://127.0.0.1:8100"
+    assert serving_settings(base, "0.0.0.0", 8100, {}).public_url == "http://127.0.0.1:8100"  # noqa: S104
+    assert serving_settings(base, "::1", 8100, {}).public_url == "http://[::1]:8100"
+    public = Settings.from_env({"LAOWU_PUBLIC_URL": "https://laowu.example.cn"})
+    kept = serving_settings(
+        public, "127.0.0.1", 8100, {"LAOWU_PUBLIC_URL": "https://laowu.example.cn"}
+    )
+    assert kept.public_url == "https://laowu.example.cn"
 
 
 @pytest.mark.parametrize("args", [["no-such-command"], []])

@@ -316,6 +316,9 @@ async def _lock_holder(engine: AsyncEngine) -> int | None:
                     " JOIN pg_stat_activity a ON a.pid = l.pid"
                     " WHERE l.locktype = 'advisory' AND l.classid = :c AND l.objid = :o"
                     " AND l.objsubid = 2 AND l.granted"
+                    # advisory locks are per database: only this test database's leader
+                    " AND l.database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
                 ),
                 {"c": LOCK_CLASS, "o": LOCK_OBJECT},
             )
@@ -368,7 +371,8 @@ async def test_two_schedulers_on_postgres_elect_one_leader_and_take_over(
                 text(
                     "SELECT pg_terminate_backend(l.pid) FROM pg_locks l"
                     " WHERE l.locktype = 'advisory' AND l.classid = :c AND l.objid = :o"
-                    " AND l.granted"
+                    " AND l.granted AND l.database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"  # never another database's leader
                 ),
                 {"c": LOCK_CLASS, "o": LOCK_OBJECT},
             )
