@@ -221,3 +221,16 @@ async def chinese_page(chromium_path: str, profile: Path, **options: Any) -> Asy
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+async def shot(page: Any, artifacts: Path, name: str) -> None:
+    """A whole-page screenshot under test-artifacts/, to be looked at."""
+    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+
+
+async def login(page: Any, site: Site, username: str, password: str = PASSWORD) -> None:
+    """Log in through the console's form, as a clerk does."""
+    await page.goto(f"{site.base}/login")
+    await page.fill("#username", username)
+    await page.fill("#password", password)
+    await page.click("main button[type=submit]")

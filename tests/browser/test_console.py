@@ -11,22 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site
+from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
 
 pytestmark = pytest.mark.browser
 
 WORKER = "李秀兰"
-
-
-async def _shot(page: Any, artifacts: Path, name: str) -> None:
-    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-
-async def _login(page: Any, site: Site, username: str) -> None:
-    await page.goto(f"{site.base}/login")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    await page.click("main button[type=submit]")
 
 
 async def _no_outside_assets(page: Any) -> None:
@@ -54,11 +43,11 @@ async def test_the_daily_loop(
             page.set_default_timeout(20_000)
 
             # --- staff log in and land on the dashboard -----------------------------------
-            await _login(page, site, "zhang")
+            await login(page, site, "zhang")
             await expect(page).to_have_url(re.compile(r"/dashboard$"))
             await expect(page.locator("h1")).to_have_text("工作台")
             await _no_outside_assets(page)
-            await _shot(page, artifacts, "01-dashboard")
+            await shot(page, artifacts, "01-dashboard")
 
             # --- register a worker: a bad phone first, the error beside the field ---------
             await page.goto(f"{site.base}/workers/new")
@@ -76,17 +65,17 @@ async def test_the_daily_loop(
             await expect(page.locator("#f-phone")).to_have_attribute("aria-invalid", "true")
             await expect(page.locator("#f-name")).to_have_value(WORKER)  # what she typed stays
             await expect(page.locator("#f-skill_welding")).to_have_value("5")
-            await _shot(page, artifacts, "02-register-error")
+            await shot(page, artifacts, "02-register-error")
             await page.fill("#f-phone", "13812340001")
             await page.click("main form button[type=submit]")
             await expect(page).to_have_url(re.compile(r"/workers/\d+"))
             await expect(page.locator("h1")).to_contain_text(WORKER)
             await expect(page.locator("main")).to_contain_text("电焊 5")
-            await _shot(page, artifacts, "03-worker-profile")
+            await shot(page, artifacts, "03-worker-profile")
 
             await page.goto(f"{site.base}/workers?q=李")
             await expect(page.locator("#workers-table")).to_contain_text(WORKER)
-            await _shot(page, artifacts, "04-workers")
+            await shot(page, artifacts, "04-workers")
 
             # --- post an opening ---------------------------------------------------------
             await page.goto(f"{site.base}/openings/new")
@@ -103,7 +92,7 @@ async def test_the_daily_loop(
             await page.click("main form button[type=submit]")
             await expect(page.locator(".flash")).to_have_text("岗位已发布。")
             await expect(page.locator("#openings")).to_contain_text("电焊工")
-            await _shot(page, artifacts, "05-openings")
+            await shot(page, artifacts, "05-openings")
 
             # --- run matching, read the reasons, accept on her behalf ---------------------
             await page.goto(f"{site.base}/runs")
@@ -116,22 +105,22 @@ async def test_the_daily_loop(
             assert await reasons.count() >= 3
             await expect(row.locator("ul.reasons")).to_contain_text("电焊5级")
             await expect(page.locator("#audit")).to_be_visible()
-            await _shot(page, artifacts, "06-match-run")
+            await shot(page, artifacts, "06-match-run")
             await row.get_by_role("button", name="代她接受").click()
             await expect(page.locator(".flash")).to_have_text("已代她接受。")
             await expect(page.locator("#proposals tr", has_text=WORKER)).to_contain_text("已接受")
 
             await page.goto(f"{site.base}/offers?status=")
-            await _shot(page, artifacts, "07-offers")
+            await shot(page, artifacts, "07-offers")
             await page.click("header button[type=submit]")  # log out
             await expect(page).to_have_url(re.compile(r"/login$"))
 
             # --- the employer: only its candidates, no sensitive fields; confirm ----------
-            await _login(page, site, "hr1")
+            await login(page, site, "hr1")
             await expect(page).to_have_url(re.compile(r"/employer$"))
             await expect(page.locator("#openings")).to_contain_text("电焊工")
             await expect(page.locator("#openings")).not_to_contain_text("绗缝工")
-            await _shot(page, artifacts, "08-employer-openings")
+            await shot(page, artifacts, "08-employer-openings")
             await page.goto(f"{site.base}/employer/candidates")
             table = page.locator("#candidates")
             await expect(table).to_contain_text(WORKER)
@@ -139,7 +128,7 @@ async def test_the_daily_loop(
             await expect(table).not_to_contain_text("赵其他")
             body = await page.locator("main").inner_text()
             assert "通州区" not in body and "13812340001" not in body
-            await _shot(page, artifacts, "09-employer-candidates")
+            await shot(page, artifacts, "09-employer-candidates")
             await (
                 table.locator("tr", has_text=WORKER).get_by_role("button", name="确认录用").click()
             )
@@ -153,22 +142,22 @@ async def test_the_daily_loop(
             await expect(follow).to_have_count(3)
             for day in ("第7天", "第30天", "第90天"):
                 await expect(page.locator("#followups")).to_contain_text(day)
-            await _shot(page, artifacts, "10-placement")
+            await shot(page, artifacts, "10-placement")
             await page.click("header button[type=submit]")
 
             # --- staff again: follow-up calendar, cases board, the English switch ----------
-            await _login(page, site, "zhang")
+            await login(page, site, "zhang")
             await page.goto(f"{site.base}/followups?start={start}")
             await expect(page.locator(".calendar")).to_contain_text(WORKER)
-            await _shot(page, artifacts, "11-followups")
+            await shot(page, artifacts, "11-followups")
             await page.goto(f"{site.base}/cases")
-            await _shot(page, artifacts, "12-cases")
+            await shot(page, artifacts, "12-cases")
             await page.goto(f"{site.base}/dashboard")
             await expect(page.locator(".charts")).to_contain_text("上海")  # placements by city
-            await _shot(page, artifacts, "13-dashboard")
+            await shot(page, artifacts, "13-dashboard")
             await page.click("#lang-switch")
             await expect(page.locator("h1")).to_have_text("Dashboard")
-            await _shot(page, artifacts, "14-dashboard-en")
+            await shot(page, artifacts, "14-dashboard-en")
             await page.click("#lang-switch")
             await expect(page.locator("h1")).to_have_text("工作台")
         except Exception:

@@ -9,8 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site
-from tests.browser.test_console import _login, _shot
+from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -49,7 +48,7 @@ async def test_staff_erase_a_worker_after_a_confirm_step(
         page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page.set_default_timeout(20_000)
         try:
-            await _login(page, site, "zhang")
+            await login(page, site, "zhang")
             await expect(page).to_have_url(re.compile(r"/dashboard$"))
             await page.goto(f"{site.base}/workers/{worker_id}")
             await page.click("text=删除她的个人信息")
@@ -62,13 +61,13 @@ async def test_staff_erase_a_worker_after_a_confirm_step(
             error = page.locator("#e-reason")
             await expect(error).to_contain_text("不能写她的姓名")
             await expect(page.locator("#reason")).to_have_attribute("aria-invalid", "true")
-            await _shot(page, artifacts, "15-erase-confirm")
+            await shot(page, artifacts, "15-erase-confirm")
             await page.fill("#reason", "本人书面申请删除个人信息")
             await page.click("main form button[type=submit]")
             await expect(page).to_have_url(re.compile(r"/workers\?done=erased$"))
             await expect(page.locator(".flash")).to_contain_text("她的个人信息已删除")
             await expect(page.locator("main")).not_to_contain_text(NAME)
-            await _shot(page, artifacts, "16-erased")
+            await shot(page, artifacts, "16-erased")
             response = await page.goto(f"{site.base}/workers/{worker_id}")
             assert response is not None and response.status == 404
         except Exception:

@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import PASSWORD, Site, chinese_page
-from tests.browser.test_console import _login, _shot
+from tests.browser.conftest import PASSWORD, Site, chinese_page, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -47,7 +46,7 @@ async def test_her_copy_reads_in_chinese_and_prints(
     # the page is plain HTML: it needs no JavaScript
     options = {"viewport": {"width": 1100, "height": 900}, "java_script_enabled": False}
     async with chinese_page(chromium_path, tmp_path / "profile", **options) as page:
-        await _login(page, site, "zhang")
+        await login(page, site, "zhang")
         await page.goto(f"{site.base}/workers/{worker_id}")
         await page.click("#export")
         await expect(page).to_have_url(re.compile(rf"/workers/{worker_id}/export$"))
@@ -58,7 +57,7 @@ async def test_her_copy_reads_in_chinese_and_prints(
             await expect(main.get_by_role("heading", name=heading)).to_be_visible()
         await expect(page.locator("#access")).to_contain_text("在工作台查看她的页面")
         await expect(page.locator("#profile")).to_contain_text("留守妇女")
-        await _shot(page, artifacts, "20-her-copy")
+        await shot(page, artifacts, "20-her-copy")
         await page.emulate_media(media="print")
         await expect(page.locator("nav.main")).to_be_hidden()
-        await _shot(page, artifacts, "21-her-copy-printed")
+        await shot(page, artifacts, "21-her-copy-printed")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from matching.lib.identity import check_digit
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site
+from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login
 
 pytestmark = pytest.mark.browser
 
@@ -228,10 +228,7 @@ async def test_the_reports_page_reads_as_the_federations_report(
         try:
             page = browser.pages[0] if browser.pages else await browser.new_page()
             page.set_default_timeout(20_000)
-            await page.goto(f"{site.base}/login")
-            await page.fill("#username", "liwen")
-            await page.fill("#password", PASSWORD)
-            await page.click("main button[type=submit]")
+            await login(page, site, "liwen")
             await expect(page).to_have_url(re.compile(r"/dashboard$"))
             await page.click("nav.main >> text=报表")
             await expect(page.locator("h1")).to_have_text("报表")

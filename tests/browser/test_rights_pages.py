@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site
+from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -48,17 +47,6 @@ def _clerk_and_worker(site: Site) -> tuple[str, int]:
         c.close()
 
 
-async def _shot(page: Any, artifacts: Path, name: str) -> None:
-    await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
-
-
-async def _login(page: Any, site: Site, username: str, password: str = PASSWORD) -> None:
-    await page.goto(f"{site.base}/login")
-    await page.fill("#username", username)
-    await page.fill("#password", password)
-    await page.click("main button[type=submit]")
-
-
 async def test_consent_password_and_accounts_pages(
     site: Site, chromium_path: str, artifacts: Path, tmp_path: Path
 ) -> None:
@@ -75,17 +63,17 @@ async def test_consent_password_and_accounts_pages(
             )
             page = await desk.new_page()
             page.set_default_timeout(20_000)
-            await _login(page, site, user)
+            await login(page, site, user)
             await page.goto(f"{site.base}/workers/{worker_id}#consent")
             await expect(page.locator("#consent")).to_have_text("她的同意")
-            await _shot(page, artifacts, "rights-worker-consent")
+            await shot(page, artifacts, "rights-worker-consent")
             # she phoned to say she no longer wants to be matched
             form = page.locator("form.consent").first
             await form.locator("select[name=channel]").select_option("sms")
             await form.locator("button").click()
             await expect(page.locator(".flash")).to_contain_text("已登记她撤回同意")
             await expect(page.locator("#consents tbody tr").first).to_contain_text("撤回同意")
-            await _shot(page, artifacts, "rights-consent-withdrawn")
+            await shot(page, artifacts, "rights-consent-withdrawn")
 
             # her own password, from the link in the header
             await page.click("#password-link")
@@ -95,30 +83,30 @@ async def test_consent_password_and_accounts_pages(
             await page.fill("#repeat_password", "password123")
             await page.click("main button[type=submit]")
             await expect(page.locator("#e-new_password")).to_contain_text("最常见的密码")
-            await _shot(page, artifacts, "rights-password-error")
+            await shot(page, artifacts, "rights-password-error")
 
             phone = await browser.new_context(
                 viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True
             )
             small = await phone.new_page()
-            await _login(small, site, user)
+            await login(small, site, user)
             await small.goto(f"{site.base}/workers/{worker_id}#consent")
-            await _shot(small, artifacts, "rights-consent-360")
+            await shot(small, artifacts, "rights-consent-360")
             await small.goto(f"{site.base}/password")
-            await _shot(small, artifacts, "rights-password-360")
+            await shot(small, artifacts, "rights-password-360")
 
             # the admin resets the clerk's password and hands a new employer to the agency
             admin = await browser.new_context(
                 viewport={"width": 1280, "height": 900}, locale="zh-CN"
             )
             a = await admin.new_page()
-            await _login(a, site, "root")
+            await login(a, site, "root")
             await a.goto(f"{site.base}/admin")
             row = a.locator("tr", has_text=user)
             await row.locator("button", has_text="重置密码").click()
             await expect(a.locator("#one-time-password")).to_contain_text("只显示这一次")
             one_time = (await a.locator("#one-time-password code").inner_text()).strip()
-            await _shot(a, artifacts, "rights-admin-reset")
+            await shot(a, artifacts, "rights-admin-reset")
             await a.fill("#emp-name", "昆山绣品厂")
             await a.fill("#emp-city", "昆山")
             await a.select_option("#emp-agency", label="兴义劳务")
@@ -128,7 +116,7 @@ async def test_consent_password_and_accounts_pages(
             # the clerk's sessions ended; with the one-time password she must choose her own
             await page.goto(f"{site.base}/dashboard")
             await expect(page).to_have_url(re.compile(r"/login"))
-            await _login(page, site, user, one_time)
+            await login(page, site, user, one_time)
             await expect(page.locator("#password-notice")).to_contain_text("请先设置新密码")
             await page.screenshot(path=str(artifacts / "rights-password-after-reset.png"))
             await page.fill("#current_password", one_time)
