@@ -10,9 +10,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from matching.lib import clock
 from matching.lib.context import Context
-
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 SMS_BUDGET_ZH = 134
 SMS_BUDGET_EN = 306
@@ -59,7 +58,7 @@ def offer_link(ctx: Context, code: str) -> str:
 
 def local_date(at: dt.datetime) -> dt.date:
     """The day a moment falls on in Beijing time, as she reads it."""
-    return at.astimezone(BEIJING).date()
+    return clock.beijing(at).date()
 
 
 def _lang(locale: str) -> str:

@@ -47,7 +47,7 @@ def translations(lang: str) -> NullTranslations:
 
 def gettext(lang: str, message: str, **values: Any) -> str:
     if not message:
-        return ""  # gettext("") is the catalog's header, never a message
+        return ""  # gettext("") is the catalog's header (Project-Id-Version …), never a message
     text = translations(lang).gettext(message)
     return text % values if values else text
 
@@ -55,9 +55,7 @@ def gettext(lang: str, message: str, **values: Any) -> str:
 @pass_context
 def _template_gettext(ctx: Context, message: str) -> str:
     # The language is a template variable of each render, so concurrent requests never share it.
-    if not message:
-        return ""  # gettext("") is the catalog's header (Project-Id-Version …), never a message
-    return translations(lang_of(ctx.get("lang"))).gettext(message)
+    return gettext(lang_of(ctx.get("lang")), message)
 
 
 @pass_context
