@@ -34,8 +34,11 @@ async def employer_industry(session: AsyncSession, employer_id: int) -> str | No
 async def in_home_county(session: AsyncSession, worker_id: int, opening_id: int) -> bool:
     """Whether the opening is in the county she comes from."""
     w, o = m.WorkerProfile, m.Opening
-    stmt = select(o.county.is_not(None) & (o.county == w.home_county)).where(
-        w.id == worker_id, o.id == opening_id
+    stmt = (
+        select(o.county.is_not(None) & (o.county == w.home_county))
+        .select_from(w)
+        .join(o, o.id == opening_id)
+        .where(w.id == worker_id)
     )
     return bool((await session.execute(stmt)).scalar())
 
