@@ -93,5 +93,5 @@ async def erase_worker(
         out = await erasure.erase_worker(
             session, rt.ctx, principal_of(request), worker_id, data.reason
         )
-    await erasure.clear_storage(rt.engine)
+    await erasure.clear_storage(rt.engine, rt.access)
     return out

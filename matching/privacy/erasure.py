@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from matching.api.access import AccessLog
 from matching.db.engine import checkpoint_truncate
 from matching.lib import clock
 from matching.lib.context import Context
@@ -141,10 +142,18 @@ async def erase_worker(
     )
 
 
-async def clear_storage(engine: AsyncEngine) -> None:
+async def clear_storage(engine: AsyncEngine, access: AccessLog) -> None:
     """After the erasure's commit: on SQLite, the WAL's copies of her old pages go (the WAL is
-    checkpointed into the file and truncated). It waits up to the busy timeout for readers."""
-    if engine.dialect.name == "sqlite" and not await checkpoint_truncate(engine):
+    checkpointed into the file and truncated). It waits up to the busy timeout for readers.
+    The access log's buffered rows are written first, so its next flush does not start a new
+    WAL the moment the old one is truncated."""
+    if engine.dialect.name != "sqlite":
+        return
+    try:
+        await access.flush()
+    except Exception:  # the erasure is committed; the log keeps its rows and retries them
+        log.exception("the access log could not be written before the WAL checkpoint")
+    if not await checkpoint_truncate(engine):
         log.warning("the WAL checkpoint after an erasure was held back by a reader; it runs again")
         if not await checkpoint_truncate(engine):
             log.error("the WAL still holds pages from before an erasure; checkpoint it by hand")

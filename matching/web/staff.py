@@ -238,7 +238,7 @@ async def worker_erase(request: AnyRequest, me: Me, worker_id: FromPath[int]) ->
             v={"reason": reason},
             errors=field_errors(request, exc),
         )
-    await erasure.clear_storage(rt.engine)
+    await erasure.clear_storage(rt.engine, rt.access)
     return see_other("/workers", done="erased")
 
 
