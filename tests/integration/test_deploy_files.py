@@ -5,14 +5,10 @@ configuration passes `nginx -t` and the systemd units pass `systemd-analyze veri
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import inspect
-import os
 import re
-import shlex
 import shutil
-import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -26,11 +22,24 @@ from matching.app import create_app, create_probe_app
 from matching.cli import build_parser
 from matching.db import models as m
 from matching.settings import Settings
-from tests.integration.test_scheduler import eventually, processes, scheduler_env, spawn
+from tests.integration.test_scheduler import scheduler_env
+from tests.processes import (
+    DEPLOY,
+    UNITS,
+    eventually,
+    exec_argv,
+    free_port,
+    nginx_binary,
+    nginx_conf,
+    processes,
+    site_for,
+    spawn,
+    start_nginx,
+    unit,
+)
 from tests.support import Api
 
 ROOT = Path(__file__).resolve().parents[2]
-DEPLOY = ROOT / "deploy"
 SECRET = "deploy-files-test-secret-0123456789abcdef"
 # Read by a library, not by Settings: prometheus-client's multiprocess mode.
 LIBRARY_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR"}
@@ -208,24 +217,6 @@ def test_kustomization_lists_the_manifests() -> None:
 
 # -- systemd ---------------------------------------------------------------------------------
 
-UNITS = DEPLOY / "systemd"
-
-
-def unit(name: str) -> dict[str, list[str]]:
-    """``Key`` → every value it is given (a unit may repeat a key), across sections."""
-    found: dict[str, list[str]] = {}
-    for line in (UNITS / name).read_text().splitlines():
-        if "=" in line and not line.startswith(("#", "[")):
-            key, value = line.split("=", 1)
-            found.setdefault(key.strip(), []).append(value.strip())
-    return found
-
-
-def exec_argv(value: str, instance: str = "8001") -> list[str]:
-    program, *argv = shlex.split(value.replace("%i", instance))
-    assert program == "/opt/laowu/venv/bin/laowu", program
-    return argv
-
 
 def test_systemd_units_name_real_commands_and_variables() -> None:
     migrate, api, scheduler = (
@@ -305,77 +296,10 @@ def test_nginx_limits_retries_and_headers_match_the_app() -> None:
         assert re.search(r"keepalive \d+;", (DEPLOY / "nginx" / conf).read_text()), conf
 
 
-def _self_signed(folder: Path) -> None:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "laowu.example.org")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    (folder / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    (folder / "privkey.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-
-
-def _nginx() -> str:
-    found = shutil.which("nginx") or (
-        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
-    )
-    if found is None:
-        pytest.skip("nginx is not installed (.ci/run installs it)")
-    return found
-
-
-def _nginx_conf(site: str, folder: Path, replacements: dict[str, str] | None = None) -> Path:
-    """deploy/nginx's ``site`` as a whole nginx.conf in ``folder``, its paths moved there."""
-    _self_signed(folder)
-    moved = {
-        "/etc/nginx/laowu-locations.conf": str(folder / "laowu-locations.conf"),
-        "/etc/laowu/tls/": f"{folder}/",
-        "/var/cache/nginx/laowu": str(folder / "cache"),
-        "server api:": "server 127.0.0.1:",  # compose's DNS name, unknown here
-        **(replacements or {}),
-    }
-    for name in (site, "laowu-locations.conf"):
-        text = (DEPLOY / "nginx" / name).read_text()
-        for old, new in moved.items():
-            text = text.replace(old, new)
-        (folder / name).write_text(text)
-    temp = "".join(
-        f"    {kind}_temp_path {folder / kind};\n"
-        for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    )
-    # Started as root, nginx's workers would run as nobody, who may not write in ``folder``.
-    user = "user root;\n" if os.geteuid() == 0 else ""
-    conf = folder / "nginx.conf"
-    conf.write_text(
-        f"{user}pid {folder}/nginx.pid;\nerror_log {folder}/error.log;\nevents {{}}\n"
-        f"http {{\n    access_log off;\n{temp}    include {folder / site};\n}}\n"
-    )
-    return conf
-
-
 @pytest.mark.parametrize("site", ["laowu.conf", "compose.conf"])
 def test_nginx_accepts_the_configuration(site: str, tmp_path: Path) -> None:
-    nginx = _nginx()
-    conf = _nginx_conf(site, tmp_path)
+    nginx = nginx_binary()
+    conf = nginx_conf(site, tmp_path)
     r = subprocess.run(  # noqa: S603
         [nginx, "-t", "-c", str(conf), "-e", str(tmp_path / "error.log")],
         capture_output=True,
@@ -383,12 +307,6 @@ def test_nginx_accepts_the_configuration(site: str, tmp_path: Path) -> None:
         check=False,
     )
     assert r.returncode == 0 and "test is successful" in r.stderr, r.stderr
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def _answers(http: httpx.AsyncClient, path: str) -> bool:
@@ -407,23 +325,8 @@ async def _failures(api: Api) -> dict[str, int]:
 async def test_nginx_in_front_of_two_processes(api: Api, db_url: str, tmp_path: Path) -> None:
     """laowu.conf as written, in front of two `laowu serve`: TLS, the redirect, the request id,
     cached static files, the body limit, the client's address, and a process killed."""
-    nginx = _nginx()
-    a, b, http_port, https_port = _port(), _port(), _port(), _port()
-
-    def servers(ports: tuple[int, ...]) -> str:
-        return "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;" for p in ports)
-
-    conf = _nginx_conf(
-        "laowu.conf",
-        tmp_path,
-        {
-            servers((8001, 8002, 8003)): servers((a, b)),
-            "listen 80;": f"listen 127.0.0.1:{http_port};",
-            "listen [::]:80;": "",
-            "listen 443 ssl http2;": f"listen 127.0.0.1:{https_port} ssl http2;",
-            "listen [::]:443 ssl http2;": "",
-        },
-    )
+    a, b, http_port, https_port = free_port(), free_port(), free_port(), free_port()
+    conf = nginx_conf("laowu.conf", tmp_path, site_for((a, b), http_port, https_port))
     assert f":{a} " in (tmp_path / "laowu.conf").read_text(), "the upstream was not replaced"
     env = scheduler_env(db_url, LAOWU_TRUSTED_PROXIES="127.0.0.1")
     with processes() as started:
@@ -433,9 +336,7 @@ async def test_nginx_in_front_of_two_processes(api: Api, db_url: str, tmp_path: 
             )
             for p in (a, b)
         ]
-        argv = [nginx, "-c", str(conf), "-e", str(tmp_path / "error.log"), "-g", "daemon off;"]
-        # A long-lived child, killed by processes() at the end.
-        started.append(subprocess.Popen(argv, start_new_session=True))  # noqa: ASYNC220, S603
+        start_nginx(started, conf)
         # The client from 127.0.0.2: an address nginx sees and the app does not trust.
         transport = httpx.AsyncHTTPTransport(local_address="127.0.0.2", verify=False)
         base = f"https://127.0.0.1:{https_port}"

@@ -11,10 +11,8 @@ import logging
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -27,12 +25,12 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.settings import Settings
 from tests.integration.test_matching import small_world
+from tests.processes import eventually, processes, spawn
 from tests.support import Api
 from workers import JOBS, JobSpec, Scheduler
 from workers.leader import LOCK_CLASS, LOCK_OBJECT
 from workers.scheduler import _every
 
-LAOWU = str(Path(sys.executable).parent / "laowu")
 SECRET = "s" * 48
 
 
@@ -63,41 +61,6 @@ def scheduler_env(db_url: str, **extra: str) -> dict[str, str]:
         "LAOWU_MATCH_CRON": "0 3 29 2 *",
         **extra,
     }
-
-
-@contextlib.contextmanager
-def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Started processes, each in its own session; all killed (with their children) at the end."""
-    started: list[subprocess.Popen[bytes]] = []
-    try:
-        yield started
-    finally:
-        for proc in started:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            with contextlib.suppress(Exception):
-                proc.wait(timeout=10)
-
-
-def spawn(
-    started: list[subprocess.Popen[bytes]], env: dict[str, str], *args: str, log: Path
-) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 (our own console script)
-            [LAOWU, *args], env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    started.append(proc)
-    return proc
-
-
-async def eventually(check: Callable[[], Any], within: float, what: str) -> Any:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        found = await check()
-        if found:
-            return found
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {within}s waiting for {what}")
 
 
 async def job_runs(engine: AsyncEngine, job: str | None = None) -> list[Any]:
