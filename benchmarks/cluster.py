@@ -209,6 +209,12 @@ def backends(db_url: str) -> list[int]:
     return asyncio.run(ask())
 
 
+def machine_busy_seconds() -> float:
+    """Busy CPU seconds of the whole machine so far, every process of every user (/proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(fields) - fields[3] - fields[4]) / TICK
+
+
 def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -237,9 +243,10 @@ def measure(d: Any, db_url: str, cfg: dict[str, Any]) -> dict[str, Any]:
         }
 
     before = {k: cpu_seconds(v) for k, v in groups().items()}
-    t0 = time.monotonic()
+    busy0, t0 = machine_busy_seconds(), time.monotonic()
     result = json.loads(client.stdout.readline())
     window = time.monotonic() - t0
+    busy = machine_busy_seconds() - busy0
     after = {k: cpu_seconds(v) for k, v in groups().items()}
     client.wait(timeout=30)
     # A process born inside the window counts from zero (its whole life is in the window).
@@ -250,6 +257,8 @@ def measure(d: Any, db_url: str, cfg: dict[str, Any]) -> dict[str, Any]:
     total = sum(cores.values()) or 1.0
     result["cpu_cores"] = cores
     result["cpu_share"] = {k: round(v / total, 3) for k, v in cores.items()}
+    # What the rest of the machine (other users' work too) took meanwhile, in cores.
+    result["machine_busy_cores"] = round(busy / window, 3)
     result["load_average_1m"] = load_average()
     return result
 

@@ -372,6 +372,7 @@ async def test_the_cluster_survives_a_dead_api_process_and_a_dead_leader(
                 text("SELECT status, count(*) FROM offers GROUP BY status")
             )
             offers: collections.Counter[str] = collections.Counter({s: n for s, n in by_status})
+            placements = await conn.scalar(text("SELECT count(*) FROM placements"))
             stuck = await conn.scalar(
                 text("SELECT count(*) FROM match_runs WHERE status IN ('queued', 'running')")
             )
@@ -403,7 +404,9 @@ async def test_the_cluster_survives_a_dead_api_process_and_a_dead_leader(
                 "lost": len(keys - set(gateway.delivered)),
                 "unknown_to_the_outbox": len(set(gateway.delivered) - keys),
             },
+            "placements": placements,
             "gateway_retries": len(gateway.failed),
+            "load_average_1m": round(os.getloadavg()[0], 2),
             "runs": [run_states[r] for r in runs],
             "wall_seconds": round(time.monotonic() - began, 1),
         }
@@ -426,4 +429,9 @@ async def test_the_cluster_survives_a_dead_api_process_and_a_dead_leader(
     assert duplicated == 0, "the gateway got a delivered key again, not after a crash"
     assert gateway.failed, "the gateway's 500s were never exercised"
     assert offers["confirmed"] > 0 and not twice_live and not twice_made
+    # A confirmation answered 2xx placed her once; one answered an error placed her at most once.
+    confirmed_2xx = load.requests["confirm"] - sum(
+        v for k, v in (load.errors + load.refused).items() if k.startswith("confirm:")
+    )
+    assert placements == offers["confirmed"] >= confirmed_2xx
     assert stuck == 0
