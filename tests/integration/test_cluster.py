@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
 import json
 import os
 import random
@@ -153,13 +154,7 @@ def sms_reply(phone: str, answer: str) -> tuple[bytes, dict[str, str]]:
     """Her reply as the gateway relays it: signed with the webhook secret."""
     body = json.dumps({"from": phone, "text": answer}).encode()
     headers = {"Content-Type": "application/json"}
-    return body, headers | signed_headers(WEBHOOK_SECRET, body, _now())
-
-
-def _now() -> Any:
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC)
+    return body, headers | signed_headers(WEBHOOK_SECRET, body, dt.datetime.now(dt.UTC))
 
 
 async def leading(http: httpx.AsyncClient, port: int) -> bool:
