@@ -66,15 +66,13 @@ class LogChannel:
     name = "log"
 
     async def send(self, notice: Outgoing) -> None:
+        # Neither her phone (even masked) nor the text (her name, her link: a credential).
         log.info(
-            "notice %s (%s) to %s, key %s",
+            "notice %s (%s) delivered to the log, key %s",
             notice.id,
             notice.template,
-            mask_phone(notice.to),
             notice.idempotency_key,
         )
-        # The text holds her offer link, a credential; keep it out of the INFO log.
-        log.debug("notice %s text: %s", notice.id, notice.text)
 
     async def aclose(self) -> None:
         return None
