@@ -35,13 +35,14 @@ def free_port() -> int:
 def running(
     env: dict[str, str], *args: str, log: Path, lifetime: int = 300
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """``laowu *args`` with its stdout and stderr in ``log``; killed when the block ends."""
-    with log.open("ab") as out:
+    """``laowu *args``, its log (stderr) in ``log`` and what it prints (stdout) beside it,
+    in ``log`` with the suffix ``.out``; killed when the block ends."""
+    with log.open("ab") as err, log.with_suffix(".out").open("ab") as out:
         proc = subprocess.Popen(  # noqa: S603 - our own console script, fixed arguments
             ["timeout", str(lifetime), LAOWU, *args],  # noqa: S607 - coreutils' timeout
             env=env,
             stdout=out,
-            stderr=subprocess.STDOUT,
+            stderr=err,
             start_new_session=True,
         )
     try:
@@ -61,7 +62,7 @@ def wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, within: floa
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise AssertionError(f"laowu exited with {proc.returncode}:\n{log.read_text()}")
+            raise AssertionError(f"laowu exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(f"{base}/api/v1/health/ready", timeout=2).status_code == 200:
                 return
