@@ -172,9 +172,9 @@ def _her_road(anon: Client, gateway: Gateway) -> None:
             return any(b["to"] == HER["phone"] for b in gateway.bodies.values())
 
     until(offer_sent, 60, "the offer's SMS at the gateway")
-    body = json.dumps({"from": HER["phone"], "text": "1"}).encode()
-    headers = signed_headers(SECRET, body, clock.now()) | {"Content-Type": "application/json"}
-    r = anon.http.post("/notices/inbound", content=body, headers=headers)
+    reply = json.dumps({"from": HER["phone"], "text": "1"}).encode()
+    headers = signed_headers(SECRET, reply, clock.now()) | {"Content-Type": "application/json"}
+    r = anon.http.post("/notices/inbound", content=reply, headers=headers)
     assert r.status_code == 200 and r.json()["action"] == "accepted", r.text
     placed = hr.call("POST", f"/offers/{offer['id']}/confirm")
     pid = placed["placement_id"]
