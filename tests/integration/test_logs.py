@@ -7,9 +7,12 @@ and a request's lines carry its id (the client's ``X-Request-ID`` when it sent o
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
+import pty
+import subprocess
 import time
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,7 @@ from matching.lib import clock
 from matching.lib.identity import mask_id_number
 from matching.notices.signing import signed_headers
 from tests.integration.test_notices import SECRET, Gateway
-from tests.servers import running, serving
+from tests.servers import LAOWU, running, serving
 from tests.support import PASSWORD, Api, id_number_for, opening_payload, worker_payload
 
 # Distinctive, so that a hit can only be her.
@@ -229,3 +232,40 @@ def _check_shape(lines: list[tuple[str, str]]) -> None:
     assert {"dispatch_notices"} <= {r["job"] for r in jobs}
     assert all(isinstance(r.get("run_id"), int) for r in jobs)
     assert any(r.get("notice_id") and r.get("job") == "dispatch_notices" for r in jobs)
+
+
+def _migrate_log(tmp: Path, *, terminal: bool = False, **extra: str) -> tuple[int, str]:
+    """`laowu migrate` at INFO (alembic logs each step); its stderr, on a terminal or a pipe."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LAOWU_")} | {
+        "LAOWU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'fmt.db'}",
+        "LAOWU_DATA_DIR": str(tmp),
+        "LAOWU_LOG_LEVEL": "INFO",
+        **extra,
+    }
+    main, other = pty.openpty() if terminal else os.pipe()
+    try:
+        proc = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+            [LAOWU, "migrate"], env=env, stderr=other, stdout=subprocess.DEVNULL, timeout=120
+        )
+    finally:
+        os.close(other)
+    chunks = []
+    with contextlib.suppress(OSError):  # a pty's reader gets EIO once the writer is gone
+        while chunk := os.read(main, 65536):
+            chunks.append(chunk)
+    os.close(main)
+    return proc.returncode, b"".join(chunks).decode()
+
+
+def test_the_log_format_follows_the_terminal_and_the_setting(tmp_path: Path) -> None:
+    code, piped = _migrate_log(tmp_path)
+    assert code == 0 and piped.strip()
+    records = [json.loads(line) for line in piped.splitlines()]  # not a terminal: JSON
+    assert records[0]["logger"].startswith("alembic") and records[0]["level"] == "INFO"
+    code, shown = _migrate_log(tmp_path, terminal=True)  # a terminal: the human line
+    assert code == 0 and " INFO alembic.runtime.migration: Context impl" in shown
+    assert not shown.lstrip().startswith("{")
+    code, chosen = _migrate_log(tmp_path, terminal=True, LAOWU_LOG_FORMAT="json")
+    assert code == 0 and json.loads(chosen.splitlines()[0])["logger"].startswith("alembic")
+    code, refused = _migrate_log(tmp_path, LAOWU_LOG_FORMAT="xml")
+    assert code == 2 and "LAOWU_LOG_FORMAT must be one of json, human, got 'xml'" in refused
