@@ -55,11 +55,6 @@ class Channel(Protocol):
         ...
 
 
-def mask_phone(phone: str) -> str:
-    """``+86138****5678``: enough to tell notices apart in a log, not to reach her."""
-    return phone[:-8] + "****" + phone[-4:] if len(phone) > 8 else "****"
-
-
 class LogChannel:
     """Writes the notice to the log and counts it delivered (no gateway configured)."""
 
@@ -186,5 +181,4 @@ __all__ = [
     "Outgoing",
     "WebhookChannel",
     "channel_from_settings",
-    "mask_phone",
 ]
