@@ -11,7 +11,6 @@ from typing import Any, cast
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
-from litestar.logging import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
@@ -26,6 +25,7 @@ from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.openapi import ProblemDocs
 from matching.api.problems import EXCEPTION_HANDLERS
+from matching.api.request_id import outermost as request_id_first
 from matching.api.request_id import send_request_id
 from matching.api.strict import strict_json_body
 from matching.api.system import health, health_live, health_ready, ping
@@ -183,7 +183,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
         exception_handlers=EXCEPTION_HANDLERS,
-        on_app_init=[jwt_auth.on_app_init, request_metrics.first],
+        on_app_init=[jwt_auth.on_app_init, request_metrics.first, request_id_first],
         plugins=[ProblemDocs()],
         middleware=[*_proxy_middleware(settings), session_middleware(settings)],
         lifespan=[lifespan, *lifespans],
@@ -207,13 +207,9 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             path="/schema",
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
         ),
-        logging_config=LoggingConfig(
-            root={"level": "INFO", "handlers": ["queue_listener"]},
-            # one line per webhook call would drown the log; failures are logged by the dispatcher
-            loggers={"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
-            log_exceptions="debug",
-            disable_stack_trace={400, 401, 403, 404, 409, 413, 422},
-        ),
+        # The `laowu` command configures the process's logging (lib.logs: JSON or human, the
+        # request id on each line); Litestar's own would add a second handler and format.
+        logging_config=None,
     )
     app.state.jwt_auth = jwt_auth
     app.state.settings = settings

@@ -8,7 +8,6 @@ import contextlib
 import dataclasses
 import getpass
 import json
-import logging
 import os
 import socket
 import sys
@@ -19,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import migrate
 from matching.db.engine import create_engine, create_sessionmaker
+from matching.lib import logs
 from matching.lib.context import Context
 from matching.lib.errors import DomainError
 from matching.network import passwords
@@ -68,8 +68,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     if not args.no_scheduler:
         # The composition root wires the scheduler into the server's loop: matching never
         # imports workers. Only the leader fires, so several `serve` processes are safe.
-        _scheduler_logging()
-
         lifespans.append(_scheduler_lifespan(settings))
     app = create_app(settings, lifespans=lifespans)
     print(f"Laowu serving on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
@@ -80,7 +78,8 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         app,
         host=args.host,
         port=args.port,
-        log_level="info",
+        log_level=(settings.log_level or "INFO").lower(),
+        log_config=None,  # uvicorn's loggers propagate to the one handler of logs.configure
         access_log=args.access_log,
         proxy_headers=False,
     )
@@ -129,16 +128,6 @@ def _scheduler_lifespan(
     return scheduler
 
 
-def _scheduler_logging() -> None:
-    """Job outcomes, misses and failures at INFO, with times: the scheduler's own record."""
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    sched = logging.getLogger("laowu.scheduler")
-    sched.setLevel(logging.INFO)
-    sched.addHandler(handler)
-    sched.propagate = False
-
-
 def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
     from workers import SchedulerAlreadyRunning, run_forever
     from workers.leader import FileLeadership
@@ -155,7 +144,6 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
         finally:
             asyncio.run(probe.stop())
     migrate.upgrade(settings.database_url)
-    _scheduler_logging()
     if args.health_port is not None:
         # Probes for a supervisor (Kubernetes): the health routes, served in the scheduler's
         # loop; uvicorn's SIGTERM stops the server, and with it the scheduler, which lets go
@@ -170,6 +158,7 @@ def cmd_scheduler(settings: Settings, args: argparse.Namespace) -> int:
             host=args.health_host,
             port=args.health_port,
             log_level="warning",
+            log_config=None,
             access_log=False,
             proxy_headers=False,
         )
@@ -250,6 +239,72 @@ def cmd_match_run(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.status == "done" else 1
 
 
+def cmd_keys_status(settings: Settings, _args: argparse.Namespace) -> int:
+    from matching.profiles.keyring import MISSING, key_counts
+
+    ctx = Context.from_settings(settings)
+    migrate.upgrade(settings.database_url)
+    counts = asyncio.run(_in_transaction(settings, lambda s: key_counts(s, ctx.keys)))
+    roles = {k.id: "previous" for k in ctx.keys.ring[1:]} | {ctx.keys.current_id: "current"}
+    for key_id, n in counts.items():
+        print(f"{key_id} ({roles.get(key_id, 'not in the ring')}): {n}")
+    print(json.dumps({"current": ctx.keys.current_id, "rows": counts}))
+    return 1 if counts.get(MISSING) else 0
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    from matching.profiles.keyring import rotate_batch
+
+    if args.batch < 1:
+        return _fail("--batch must be at least 1")
+    ctx = Context.from_settings(settings)
+    migrate.upgrade(settings.database_url)
+
+    async def run() -> tuple[int, list[int]]:
+        engine = create_engine(settings.database_url, pool_size=2)
+        rotated, after = 0, 0
+        missing: list[int] = []
+        try:
+            maker = create_sessionmaker(engine)
+            while True:
+                # Each batch its own transaction: a stopped rotation keeps what it did.
+                async with maker() as session, session.begin():
+                    done = await rotate_batch(
+                        session, ctx.keys, after, args.batch, dry_run=args.dry_run
+                    )
+                if done.last_id is None:
+                    return rotated, missing
+                rotated += done.rotated
+                missing += done.missing
+                after = done.last_id
+                print(f"... {rotated} rotated (up to worker {after})", file=sys.stderr, flush=True)
+        finally:
+            await engine.dispose()
+
+    rotated, missing = asyncio.run(run())
+    verb = "would be re-encrypted" if args.dry_run else "re-encrypted"
+    print(f"{rotated} ID numbers {verb} under key {ctx.keys.current_id}")
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:20])
+        print(
+            f"laowu: {len(missing)} ID numbers are under a key not in the ring (workers {shown}"
+            f"{', …' if len(missing) > 20 else ''}): put that secret in "
+            "LAOWU_PREVIOUS_SECRET_KEYS and rotate again",
+            file=sys.stderr,
+        )
+    print(
+        json.dumps(
+            {
+                "current": ctx.keys.current_id,
+                "rotated": rotated,
+                "missing": len(missing),
+                "dry_run": args.dry_run,
+            }
+        )
+    )
+    return 1 if missing else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="laowu", description="Laowu (劳务通) labour-transfer service"
@@ -295,14 +350,30 @@ def build_parser() -> argparse.ArgumentParser:
     mrun.add_argument("--wait", action="store_true", help="print the run's summary as JSON")
     mrun.add_argument("--dry-run", action="store_true", help="compute and report; write no offers")
     mrun.set_defaults(func=cmd_match_run)
+
+    keys = sub.add_parser("keys", help="the key ring of the stored ID numbers")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True)
+    keys_sub.add_parser("status", help="how many ID numbers each key holds").set_defaults(
+        func=cmd_keys_status
+    )
+    rotate = keys_sub.add_parser(
+        "rotate", help="re-encrypt every ID number under LAOWU_SECRET_KEY, in batches"
+    )
+    rotate.add_argument("--batch", type=int, default=500, help="rows per transaction")
+    rotate.add_argument("--dry-run", action="store_true", help="count what would move; write none")
+    rotate.set_defaults(func=cmd_keys_rotate)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env()
+        # Unset, the servers log at INFO and a one-off command only its warnings.
+        serving = args.command in ("serve", "scheduler")
+        logs.configure(
+            settings.log_format, settings.log_level or ("INFO" if serving else "WARNING")
+        )
         result: Any = args.func(settings, args)
         return int(result)
     except ConfigurationError as exc:

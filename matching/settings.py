@@ -38,6 +38,19 @@ def _networks(env: dict[str, str], name: str) -> tuple[str, ...]:
     return found
 
 
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+def _choice(env: dict[str, str], name: str, allowed: tuple[str, ...]) -> str | None:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return None
+    for option in allowed:
+        if raw.lower() == option.lower():
+            return option
+    raise ConfigurationError(f"{name} must be one of {', '.join(allowed)}, got {raw!r}")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -75,6 +88,12 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # /metrics answers a request from this host without a token; others need this bearer.
     metrics_token: str | None = None
+    # Earlier secrets, decrypt-only: ID numbers still under one of them read and are found as
+    # duplicates until `laowu keys rotate` moves them under the current secret.
+    previous_secret_keys: tuple[str, ...] = ()
+    # Logs: "json" or "human"; None chooses by stderr (a terminal: human, else JSON).
+    log_format: str | None = None
+    log_level: str | None = None  # None: INFO for serve and scheduler, WARNING for the rest
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +125,13 @@ class Settings:
             login_window_seconds=_int(env, "LAOWU_LOGIN_WINDOW_SECONDS", 300),
             trusted_proxies=_networks(env, "LAOWU_TRUSTED_PROXIES"),
             metrics_token=env.get("LAOWU_METRICS_TOKEN") or None,
+            previous_secret_keys=tuple(
+                k.strip()
+                for k in (env.get("LAOWU_PREVIOUS_SECRET_KEYS") or "").split(",")
+                if k.strip()
+            ),
+            log_format=_choice(env, "LAOWU_LOG_FORMAT", ("json", "human")),
+            log_level=_choice(env, "LAOWU_LOG_LEVEL", _LEVELS),
         )
 
     def resolved_secret_key(self) -> str:

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from matching.db import models as m
 from matching.db.dialect import insert_ignoring_conflicts
 from matching.db.engine import create_engine, create_sessionmaker
-from matching.lib import clock
+from matching.lib import clock, logs
 from matching.lib.context import Context
 from matching.matches.processes import shutdown_pool
 from matching.settings import ConfigurationError, Settings
@@ -301,17 +301,22 @@ class Scheduler:
         if run_id is None:
             log.info("%s: tick %s already fired elsewhere; skipped", name, scheduled.isoformat())
             return None
-        try:
-            counts = await spec.func(self.runtime)
-        except Exception as exc:
-            await self._finish(run_id, "failed", {}, _cause(exc) + "\n" + traceback.format_exc())
-            raise
-        except asyncio.CancelledError:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._finish(run_id, "failed", {}, "cancelled at shutdown"))
-            raise
-        await self._finish(run_id, "ok", counts, None)
-        log.info("%s: ok %s", name, counts)
+        with logs.bind(job=name, run_id=run_id):  # every line of this run names it
+            try:
+                counts = await spec.func(self.runtime)
+            except Exception as exc:
+                await self._finish(
+                    run_id, "failed", {}, _cause(exc) + "\n" + traceback.format_exc()
+                )
+                raise
+            except asyncio.CancelledError:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(
+                        self._finish(run_id, "failed", {}, "cancelled at shutdown")
+                    )
+                raise
+            await self._finish(run_id, "ok", counts, None)
+            log.info("%s: ok %s", name, counts)
         return counts
 
     async def _claim(self, name: str, scheduled: dt.datetime) -> int | None:

@@ -8,6 +8,8 @@ import re
 import uuid
 from typing import Any
 
+from matching.lib import logs
+
 HEADER = b"x-request-id"
 _VALID = re.compile(rb"[\x21-\x7e]{1,64}")  # visible ASCII, at most the access log's column
 _KEY = "request_id"
@@ -34,3 +36,28 @@ async def send_request_id(message: Any, scope: Any) -> None:
     if message["type"] == "http.response.start":
         header = (HEADER, request_id(scope).encode("ascii"))
         message["headers"] = [*message.get("headers", ()), header]
+
+
+class BindRequestId:
+    """The outermost ASGI middleware: every log line written while the request is served
+    (the app's, the database's, uvicorn's access line, which is written from the response's
+    ``send`` in this same context) carries its id."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = logs.set_fields(request_id=request_id(scope))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            logs.reset(token)
+
+
+def outermost(app_config: Any) -> Any:
+    """An ``on_app_init`` hook, last of them: ``BindRequestId`` goes before every middleware."""
+    app_config.middleware.insert(0, BindRequestId)
+    return app_config

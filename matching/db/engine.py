@@ -53,12 +53,16 @@ async def checkpoint_truncate(engine: AsyncEngine) -> bool:
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     if is_sqlite(url):
         ensure_sqlite_folder(url)
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 15})
+        engine = create_async_engine(
+            url, echo=echo, hide_parameters=True, connect_args={"timeout": 15}
+        )
         event.listen(engine.sync_engine, "connect", sqlite_pragmas)
         return engine
     return create_async_engine(
         url,
         echo=echo,
+        # Her name, phone or ID number can be a statement's parameter: never in an error's text.
+        hide_parameters=True,
         # A fixed set of long-lived connections: with overflow, a busy server opened and closed
         # a connection (a new PostgreSQL backend, TLS negotiation) on many requests. Requests
         # beyond pool_size wait for a connection instead (one process needs few).

@@ -15,4 +15,7 @@ class Context:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Context:
-        return cls(settings=settings, keys=Keys.from_secret(settings.resolved_secret_key()))
+        return cls(
+            settings=settings,
+            keys=Keys.from_secret(settings.resolved_secret_key(), settings.previous_secret_keys),
+        )

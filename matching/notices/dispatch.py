@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import math
 import random
 from collections.abc import Sequence
@@ -23,9 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.db import models as m
 from matching.db.dialect import dialect_name
-from matching.lib import clock
+from matching.lib import clock, logs
 from matching.lib.context import Context
 from matching.notices.channels import LANE_SIZE, LANES, Channel, Outgoing
+
+log = logging.getLogger("laowu.notices")
 
 N = cast(Table, m.Notice.__table__)
 C = N.c
@@ -168,10 +171,15 @@ async def _send_all(channel: Channel, claimed: list[_Claimed]) -> list[str | Non
 
     async def one(c: _Claimed) -> str | None:
         async with gate:
+            # gather runs each in a task of its own: this binding is this notice's only.
+            logs.set_fields(notice_id=c.notice.id)
             try:
                 await channel.send(c.notice)
             except Exception as exc:  # any failure of a channel is a failed attempt
-                return (str(exc) or type(exc).__name__)[:ERROR_LEN]
+                error = (str(exc) or type(exc).__name__)[:ERROR_LEN]
+                log.warning("notice %s: attempt %d failed: %s", c.notice.id, c.attempts, error)
+                return error
+            log.debug("notice %s: sent by %s", c.notice.id, channel.name)
             return None
 
     return list(await asyncio.gather(*(one(c) for c in claimed)))

@@ -149,14 +149,21 @@ async def skills_and_groups(
 
 
 async def find_duplicate(
-    session: AsyncSession, *, phone: str | None, id_hash: str | None, exclude_id: int | None
+    session: AsyncSession,
+    *,
+    phone: str | None,
+    id_hashes: Sequence[str],
+    exclude_id: int | None,
 ) -> tuple[str, int] | None:
-    """The field and id of an existing worker with the same phone or ID number, if any."""
-    checks = [("phone", W.phone, phone), ("id_number", W.id_number_hash, id_hash)]
-    for field, column, value in checks:
-        if value is None:
-            continue
-        stmt = select(W.id).where(column == value)
+    """The field and id of an existing worker with the same phone or ID number, if any (her
+    ID number by its hash under each key of the ring: a row not rotated yet holds an old one)."""
+    checks: list[tuple[str, Any]] = []
+    if phone is not None:
+        checks.append(("phone", W.phone == phone))
+    if id_hashes:
+        checks.append(("id_number", W.id_number_hash.in_(list(id_hashes))))
+    for field, condition in checks:
+        stmt = select(W.id).where(condition)
         if exclude_id is not None:
             stmt = stmt.where(W.id != exclude_id)
         found = (await session.execute(stmt.limit(1))).scalar()
@@ -165,9 +172,12 @@ async def find_duplicate(
     return None
 
 
+def _escaped(term: str) -> str:
+    return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+    return f"%{_escaped(term)}%"
 
 
 async def search(
@@ -333,3 +343,27 @@ async def erase_identity(
 
 async def insert_erasure(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(m.Erasure).values(**values))
+
+
+async def id_numbers_after(
+    session: AsyncSession, after_id: int, limit: int, *, not_prefixed: str | None = None
+) -> list[tuple[int, str]]:
+    """``(id, ciphertext)`` of the next workers holding an ID number, by id after
+    ``after_id``; with ``not_prefixed``, only those whose ciphertext does not start so."""
+    stmt = select(W.id, W.id_number_enc).where(W.id > after_id, W.id_number_enc.is_not(None))
+    if not_prefixed is not None:
+        stmt = stmt.where(W.id_number_enc.not_like(_escaped(not_prefixed) + "%", escape="\\"))
+    rows = (await session.execute(stmt.order_by(W.id).limit(limit))).all()
+    return [(int(r.id), str(r.id_number_enc)) for r in rows]
+
+
+async def replace_id_number(
+    session: AsyncSession, worker_id: int, old_enc: str, enc: str, id_hash: str
+) -> bool:
+    """Her ID number sealed anew, if it is still ``old_enc`` (a PATCH meanwhile wins)."""
+    result = await session.execute(
+        update(m.WorkerProfile)
+        .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.id_number_enc == old_enc)
+        .values(id_number_enc=enc, id_number_hash=id_hash)
+    )
+    return int(result.rowcount) == 1  # type: ignore[attr-defined]

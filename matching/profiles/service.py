@@ -175,6 +175,7 @@ class _IdNumber(msgspec.Struct):
     hash: str | None
     masked: str | None
     sex: str | None = None
+    hashes: tuple[str, ...] = ()  # under every key of the ring: what duplicates are sought by
     """What the ID number says (None: no valid ID number given)."""
 
 
@@ -193,6 +194,7 @@ def _id_number(ctx: Context, errors: FieldErrors, raw: str | None, birth: dt.dat
         ctx.keys.lookup_hash(value),
         mask_id_number(value),
         sex_of_id_number(value),
+        ctx.keys.lookup_hashes(value),
     )
 
 
@@ -213,9 +215,11 @@ def _sex(errors: FieldErrors, declared: str | None, from_id: str | None) -> str 
 
 
 async def _refuse_duplicates(
-    session: AsyncSession, phone: str | None, id_hash: str | None, exclude_id: int | None
+    session: AsyncSession, phone: str | None, id_hashes: tuple[str, ...], exclude_id: int | None
 ) -> None:
-    dup = await repo.find_duplicate(session, phone=phone, id_hash=id_hash, exclude_id=exclude_id)
+    dup = await repo.find_duplicate(
+        session, phone=phone, id_hashes=id_hashes, exclude_id=exclude_id
+    )
     if dup is not None:
         field, existing = dup
         label = "phone number" if field == "phone" else "ID number"
@@ -324,7 +328,7 @@ async def register_worker(
             "so no priority group may be recorded (PIPL art. 29)",
         )
     errors.raise_if_any()
-    await _refuse_duplicates(session, phone, ident.hash, None)
+    await _refuse_duplicates(session, phone, ident.hashes, None)
     now = clock.now()
     worker = m.WorkerProfile(
         agency_id=agency_id,
@@ -395,8 +399,10 @@ async def update_worker(
     if "birth_date" in given:
         _check_birth(errors, birth)
         values["birth_date"] = birth
+    id_hashes: tuple[str, ...] = ()
     if "id_number" in given:
         ident = _id_number(ctx, errors, given["id_number"], birth)
+        id_hashes = ident.hashes
         values.update(
             id_number_enc=ident.enc, id_number_hash=ident.hash, id_number_masked=ident.masked
         )
@@ -446,7 +452,7 @@ async def update_worker(
         if kind == "matching" and value:
             values["consent_at"] = now  # withdrawn: the time of the last consent stays
     errors.raise_if_any()
-    await _refuse_duplicates(session, values.get("phone"), values.get("id_number_hash"), worker_id)
+    await _refuse_duplicates(session, values.get("phone"), id_hashes, worker_id)
     stale = Conflict(
         f"worker {worker_id} was changed by someone else (you sent version {patch.version}, "
         f"it is now {row.version}); reload and try again",
