@@ -523,24 +523,24 @@ async def case_entries(session: AsyncSession, case_ids: list[int]) -> dict[int, 
     return out
 
 
-async def cases(
-    session: AsyncSession,
-    where: list[ColumnElement[bool]],
-    *,
-    status: str | None,
-    office_id: int | None,
-    worker_id: int | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[m.Case], int]:
-    """A page of cases, newest first, and how many there are in all."""
-    conditions = list(where)
+def case_conditions(
+    *, status: str | None, office_id: int | None, worker_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the case list's filters (each given one narrows it)."""
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
         conditions.append(m.Case.status == status)
     if office_id is not None:
         conditions.append(m.Case.office_id == office_id)
     if worker_id is not None:
         conditions.append(m.Case.worker_id == worker_id)
+    return conditions
+
+
+async def cases(
+    session: AsyncSession, conditions: list[ColumnElement[bool]], *, limit: int, offset: int
+) -> tuple[list[m.Case], int]:
+    """A page of cases, newest first, and how many there are in all."""
     total = (
         await session.execute(select(func.count()).select_from(m.Case).where(*conditions))
     ).scalar_one()
@@ -550,6 +550,14 @@ async def cases(
         )
     ).scalars()
     return list(found), int(total)
+
+
+async def cases_after(
+    session: AsyncSession, conditions: list[ColumnElement[bool]], after_id: int, limit: int
+) -> list[m.Case]:
+    """The next ``limit`` cases above ``after_id``, by id: a keyset page for an export."""
+    stmt = select(m.Case).where(*conditions, m.Case.id > after_id).order_by(m.Case.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def cases_of_worker(session: AsyncSession, worker_id: int) -> list[m.Case]:
