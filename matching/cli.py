@@ -264,6 +264,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     from matching.openings.service import OpeningFilter
     from matching.placements import cases
     from matching.placements import exports as case_exports
+    from matching.placements import service as placement_service
     from matching.profiles import exports as worker_exports
     from matching.profiles import service as profiles
     from matching.profiles.repository import WorkerFilter
@@ -298,6 +299,15 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                 await openings.list_openings(session, SYSTEM, oflt, limit=1, offset=0)
             ).total
             written = await opening_exports.openings(session, SYSTEM, oflt, path, progress)
+        elif args.what == "placements":
+            where = {"status": args.status, "worker_id": args.worker_id}
+            found = await placement_service.list_placements(
+                session, SYSTEM, **where, limit=1, offset=0
+            )
+            total[0] = found[1]
+            written = await case_exports.placements_list(
+                session, SYSTEM, path, seen, **where, progress=progress
+            )
         else:
             filters = {
                 "status": args.status,
@@ -314,7 +324,7 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
                 progress=progress,
             )
         if shown:  # the export of personal data is logged, in the export's own transaction
-            at, action = clock.now(), f"{args.what[:-1]}.export"
+            at, action = clock.now(), f"{args.what[:-1]}.list.export"
             detail = f"cli export{path.suffix.lower()}"
             await write_rows(
                 await session.connection(), [(at, None, action, w, None, detail) for w in shown]
@@ -378,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     for what, filters in (
         ("workers", ("agency-id", "skill", "priority-group", "status", "q")),
         ("openings", ("city", "skill", "status", "employer-id")),
+        ("placements", ("status", "worker-id")),
         ("cases", ("status", "office-id", "worker-id")),
     ):
         one = export_sub.add_parser(what, help=f"the {what} list, with its filters")

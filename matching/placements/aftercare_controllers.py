@@ -179,7 +179,7 @@ async def _export(
     office_id: int | None,
     worker_id: int | None,
 ) -> File:
-    seen = logged(request, principal, "case.export", suffix)
+    seen = logged(request, principal, "case.list.export", suffix)
     return await send(
         "cases",
         suffix,

@@ -1,4 +1,4 @@
-"""Rights cases as a spreadsheet, with the case list's own filters and scoping."""
+"""Placements and rights cases as spreadsheets, with their lists' own filters and scoping."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib.principal import Principal
-from matching.lib.workbook import Column, Progress, Written, write_table
+from matching.lib.workbook import YES_NO, Column, Progress, Written, write_table
 from matching.placements import cases as service
+from matching.placements import service as placements
 
 STATUS = {
     "open": "受理中",
@@ -93,3 +94,64 @@ async def cases(
             ]
 
     return await write_table(path, "维权案件", COLUMNS, chunks(), progress)
+
+
+PLACEMENT_STATUS = {"active": "在职", "ended": "已结束"}
+END_REASON = {
+    "dismissed": "被辞退",
+    "quit": "本人离职",
+    "completed": "合同期满",
+    "contract_violation": "用人单位违约",
+    "employer_cancelled": "用人单位取消",
+}
+PLACEMENT_COLUMNS = (
+    Column("编号", "int", 8),
+    Column("劳动力编号", "int", 10),
+    Column("姓名", width=10),
+    Column("岗位", width=16),
+    Column("用人单位", width=20),
+    Column("城市", width=10),
+    Column("开工日期", "date", 12),
+    Column("状态", width=8),
+    Column("月薪（元）", "int", 10),
+    Column("就地转移", width=8),
+    Column("结束日期", "date", 12),
+    Column("结束原因", width=12),
+)
+
+
+async def placements_list(
+    session: AsyncSession,
+    principal: Principal,
+    path: Path,
+    seen: Callable[[list[int]], None],
+    *,
+    status: str | None,
+    worker_id: int | None,
+    progress: Progress = None,
+) -> Written:
+    """The placements with the list's filters (the console's 输送就业 list), scoped as it is."""
+    where = placements.list_conditions(principal, status=status, worker_id=worker_id)
+
+    async def chunks() -> AsyncIterator[list[Sequence[Any]]]:
+        async for page in placements.iter_placements(session, where):
+            seen([p.worker_id for p in page])
+            yield [
+                (
+                    p.id,
+                    p.worker_id,
+                    p.worker_name,
+                    p.title,
+                    p.employer,
+                    p.city,
+                    p.start_date,
+                    PLACEMENT_STATUS.get(p.status, p.status),
+                    p.monthly_wage,
+                    YES_NO[bool(p.in_home_county)],
+                    p.ended_on,
+                    END_REASON.get(p.end_reason or "", p.end_reason),
+                )
+                for p in page
+            ]
+
+    return await write_table(path, "输送就业", PLACEMENT_COLUMNS, chunks(), progress)

@@ -133,7 +133,7 @@ class WorkerController(Controller):
 async def _export(
     suffix: str, request: AnyRequest, session: DbSession, principal: Who, flt: WorkerFilter
 ) -> File:
-    seen = logged(request, principal, "worker.export", suffix)
+    seen = logged(request, principal, "worker.list.export", suffix)
     return await send(
         "workers", suffix, lambda path: exports.workers(session, principal, flt, path, seen)
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from matching.db import models as m
 from tests.integration.test_aftercare import run
 from tests.integration.test_cli import _env, laowu
 from tests.integration.test_figures_summary import place
+from tests.integration.test_web import _account, _login
 from tests.support import Api, assert_problem, id_number_for
 
 BORN = dt.date(1990, 5, 17)
@@ -127,7 +129,9 @@ async def test_the_worker_register_as_a_workbook(api: Api) -> None:
     async with api.engine.connect() as conn:
         logged = (
             await conn.execute(
-                select(m.AccessLogEntry.worker_id).where(m.AccessLogEntry.action == "worker.export")
+                select(m.AccessLogEntry.worker_id).where(
+                    m.AccessLogEntry.action == "worker.list.export"
+                )
             )
         ).scalars()
         assert set(logged) == {x["id"] for x in w["mine"]}
@@ -233,6 +237,18 @@ async def test_openings_and_cases_with_their_lists_filters(api: Api) -> None:
     rows = csv_rows((await get(api, "/cases/export.csv", staff_b)).content)
     assert len(rows) == 1  # the other agency's staff: the headings, no case
 
+    r = await get(api, "/placements/export.xlsx?status=active", staff)
+    rows = list(workbook(r.content).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) == 2
+    placed = dict(zip(rows[0], rows[1], strict=True))
+    assert placed["编号"] == placement["id"] and placed["姓名"] == "王秀英"
+    assert placed["状态"] == "在职" and placed["月薪（元）"] == 4500
+    assert (
+        len(csv_rows((await get(api, "/placements/export.csv?status=ended", staff)).content)) == 1
+    )
+    assert len(csv_rows((await get(api, "/placements/export.csv", staff_b)).content)) == 1
+    assert_problem(await api.request("GET", "/placements/export.xlsx?status=gone", staff), 422)
+
 
 async def test_the_summary_workbook_holds_the_summarys_figures(api: Api) -> None:
     admin = await api.admin()
@@ -315,3 +331,29 @@ async def test_the_command_line_export_writes_the_file(
     assert csv_rows(csv_out.read_bytes())[0][:2] == ["编号", "劳动力编号"]
     bad = laowu("export", "workers", str(tmp_path / "x.pdf"), env=env, cwd=tmp_path)
     assert bad.returncode == 2 and ".xlsx or .csv" in bad.stderr
+
+
+async def test_the_consoles_export_links_carry_the_pages_filters(api: Api) -> None:
+    w = await world(api)
+    username = await _account(api, "staff", agency_id=w["agency"]["id"])
+    await _login(api, username)
+    page = await api.client.get("/workers?skill=embroidery&q=")
+    assert page.status_code == 200
+    link = re.search(r'href="(/workers/export\.xlsx\?[^"]+)"', page.text)
+    assert link and "skill=embroidery" in link.group(1), page.text
+    r = await api.client.get(link.group(1).replace("&amp;", "&"))
+    assert r.status_code == 200 and r.headers["content-type"].startswith(XLSX_TYPE)
+    rows = list(workbook(r.content).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) - 1 == 2  # the two embroiderers of her agency
+    today = dt.date.today()
+    report = await api.client.get(f"/reports?from={today.year}-01-01&to={today.isoformat()}")
+    link = re.search(r'href="(/reports/summary\.xlsx\?[^"]+)"', report.text)
+    assert link, report.text
+    r = await api.client.get(link.group(1).replace("&amp;", "&"))
+    assert r.status_code == 200
+    assert workbook(r.content).sheetnames[0] == "汇总"
+    for path in ("/openings", "/placements", "/cases"):
+        html = (await api.client.get(path)).text
+        assert f'href="{path}/export.xlsx' in html, path
+        assert "导出 Excel" in html or "Export to Excel" in html
+    api.client.cookies.clear()
