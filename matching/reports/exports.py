@@ -25,9 +25,9 @@ def headline(s: Summary) -> str:
     """The report's opening sentence, from the figures (as the console's 报表 writes it)."""
     tr = s.transferred
     return (
-        f"{s.from_:%Y年%m月%d日}至{s.to:%Y年%m月%d日}，已转移农村劳动力 {tr.total} 人，"
-        f"占总劳动力的 {_percent(tr.share_of_labour_force)}，其中转移妇女劳动力 {tr.women} 人，"
-        f"占 {_percent(tr.women_share)}，劳务收入 {s.labour_income_yuan.total / 10000:,.2f} 万元。"
+        f"全镇已转移农村劳动力 {tr.total} 人，占总劳动力的 {_percent(tr.share_of_labour_force)}，"
+        f"其中转移妇女劳动力 {tr.women} 人，占 {_percent(tr.women_share)}，"
+        f"劳务收入 {s.labour_income_yuan.total / 10000:,.2f} 万元。"
     )
 
 
@@ -93,7 +93,7 @@ async def summary_workbook(
     try:
         first = book.sheet("汇总")
         first.write((headline(s),))
-        first.write(())
+        first.write((f"统计期：{s.from_.isoformat()} 至 {s.to.isoformat()}",))
         first.write(("项目", "数值"))
         rows = figure_rows(s)
         for heading, value in rows:  # a share stays a fraction, shown as a percentage
@@ -101,7 +101,7 @@ async def summary_workbook(
         groups = book.sheet("按重点群体", [Column("重点群体", width=16), Column("转移人数", "int")])
         for g in s.by_priority_group:
             groups.write((reference().group(g.code).zh, g.transferred))
-        cities = book.sheet("按务工城市", [Column("城市", width=12), Column("转移人数", "int")])
+        cities = book.sheet("按输入城市", [Column("城市", width=12), Column("转移人数", "int")])
         for c in s.by_destination_city:
             cities.write((c.city, c.transferred))
         offices = book.sheet(

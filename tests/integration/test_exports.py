@@ -274,7 +274,7 @@ async def test_the_summary_workbook_holds_the_summarys_figures(api: Api) -> None
     assert s["transferred"]["total"] == 3 and s["transferred"]["women"] == 2
     r = await get(api, f"/reports/summary.xlsx?{query}", staff)
     book = workbook(r.content)
-    assert book.sheetnames == ["汇总", "按重点群体", "按务工城市", "按办事处", "按月份"]
+    assert book.sheetnames == ["汇总", "按重点群体", "按输入城市", "按办事处", "按月份"]
     first = list(book["汇总"].iter_rows(values_only=True))
     assert "已转移农村劳动力 3 人" in str(first[0][0]) and "妇女劳动力 2 人" in str(first[0][0])
     figures = {row[0]: row[1] for row in first[3:]}
@@ -297,7 +297,7 @@ async def test_the_summary_workbook_holds_the_summarys_figures(api: Api) -> None
     }
     for heading, value in expected.items():
         assert figures[heading] == value, heading
-    cities = list(book["按务工城市"].iter_rows(values_only=True))
+    cities = list(book["按输入城市"].iter_rows(values_only=True))
     assert cities[1:] == [(c["city"], c["transferred"]) for c in s["by_destination_city"]]
     offices = list(book["按办事处"].iter_rows(values_only=True))
     assert [row[2] for row in offices[1:]] == [o["transferred"] for o in s["by_office"]]
