@@ -7,7 +7,7 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
-from litestar.response import File
+from litestar.response import Stream
 
 from matching.api.deps import Ctx, DbSession, Who
 from matching.api.openapi import answers
@@ -105,7 +105,7 @@ class OpeningController(Controller):
         skill: Term = None,
         status: Term = None,
         employer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
-    ) -> File:
+    ) -> Stream:
         flt = service.OpeningFilter(city, skill, status, employer_id)
         return await send(
             "openings", XLSX, lambda p: exports.openings(db_session, principal, flt, p)
@@ -120,7 +120,7 @@ class OpeningController(Controller):
         skill: Term = None,
         status: Term = None,
         employer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
-    ) -> File:
+    ) -> Stream:
         flt = service.OpeningFilter(city, skill, status, employer_id)
         return await send(
             "openings", CSV, lambda p: exports.openings(db_session, principal, flt, p)

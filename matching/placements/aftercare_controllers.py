@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
-from litestar.response import File
+from litestar.response import Stream
 
 from matching.api.deps import AnyRequest, DbSession, Who
 from matching.api.openapi import answers
@@ -116,7 +116,7 @@ class CaseController(Controller):
         status: Status = None,
         office_id: OptId = None,
         worker_id: OptId = None,
-    ) -> File:
+    ) -> Stream:
         return await _export(XLSX, request, db_session, principal, status, office_id, worker_id)
 
     @get("/export.csv", media_type=CSV_TYPE, summary=EXPORT, opt=answers(422))
@@ -128,7 +128,7 @@ class CaseController(Controller):
         status: Status = None,
         office_id: OptId = None,
         worker_id: OptId = None,
-    ) -> File:
+    ) -> Stream:
         return await _export(CSV, request, db_session, principal, status, office_id, worker_id)
 
     @get("/figures", summary="Cases handled, mediation rate, compensation: per office and total")
@@ -178,7 +178,7 @@ async def _export(
     status: str | None,
     office_id: int | None,
     worker_id: int | None,
-) -> File:
+) -> Stream:
     seen = logged(request, principal, "case.list.export", suffix)
     return await send(
         "cases",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.params import JSONBody, Parameter
-from litestar.response import File
+from litestar.response import Stream
 
 from matching.api.access import record
 from matching.api.deps import AnyRequest, DbSession, Who
@@ -33,7 +33,7 @@ class PlacementController(Controller):
         principal: Who,
         status: Status = None,
         worker_id: OptId = None,
-    ) -> File:
+    ) -> Stream:
         return await _export(XLSX, request, db_session, principal, status, worker_id)
 
     @get("/export.csv", media_type=CSV_TYPE, summary=EXPORT, opt=answers(422))
@@ -44,7 +44,7 @@ class PlacementController(Controller):
         principal: Who,
         status: Status = None,
         worker_id: OptId = None,
-    ) -> File:
+    ) -> Stream:
         return await _export(CSV, request, db_session, principal, status, worker_id)
 
     @get("/{placement_id:int}", summary="A placement with its follow-ups")
@@ -81,7 +81,7 @@ async def _export(
     principal: Who,
     status: str | None,
     worker_id: int | None,
-) -> File:
+) -> Stream:
     seen = logged(request, principal, "placement.list.export", suffix)
     return await send(
         "placements",

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
-from litestar.response import File
+from litestar.response import Stream
 
 from matching.api.access import record
 from matching.api.auth import PUBLIC
@@ -110,7 +110,7 @@ class WorkerController(Controller):
         status: Term = None,
         q: Term = None,
         agency_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
-    ) -> File:
+    ) -> Stream:
         flt = WorkerFilter(agency_id, skill, priority_group, status, q)
         return await _export(XLSX, request, db_session, principal, flt)
 
@@ -125,14 +125,14 @@ class WorkerController(Controller):
         status: Term = None,
         q: Term = None,
         agency_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
-    ) -> File:
+    ) -> Stream:
         flt = WorkerFilter(agency_id, skill, priority_group, status, q)
         return await _export(CSV, request, db_session, principal, flt)
 
 
 async def _export(
     suffix: str, request: AnyRequest, session: DbSession, principal: Who, flt: WorkerFilter
-) -> File:
+) -> Stream:
     seen = logged(request, principal, "worker.list.export", suffix)
     return await send(
         "workers", suffix, lambda path: exports.workers(session, principal, flt, path, seen)

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post, put
 from litestar.params import JSONBody, Parameter, QueryParameter
-from litestar.response import File
+from litestar.response import Stream
 
 from matching.api.deps import DbSession, Who
 from matching.api.openapi import answers
@@ -63,7 +63,7 @@ async def summary_xlsx(
     to: Day = None,
     agency_id: OptId = None,
     office_id: OptId = None,
-) -> File:
+) -> Stream:
     return await send(
         "summary",
         XLSX,

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.params import FromQuery
-from litestar.response import File
+from litestar.response import Stream
 
 from matching.api.deps import DbSession
 from matching.api.spreadsheets import XLSX, XLSX_TYPE, logged, send
@@ -40,7 +40,7 @@ async def workers_xlsx(
     skill: FromQuery[str | None] = None,
     group: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
-) -> File:
+) -> Stream:
     flt = WorkerFilter(None, _opt(skill), _opt(group), _opt(status), _opt(q))
     seen = logged(request, me, "console.worker.list.export", XLSX)
     return await send(
@@ -55,7 +55,7 @@ async def openings_xlsx(
     city: FromQuery[str | None] = None,
     skill: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
-) -> File:
+) -> Stream:
     flt = OpeningFilter(city=_opt(city), skill=_opt(skill), status=_opt(status))
     return await send("openings", XLSX, lambda p: opening_exports.openings(db_session, me, flt, p))
 
@@ -66,7 +66,7 @@ async def cases_xlsx(
     db_session: DbSession,
     me: Me,
     status: FromQuery[str | None] = None,
-) -> File:
+) -> Stream:
     seen = logged(request, me, "console.case.list.export", XLSX)
     return await send(
         "cases",
@@ -83,7 +83,7 @@ async def placements_xlsx(
     db_session: DbSession,
     me: Me,
     status: FromQuery[str | None] = None,
-) -> File:
+) -> Stream:
     seen = logged(request, me, "console.placement.list.export", XLSX)
     return await send(
         "placements",
@@ -101,7 +101,7 @@ async def summary_xlsx(
     me: Me,
     to: FromQuery[str | None] = None,
     agency_id: FromQuery[str | None] = None,
-) -> File:
+) -> Stream:
     raw_from = request.query_params.get("from")  # a Python keyword: read off the query
     return await send(
         "summary",

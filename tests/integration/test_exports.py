@@ -6,11 +6,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 from sqlalchemy import select, update
 
 from matching.db import models as m
@@ -137,7 +140,10 @@ async def test_the_worker_register_as_a_workbook(api: Api) -> None:
         assert set(logged) == {x["id"] for x in w["mine"]}
 
 
-async def test_the_worker_register_as_csv_in_utf8_with_a_bom(api: Api) -> None:
+async def test_the_worker_register_as_csv_in_utf8_with_a_bom(
+    api: Api, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # where the exports are written
     w = await world(api)
     listed = await api.ok("GET", "/workers?skill=embroidery", w["staff"])
     r = await get(api, "/workers/export.csv?skill=embroidery", w["staff"])
@@ -149,6 +155,11 @@ async def test_the_worker_register_as_csv_in_utf8_with_a_bom(api: Api) -> None:
     body = r.content.decode("utf-8-sig")
     for full in w["ids"]:
         assert full not in body
+    assert_problem(await api.request("GET", "/workers/export.csv?skill=x", w["staff"]), 422)
+    assert int(r.headers["content-length"]) == len(r.content)
+    assert "attachment" in r.headers["content-disposition"]
+    left = [n for n in os.listdir(tmp_path) if n.startswith("laowu-export-")]
+    assert left == []  # sent, or refused: removed either way
 
 
 async def test_other_agencies_employers_and_bad_filters_are_refused(api: Api) -> None:
