@@ -56,7 +56,12 @@ from matching.placements.aftercare_controllers import (
 from matching.placements.controllers import PlacementController
 from matching.privacy.controllers import audit_log, erase_worker, export_worker
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
-from matching.reports.controllers import JobFairController, put_labour_force, summary
+from matching.reports.controllers import (
+    JobFairController,
+    put_labour_force,
+    summary,
+    summary_xlsx,
+)
 from matching.reports.metrics import metrics
 from matching.settings import Settings
 from matching.training.controllers import (
@@ -162,6 +167,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             EnrolmentController,
             worker_training,
             summary,
+            summary_xlsx,
             put_labour_force,
             JobFairController,
             export_worker,

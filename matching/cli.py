@@ -305,6 +305,93 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if missing else 0
 
 
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    """Write a list to a spreadsheet (.xlsx or .csv by the file's suffix), as an admin would
+    see it through the API (``--agency-id`` narrows it), with a progress bar on stderr."""
+    from pathlib import Path
+
+    from matching.api.access import write_rows
+    from matching.lib import clock
+    from matching.lib.principal import SYSTEM
+    from matching.lib.workbook import SUFFIXES, Written
+    from matching.openings import exports as opening_exports
+    from matching.openings import service as openings
+    from matching.openings.service import OpeningFilter
+    from matching.placements import cases
+    from matching.placements import exports as case_exports
+    from matching.placements import service as placement_service
+    from matching.profiles import exports as worker_exports
+    from matching.profiles import service as profiles
+    from matching.profiles.repository import WorkerFilter
+
+    path = Path(args.file)
+    if path.suffix.lower() not in SUFFIXES:
+        return _fail(f"{args.file}: the file's name must end in .xlsx or .csv")
+    if not path.parent.is_dir():
+        return _fail(f"{args.file}: no such directory {path.parent}")
+    migrate.upgrade(settings.database_url)
+    shown: list[int] = []
+    done, total = [0], [0]
+
+    def progress(rows: int) -> None:
+        done[0] += rows
+        bar = "#" * min(30, done[0] * 30 // max(total[0], done[0], 1))
+        print(f"\r{args.what} [{bar:<30}] {done[0]:,}", end="", file=sys.stderr, flush=True)
+
+    def seen(ids: list[int]) -> None:
+        shown.extend(ids)
+
+    async def work(session: AsyncSession) -> Written:
+        if args.what == "workers":
+            flt = WorkerFilter(args.agency_id, args.skill, args.priority_group, args.status, args.q)
+            total[0] = (
+                await profiles.search_workers(session, SYSTEM, flt, limit=1, offset=0)
+            ).total
+            written = await worker_exports.workers(session, SYSTEM, flt, path, seen, progress)
+        elif args.what == "openings":
+            oflt = OpeningFilter(args.city, args.skill, args.status, args.employer_id)
+            total[0] = (
+                await openings.list_openings(session, SYSTEM, oflt, limit=1, offset=0)
+            ).total
+            written = await opening_exports.openings(session, SYSTEM, oflt, path, progress)
+        elif args.what == "placements":
+            where = {"status": args.status, "worker_id": args.worker_id}
+            found = await placement_service.list_placements(
+                session, SYSTEM, **where, limit=1, offset=0
+            )
+            total[0] = found[1]
+            written = await case_exports.placements_list(
+                session, SYSTEM, path, seen, **where, progress=progress
+            )
+        else:
+            filters = {
+                "status": args.status,
+                "office_id": args.office_id,
+                "worker_id": args.worker_id,
+            }
+            total[0] = (await cases.list_cases(session, SYSTEM, **filters, limit=1, offset=0)).total
+            written = await case_exports.cases(
+                session,
+                SYSTEM,
+                path,
+                seen,
+                **filters,
+                progress=progress,
+            )
+        if shown:  # the export of personal data is logged, in the export's own transaction
+            at, action = clock.now(), f"{args.what[:-1]}.list.export"
+            detail = f"cli export{path.suffix.lower()}"
+            await write_rows(
+                await session.connection(), [(at, None, action, w, None, detail) for w in shown]
+            )
+        return written
+
+    written = asyncio.run(_in_transaction(settings, work))
+    print(file=sys.stderr)
+    print(f"{written.rows} rows written to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="laowu", description="Laowu (劳务通) labour-transfer service"
@@ -362,6 +449,19 @@ def build_parser() -> argparse.ArgumentParser:
     rotate.add_argument("--batch", type=int, default=500, help="rows per transaction")
     rotate.add_argument("--dry-run", action="store_true", help="count what would move; write none")
     rotate.set_defaults(func=cmd_keys_rotate)
+    export = sub.add_parser("export", help="write a list to a spreadsheet (.xlsx or .csv)")
+    export_sub = export.add_subparsers(dest="what", required=True)
+    for what, filters in (
+        ("workers", ("agency-id", "skill", "priority-group", "status", "q")),
+        ("openings", ("city", "skill", "status", "employer-id")),
+        ("placements", ("status", "worker-id")),
+        ("cases", ("status", "office-id", "worker-id")),
+    ):
+        one = export_sub.add_parser(what, help=f"the {what} list, with its filters")
+        one.add_argument("file", help="FILE.xlsx or FILE.csv (UTF-8 with a BOM)")
+        for name in filters:
+            one.add_argument(f"--{name}", type=int if name.endswith("-id") else str)
+        one.set_defaults(func=cmd_export)
     return parser
 
 

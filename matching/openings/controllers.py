@@ -7,14 +7,16 @@ from typing import Annotated
 import msgspec
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
+from litestar.response import Stream
 
 from matching.api.deps import Ctx, DbSession, Who
 from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.api.problems import REFUSED_FIELD
+from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, send
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import MAX_ID, Request
-from matching.openings import rules, service, standing
+from matching.openings import exports, rules, service, standing
 from matching.openings.schemas import (
     EmployerCreate,
     EmployerOut,
@@ -91,6 +93,38 @@ class OpeningController(Controller):
     ) -> OpeningPage:
         flt = service.OpeningFilter(city, skill, status, employer_id)
         return await service.list_openings(db_session, principal, flt, limit=limit, offset=offset)
+
+    EXPORT = "The shared pool of openings as a spreadsheet, with the list's filters"
+
+    @get("/export.xlsx", media_type=XLSX_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_xlsx(
+        self,
+        db_session: DbSession,
+        principal: Who,
+        city: Term = None,
+        skill: Term = None,
+        status: Term = None,
+        employer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+    ) -> Stream:
+        flt = service.OpeningFilter(city, skill, status, employer_id)
+        return await send(
+            "openings", XLSX, lambda p: exports.openings(db_session, principal, flt, p)
+        )
+
+    @get("/export.csv", media_type=CSV_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_csv(
+        self,
+        db_session: DbSession,
+        principal: Who,
+        city: Term = None,
+        skill: Term = None,
+        status: Term = None,
+        employer_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+    ) -> Stream:
+        flt = service.OpeningFilter(city, skill, status, employer_id)
+        return await send(
+            "openings", CSV, lambda p: exports.openings(db_session, principal, flt, p)
+        )
 
     @get("/{opening_id:int}")
     async def read(self, opening_id: PathId, db_session: DbSession, principal: Who) -> OpeningOut:

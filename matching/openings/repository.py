@@ -137,6 +137,15 @@ async def opening_rows_page(
     return list(rows), total
 
 
+async def opening_rows_after(
+    session: AsyncSession, where: Sequence[ColumnElement[bool]], after_id: int, limit: int
+) -> list[Row[Any]]:
+    """The next ``limit`` openings (with the employer's name) above ``after_id``, by id: a
+    keyset page, so that an export reads a long list a chunk at a time."""
+    stmt = _opening_select().where(*where, O.id > after_id).order_by(O.id).limit(limit)
+    return list((await session.execute(stmt)).all())
+
+
 async def required_skills(
     session: AsyncSession, opening_ids: Sequence[int]
 ) -> list[m.OpeningSkill]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,10 +239,30 @@ async def get_opening(session: AsyncSession, principal: Principal, opening_id: i
 async def list_openings(
     session: AsyncSession, principal: Principal, flt: OpeningFilter, *, limit: int, offset: int
 ) -> OpeningPage:
+    where = list_conditions(principal, flt)
+    rows, total = await repository.opening_rows_page(session, where, limit=limit, offset=offset)
+    return OpeningPage(items=await _openings_out(session, rows), total=total)
+
+
+async def iter_openings(
+    session: AsyncSession, where: list[ColumnElement[bool]], *, chunk: int = 2000
+) -> AsyncIterator[list[OpeningOut]]:
+    """Every opening meeting ``where`` (from :func:`list_conditions`), by id, a chunk at a time."""
+    after = 0
+    while rows := await repository.opening_rows_after(session, where, after, chunk):
+        yield await _openings_out(session, rows)
+        after = rows[-1].id
+
+
+def list_conditions(principal: Principal, flt: OpeningFilter) -> list[ColumnElement[bool]]:
+    """The opening list's conditions for ``principal`` (the list and its export alike), or 422
+    naming every filter value that names no status or skill."""
+    errors = FieldErrors()
     if flt.status and flt.status not in ("open", "closed"):
-        raise Invalid("status", "must be open or closed")
+        errors.add("status", "must be open or closed")
     if flt.skill and flt.skill not in reference().skill_codes:
-        raise Invalid("skill", f"unknown skill code {flt.skill!r}")
+        errors.add("skill", f"unknown skill code {flt.skill!r}")
+    errors.raise_if_any()
     where = repository.opening_conditions(
         city=flt.city,
         status=flt.status,
@@ -250,9 +270,7 @@ async def list_openings(
         skill=flt.skill,
         hide_suspended=not principal.is_admin,  # a suspended employer's openings leave the lists
     )
-    where += _pool_scope(principal, repository.O.employer_id)
-    rows, total = await repository.opening_rows_page(session, where, limit=limit, offset=offset)
-    return OpeningPage(items=await _openings_out(session, rows), total=total)
+    return where + _pool_scope(principal, repository.O.employer_id)
 
 
 async def post_opening(

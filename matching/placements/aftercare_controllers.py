@@ -6,13 +6,15 @@ from typing import Annotated
 
 from litestar import Controller, get, post
 from litestar.params import FromPath, JSONBody, Parameter
+from litestar.response import Stream
 
-from matching.api.deps import DbSession, Who
+from matching.api.deps import AnyRequest, DbSession, Who
 from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, OptId, PathId
+from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, logged, send
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.types import Request
-from matching.placements import cases, followups, service, tasks
+from matching.placements import cases, exports, followups, service, tasks
 from matching.placements.schemas import PlacementOut
 
 Status = Annotated[str | None, Parameter(max_length=20)]
@@ -103,6 +105,32 @@ class CaseController(Controller):
             offset=offset,
         )
 
+    EXPORT = "Rights cases as a spreadsheet, with the list's filters"
+
+    @get("/export.xlsx", media_type=XLSX_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_xlsx(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        office_id: OptId = None,
+        worker_id: OptId = None,
+    ) -> Stream:
+        return await _export(XLSX, request, db_session, principal, status, office_id, worker_id)
+
+    @get("/export.csv", media_type=CSV_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_csv(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        office_id: OptId = None,
+        worker_id: OptId = None,
+    ) -> Stream:
+        return await _export(CSV, request, db_session, principal, status, office_id, worker_id)
+
     @get("/figures", summary="Cases handled, mediation rate, compensation: per office and total")
     async def figures(self, db_session: DbSession, principal: Who) -> cases.FiguresOut:
         return await cases.figures(db_session, principal)
@@ -140,3 +168,22 @@ class CaseController(Controller):
         principal: Who,
     ) -> cases.CaseOut:
         return await cases.record_recovery(db_session, principal, case_id, data)
+
+
+async def _export(
+    suffix: str,
+    request: AnyRequest,
+    session: DbSession,
+    principal: Who,
+    status: str | None,
+    office_id: int | None,
+    worker_id: int | None,
+) -> Stream:
+    seen = logged(request, principal, "case.list.export", suffix)
+    return await send(
+        "cases",
+        suffix,
+        lambda path: exports.cases(
+            session, principal, path, seen, status=status, office_id=office_id, worker_id=worker_id
+        ),
+    )

@@ -5,6 +5,7 @@ claimed and recovered, and an outcome required to close. Closing moves employer 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -265,20 +266,33 @@ async def list_cases(
     limit: int,
     offset: int,
 ) -> CasePage:
+    where = list_conditions(principal, status=status, office_id=office_id, worker_id=worker_id)
+    rows, total = await repo.cases(session, where, limit=limit, offset=offset)
+    entries = await repo.case_entries(session, [c.id for c in rows])
+    return CasePage(items=[_out(c, entries[c.id]) for c in rows], total=total)
+
+
+async def iter_cases(
+    session: AsyncSession, where: list[Any], *, chunk: int = 2000
+) -> AsyncIterator[list[m.Case]]:
+    """Every case meeting ``where`` (from :func:`list_conditions`), by id, a chunk at a time."""
+    after = 0
+    while rows := await repo.cases_after(session, where, after, chunk):
+        yield rows
+        after = rows[-1].id
+
+
+def list_conditions(
+    principal: Principal, *, status: str | None, office_id: int | None, worker_id: int | None
+) -> list[Any]:
+    """The case list's conditions for ``principal`` (the list and its export alike), or 422
+    on a status that is none."""
     conditions = _scope(principal)
     if status is not None and status not in NEXT:
         raise Invalid("status", f"must be one of {', '.join(NEXT)}")
-    rows, total = await repo.cases(
-        session,
-        conditions,
-        status=status,
-        office_id=office_id,
-        worker_id=worker_id,
-        limit=limit,
-        offset=offset,
+    return conditions + repo.case_conditions(
+        status=status, office_id=office_id, worker_id=worker_id
     )
-    entries = await repo.case_entries(session, [c.id for c in rows])
-    return CasePage(items=[_out(c, entries[c.id]) for c in rows], total=total)
 
 
 async def add_entry(

@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Controller, get, post
-from litestar.params import JSONBody
+from litestar.params import JSONBody, Parameter
+from litestar.response import Stream
 
 from matching.api.access import record
 from matching.api.deps import AnyRequest, DbSession, Who
-from matching.api.params import PathId
-from matching.placements import service
+from matching.api.openapi import answers
+from matching.api.params import OptId, PathId
+from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, logged, send
+from matching.placements import exports, service
 from matching.placements.schemas import EndRequest, PlacementOut
+
+Status = Annotated[str | None, Parameter(max_length=20)]
 
 
 class PlacementController(Controller):
     path = "/placements"
     tags = ["placements"]
+
+    EXPORT = "Placements as a spreadsheet: by status (active, ended) or worker"
+
+    @get("/export.xlsx", media_type=XLSX_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_xlsx(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        worker_id: OptId = None,
+    ) -> Stream:
+        return await _export(XLSX, request, db_session, principal, status, worker_id)
+
+    @get("/export.csv", media_type=CSV_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_csv(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        worker_id: OptId = None,
+    ) -> Stream:
+        return await _export(CSV, request, db_session, principal, status, worker_id)
 
     @get("/{placement_id:int}", summary="A placement with its follow-ups")
     async def read(
@@ -41,3 +72,21 @@ class PlacementController(Controller):
         return await service.end_placement(
             db_session, principal, placement_id, data.reason, data.note, data.ended_on
         )
+
+
+async def _export(
+    suffix: str,
+    request: AnyRequest,
+    session: DbSession,
+    principal: Who,
+    status: str | None,
+    worker_id: int | None,
+) -> Stream:
+    seen = logged(request, principal, "placement.list.export", suffix)
+    return await send(
+        "placements",
+        suffix,
+        lambda path: exports.placements_list(
+            session, principal, path, seen, status=status, worker_id=worker_id
+        ),
+    )

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
 from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -75,10 +75,10 @@ class PlacementRow:
     status: str
 
 
-async def rows(
-    session: AsyncSession, where: list[ColumnElement[bool]], *, limit: int, offset: int
-) -> tuple[list[PlacementRow], int]:
-    base = (
+def _placement_rows(*extra: Any) -> Select[Any]:
+    """The placement list's columns (and ``extra`` ones), with her, the opening's and the
+    employer's names."""
+    return (
         select(
             PL.id,
             PL.worker_id,
@@ -88,13 +88,29 @@ async def rows(
             OP.city,
             PL.start_date,
             PL.status,
+            *extra,
         )
         .select_from(m.Placement.__table__)
         .join(m.WorkerProfile.__table__, W.id == PL.worker_id)
         .join(m.Opening.__table__, OP.id == PL.opening_id)
         .join(m.Employer.__table__, E.id == PL.employer_id)
-        .where(*where)
     )
+
+
+async def rows_after(
+    session: AsyncSession, where: list[ColumnElement[bool]], after_id: int, limit: int
+) -> list[Any]:
+    """The next ``limit`` placements above ``after_id``, by id, with her wage, end and whether
+    it is in her home county: a keyset page for an export."""
+    stmt = _placement_rows(PL.monthly_wage, PL.in_home_county, PL.ended_on, PL.end_reason)
+    stmt = stmt.where(*where, PL.id > after_id).order_by(PL.id).limit(limit)
+    return list((await session.execute(stmt)).all())
+
+
+async def rows(
+    session: AsyncSession, where: list[ColumnElement[bool]], *, limit: int, offset: int
+) -> tuple[list[PlacementRow], int]:
+    base = _placement_rows().where(*where)
     total = await count_of(session, base)
     found = (await session.execute(base.order_by(PL.id.desc()).limit(limit).offset(offset))).all()
     return [PlacementRow(**r._mapping) for r in found], total
@@ -523,24 +539,24 @@ async def case_entries(session: AsyncSession, case_ids: list[int]) -> dict[int, 
     return out
 
 
-async def cases(
-    session: AsyncSession,
-    where: list[ColumnElement[bool]],
-    *,
-    status: str | None,
-    office_id: int | None,
-    worker_id: int | None,
-    limit: int,
-    offset: int,
-) -> tuple[list[m.Case], int]:
-    """A page of cases, newest first, and how many there are in all."""
-    conditions = list(where)
+def case_conditions(
+    *, status: str | None, office_id: int | None, worker_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The WHERE conditions of the case list's filters (each given one narrows it)."""
+    conditions: list[ColumnElement[bool]] = []
     if status is not None:
         conditions.append(m.Case.status == status)
     if office_id is not None:
         conditions.append(m.Case.office_id == office_id)
     if worker_id is not None:
         conditions.append(m.Case.worker_id == worker_id)
+    return conditions
+
+
+async def cases(
+    session: AsyncSession, conditions: list[ColumnElement[bool]], *, limit: int, offset: int
+) -> tuple[list[m.Case], int]:
+    """A page of cases, newest first, and how many there are in all."""
     total = (
         await session.execute(select(func.count()).select_from(m.Case).where(*conditions))
     ).scalar_one()
@@ -550,6 +566,14 @@ async def cases(
         )
     ).scalars()
     return list(found), int(total)
+
+
+async def cases_after(
+    session: AsyncSession, conditions: list[ColumnElement[bool]], after_id: int, limit: int
+) -> list[m.Case]:
+    """The next ``limit`` cases above ``after_id``, by id: a keyset page for an export."""
+    stmt = select(m.Case).where(*conditions, m.Case.id > after_id).order_by(m.Case.id).limit(limit)
+    return list((await session.execute(stmt)).scalars())
 
 
 async def cases_of_worker(session: AsyncSession, worker_id: int) -> list[m.Case]:

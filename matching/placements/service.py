@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import ColumnElement
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
@@ -220,6 +222,9 @@ async def note_reemployment(session: AsyncSession, placement: m.Placement) -> No
 # --- what the console lists ----------------------------------------------------------------
 
 
+PLACEMENT_STATUSES = ("active", "ended")
+
+
 async def list_placements(
     session: AsyncSession,
     principal: Principal,
@@ -229,12 +234,33 @@ async def list_placements(
     limit: int,
     offset: int,
 ) -> tuple[list[PlacementRow], int]:
+    where = list_conditions(principal, status=status, worker_id=worker_id)
+    return await repo.rows(session, where, limit=limit, offset=offset)
+
+
+def list_conditions(
+    principal: Principal, *, status: str | None, worker_id: int | None
+) -> list[ColumnElement[bool]]:
+    """The placement list's conditions for ``principal`` (the list and its export alike), or
+    422 on a status that is none."""
+    if status and status not in PLACEMENT_STATUSES:
+        raise Invalid("status", f"must be one of {', '.join(PLACEMENT_STATUSES)}")
     where = visible(principal, agency=repo.PL.agency_id, employer=repo.PL.employer_id)
     if status:
         where.append(repo.PL.status == status)
     if worker_id is not None:
         where.append(repo.PL.worker_id == worker_id)
-    return await repo.rows(session, where, limit=limit, offset=offset)
+    return where
+
+
+async def iter_placements(
+    session: AsyncSession, where: list[ColumnElement[bool]], *, chunk: int = 2000
+) -> AsyncIterator[list[Any]]:
+    """Every placement meeting ``where`` (from :func:`list_conditions`), a chunk at a time."""
+    after = 0
+    while rows := await repo.rows_after(session, where, after, chunk):
+        yield rows
+        after = rows[-1].id
 
 
 async def followups_between(

@@ -6,16 +6,18 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
+from litestar.response import Stream
 
 from matching.api.access import record
 from matching.api.auth import PUBLIC
 from matching.api.deps import AnyRequest, Ctx, DbSession, Who, reader
 from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId, Term
+from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, logged, send
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID, Response
-from matching.profiles import service
+from matching.profiles import exports, service
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import (
     ConsentPage,
@@ -93,6 +95,48 @@ class WorkerController(Controller):
         # One row per worker shown, so that "who read her" finds a list that showed her too.
         record(request, principal, "worker.list", [w.id for w in page.items])
         return page
+
+    # The list as a spreadsheet: the same filters and scoping, ID numbers masked.
+    EXPORT = "The worker register as a spreadsheet, with the list's filters (ID numbers masked)"
+
+    @get("/export.xlsx", media_type=XLSX_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_xlsx(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        skill: Term = None,
+        priority_group: Term = None,
+        status: Term = None,
+        q: Term = None,
+        agency_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+    ) -> Stream:
+        flt = WorkerFilter(agency_id, skill, priority_group, status, q)
+        return await _export(XLSX, request, db_session, principal, flt)
+
+    @get("/export.csv", media_type=CSV_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_csv(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        skill: Term = None,
+        priority_group: Term = None,
+        status: Term = None,
+        q: Term = None,
+        agency_id: Annotated[int | None, Parameter(ge=1, le=MAX_ID)] = None,
+    ) -> Stream:
+        flt = WorkerFilter(agency_id, skill, priority_group, status, q)
+        return await _export(CSV, request, db_session, principal, flt)
+
+
+async def _export(
+    suffix: str, request: AnyRequest, session: DbSession, principal: Who, flt: WorkerFilter
+) -> Stream:
+    seen = logged(request, principal, "worker.list.export", suffix)
+    return await send(
+        "workers", suffix, lambda path: exports.workers(session, principal, flt, path, seen)
+    )
 
 
 class Label(Response):

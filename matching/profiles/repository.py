@@ -180,9 +180,8 @@ def _like(term: str) -> str:
     return f"%{_escaped(term)}%"
 
 
-async def search(
-    session: AsyncSession, flt: WorkerFilter, *, limit: int, offset: int
-) -> tuple[list[Row[Any]], int]:
+def search_conditions(flt: WorkerFilter) -> list[Any]:
+    """The WHERE conditions of the worker list's filters (the list and its export alike)."""
     conditions: list[Any] = [PRESENT]
     if flt.agency_id is not None:
         conditions.append(W.agency_id == flt.agency_id)
@@ -197,6 +196,13 @@ async def search(
         conditions.append(
             or_(W.name.like(pattern, escape="\\"), W.phone.like(pattern, escape="\\"))
         )
+    return conditions
+
+
+async def search(
+    session: AsyncSession, flt: WorkerFilter, *, limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    conditions = search_conditions(flt)
     total = (
         await session.execute(
             select(func.count()).select_from(m.WorkerProfile.__table__).where(*conditions)
@@ -208,6 +214,15 @@ async def search(
         )
     ).all()
     return list(rows), int(total)
+
+
+async def rows_after(
+    session: AsyncSession, conditions: Sequence[Any], after_id: int, limit: int
+) -> list[Row[Any]]:
+    """The next ``limit`` workers meeting ``conditions`` with an id above ``after_id``, by id:
+    a keyset page, so that an export reads a long list a chunk at a time."""
+    stmt = select(*WORKER_COLUMNS).where(*conditions, W.id > after_id).order_by(W.id).limit(limit)
+    return list((await session.execute(stmt)).all())
 
 
 async def names(session: AsyncSession, ids: list[int]) -> dict[int, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import msgspec
@@ -538,6 +538,29 @@ async def search_workers(
     limit: int,
     offset: int,
 ) -> WorkerPage:
+    flt = checked_filter(principal, flt)
+    rows, total = await repo.search(session, flt, limit=limit, offset=offset)
+    skills, groups = await repo.skills_and_groups(session, [r.id for r in rows])
+    return WorkerPage(
+        items=[_to_worker(r, skills.get(r.id, []), groups.get(r.id, [])) for r in rows], total=total
+    )
+
+
+async def iter_workers(
+    session: AsyncSession, flt: repo.WorkerFilter, *, chunk: int = 2000
+) -> AsyncIterator[list[Worker]]:
+    """Every worker the (checked) filter finds, by id, ``chunk`` at a time: an export reads a
+    list of any length without holding it."""
+    conditions, after = repo.search_conditions(flt), 0
+    while rows := await repo.rows_after(session, conditions, after, chunk):
+        skills, groups = await repo.skills_and_groups(session, [r.id for r in rows])
+        yield [_to_worker(r, skills.get(r.id, []), groups.get(r.id, [])) for r in rows]
+        after = rows[-1].id
+
+
+def checked_filter(principal: Principal, flt: repo.WorkerFilter) -> repo.WorkerFilter:
+    """The worker list's filter confined to what ``principal`` may see, or 422 naming every
+    filter value that names no skill, group or status (the list and its export alike)."""
     scope = worker_scope(principal)
     if scope is not None:
         if flt.agency_id not in (None, scope):
@@ -551,11 +574,7 @@ async def search_workers(
     if flt.status is not None and flt.status not in WORKER_STATUSES:
         errors.add("status", f"must be one of {', '.join(WORKER_STATUSES)}")
     errors.raise_if_any()
-    rows, total = await repo.search(session, flt, limit=limit, offset=offset)
-    skills, groups = await repo.skills_and_groups(session, [r.id for r in rows])
-    return WorkerPage(
-        items=[_to_worker(r, skills.get(r.id, []), groups.get(r.id, [])) for r in rows], total=total
-    )
+    return flt
 
 
 async def list_consents(

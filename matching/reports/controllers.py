@@ -7,11 +7,13 @@ from typing import Annotated
 
 from litestar import Controller, get, patch, post, put
 from litestar.params import JSONBody, Parameter, QueryParameter
+from litestar.response import Stream
 
 from matching.api.deps import DbSession, Who
 from matching.api.openapi import answers
 from matching.api.params import OptId, PathId
-from matching.reports import figures, job_fairs
+from matching.api.spreadsheets import XLSX, XLSX_TYPE, send
+from matching.reports import exports, figures, job_fairs
 from matching.reports.schemas import (
     JobFair,
     JobFairCreate,
@@ -44,6 +46,30 @@ async def summary(
 ) -> Summary:
     return await figures.summary(
         db_session, principal, from_, to, agency_id=agency_id, office_id=office_id
+    )
+
+
+@get(
+    "/reports/summary.xlsx",
+    media_type=XLSX_TYPE,
+    tags=["reports"],
+    summary="The federation's figures as a workbook: the figures, then a sheet per breakdown",
+    opt=answers(422),  # as the summary
+)
+async def summary_xlsx(
+    db_session: DbSession,
+    principal: Who,
+    from_: From = None,
+    to: Day = None,
+    agency_id: OptId = None,
+    office_id: OptId = None,
+) -> Stream:
+    return await send(
+        "summary",
+        XLSX,
+        lambda path: exports.summary_workbook(
+            db_session, principal, from_, to, path, agency_id=agency_id, office_id=office_id
+        ),
     )
 
 

@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
-from matching.web import admin, console, employer, reports, staff
+from matching.web import admin, console, employer, exports, reports, staff
 
 STATIC = Path(__file__).parent / "static"
 
@@ -46,6 +46,7 @@ def web_router(settings: Settings) -> list[Any]:
             *employer.ROUTES,
             *admin.ROUTES,
             *reports.ROUTES,
+            *exports.ROUTES,
         ],
     )
     static = create_static_files_router(

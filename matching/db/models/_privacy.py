@@ -24,6 +24,13 @@ ACCESS_ACTIONS = (
     "console.worker.export",
     "console.run.view",
     "console.candidates",
+    # a list exported as a spreadsheet: one row per worker in it
+    "worker.list.export",
+    "case.list.export",
+    "placement.list.export",
+    "console.worker.list.export",
+    "console.case.list.export",
+    "console.placement.list.export",
 )
 """What a row says was done: the API route or console page that showed her data."""
 
