@@ -75,6 +75,10 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # /metrics answers a request from this host without a token; others need this bearer.
     metrics_token: str | None = None
+    # Spreadsheet imports: the most data rows one file may hold, and the largest upload the
+    # import routes take (they alone may exceed max_body_bytes; nginx allows it on them).
+    import_max_rows: int = 200_000
+    import_max_bytes: int = 64 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +110,8 @@ class Settings:
             login_window_seconds=_int(env, "LAOWU_LOGIN_WINDOW_SECONDS", 300),
             trusted_proxies=_networks(env, "LAOWU_TRUSTED_PROXIES"),
             metrics_token=env.get("LAOWU_METRICS_TOKEN") or None,
+            import_max_rows=_int(env, "LAOWU_IMPORT_MAX_ROWS", 200_000),
+            import_max_bytes=_int(env, "LAOWU_IMPORT_MAX_BYTES", 64 * 1024 * 1024),
         )
 
     def resolved_secret_key(self) -> str:
