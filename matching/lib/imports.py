@@ -129,29 +129,55 @@ def _levels(cell: Cell, names: Mapping[str, str], key: str) -> list[dict[str, An
     return out
 
 
-def convert(
-    record: Mapping[str, Cell], columns: Mapping[str, Column], errors: list[tuple[str, str]]
-) -> dict[str, Any]:
-    """A row's cells as the API's values; a cell that cannot be read adds an error."""
-    out: dict[str, Any] = {}
-    for name, cell in record.items():
-        col = columns[name]
-        try:
+def _read(col: Column, cell: Cell) -> Any:
+    if col.kind == "int":
+        return _int(cell)
+    if col.kind == "date":
+        return _date(cell)
+    if col.kind == "bool":
+        return _yes_no(cell)
+    if col.kind == "list":
+        return _list(cell, col.names)
+    return _levels(cell, col.names, col.level_key)
+
+
+class Cells:
+    """Reads a sheet's cells as the API's values. A column's cells repeat (是, a date, the
+    same skills), so each distinct cell of a column is read once: what it says, or why not.
+    Lists come out as fresh copies (the checks after may keep them)."""
+
+    def __init__(self, columns: Mapping[str, Column]) -> None:
+        self.columns = columns
+        self._seen: dict[tuple[str, Cell], tuple[Any, str | None]] = {}
+
+    def convert(self, record: Mapping[str, Cell], errors: list[tuple[str, str]]) -> dict[str, Any]:
+        """A row's cells as values; a cell that cannot be read adds an error."""
+        out: dict[str, Any] = {}
+        seen = self._seen
+        for name, cell in record.items():
+            col = self.columns[name]
             if col.kind == "text":
                 out[name] = text(cell)
-            elif col.kind == "int":
-                out[name] = _int(cell)
-            elif col.kind == "date":
-                out[name] = _date(cell)
-            elif col.kind == "bool":
-                out[name] = _yes_no(cell)
-            elif col.kind == "list":
-                out[name] = _list(cell, col.names)
+                continue
+            key = (name, cell)
+            found = seen.get(key)
+            if found is None:
+                try:
+                    found = (_read(col, cell), None)
+                except ValueError as exc:
+                    found = (None, str(exc))
+                if len(seen) < 100_000:
+                    seen[key] = found
+            value, problem = found
+            if problem is not None:
+                errors.append((name, problem))
             else:
-                out[name] = _levels(cell, col.names, col.level_key)
-        except ValueError as exc:
-            errors.append((name, str(exc)))
-    return out
+                out[name] = (
+                    [dict(v) if isinstance(v, dict) else v for v in value]
+                    if isinstance(value, list)
+                    else value
+                )
+        return out
 
 
 _PATH = re.compile(r"`\$\.([A-Za-z_]+)")
@@ -290,12 +316,12 @@ def template_workbook(columns: Iterable[Column]) -> bytes:
 
 __all__ = [
     "XLSX",
+    "Cells",
     "Column",
     "ImportResult",
     "InvalidRows",
     "Progress",
     "RowError",
-    "convert",
     "encode_file",
     "errors_workbook",
     "field_of",

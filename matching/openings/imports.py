@@ -12,12 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.lib.context import Context
 from matching.lib.errors import FieldErrors
 from matching.lib.imports import (
+    Cells,
     Column,
     ImportResult,
     InvalidRows,
     Progress,
     RowError,
-    convert,
     encode_file,
     errors_workbook,
     field_of,
@@ -81,7 +81,7 @@ async def import_openings(
     principal.require("admin", "staff")
     sheet = read_sheet(content, filename, max_rows=ctx.settings.import_max_rows)
     cols = columns()
-    by_field = {c.field: c for c in cols}
+    cells = Cells({c.field: c for c in cols})
     fields = map_headers(sheet.headers, header_names(cols), _REQUIRED)
     bad: dict[int, list[tuple[str, str]]] = {}
     good: list[tuple[int, OpeningCreate, tuple[str, str, str | None]]] = []
@@ -92,7 +92,7 @@ async def import_openings(
             continue
         rows += 1
         problems: list[tuple[str, str]] = []
-        values = convert(record, by_field, problems)
+        values = cells.convert(record, problems)
         failed = dict(problems)
         for name in _REQUIRED:
             if name not in values and name not in failed:

@@ -18,12 +18,12 @@ from matching.lib.context import Context
 from matching.lib.errors import FieldErrors
 from matching.lib.identity import parse_id_number
 from matching.lib.imports import (
+    Cells,
     Column,
     ImportResult,
     InvalidRows,
     Progress,
     RowError,
-    convert,
     encode_file,
     errors_workbook,
     field_of,
@@ -192,7 +192,7 @@ async def import_workers(
     agency = await service.agency_for_new_worker(session, principal, agency_id)
     sheet = read_sheet(content, filename, max_rows=ctx.settings.import_max_rows)
     cols = columns()
-    by_field = {c.field: c for c in cols}
+    cells = Cells({c.field: c for c in cols})
     fields = map_headers(sheet.headers, header_names(cols), _REQUIRED)
     total = len(sheet.rows)
     bad: dict[int, list[tuple[str, str]]] = {}
@@ -205,7 +205,7 @@ async def import_workers(
         if progress is not None and rows % 2000 == 0:
             progress("check", n - 1, total)
         problems: list[tuple[str, str]] = []
-        values = convert(record, by_field, problems)
+        values = cells.convert(record, problems)
         failed = dict(problems)
         data, ok = _check_row(ctx, values, failed)
         if ok is None:
