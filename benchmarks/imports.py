@@ -156,6 +156,7 @@ def child(url: str, path: Path, max_rows: int) -> None:
                     marks[phase] = round(time.perf_counter() - started, 3)
 
             started = time.perf_counter()
+            cpu = time.process_time()
             content = path.read_bytes()  # noqa: ASYNC240 - timed on purpose, nothing else runs
             async with maker() as session, session.begin():
                 result = await import_workers(
@@ -163,12 +164,14 @@ def child(url: str, path: Path, max_rows: int) -> None:
                 )
                 marks["flushed"] = round(time.perf_counter() - started, 3)
             seconds = time.perf_counter() - started
+            cpu = time.process_time() - cpu
         finally:
             await engine.dispose()
         return {
             "rows": result.rows,
             "created": result.created,
             "seconds": round(seconds, 3),
+            "cpu_seconds": round(cpu, 3),  # this process's; PostgreSQL's own work not counted
             "phases_s": marks,  # seconds from the start to the end of each phase
         }
 
@@ -231,6 +234,8 @@ def main() -> None:
                         "rows_per_s": round(rate),
                         "target_rows_per_s": target,
                         "phases_s": run["phases_s"],
+                        "cpu_seconds": run["cpu_seconds"],
+                        "rows_per_cpu_s": round(run["rows"] / run["cpu_seconds"]),
                         "peak_rss_mib": round(peak.peak_kib / 1024, 1),
                         "peak_target_mib": PEAK_TARGET_MIB,
                         "met": (target is None or rate >= target)

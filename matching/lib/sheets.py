@@ -25,14 +25,26 @@ from matching.lib.errors import Invalid
 Cell = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
 
 NOT_A_SHEET = "is not a spreadsheet: send an .xlsx workbook or a .csv file (UTF-8 or GBK)"
+UNKNOWN_COLUMN = "is not a column of this import; see the template"
+MISSING_COLUMN = "this column is missing; see the template"
 _ZIP = b"PK\x03\x04"
 _OLE = b"\xd0\xcf\x11\xe0"  # the old binary .xls (and .doc) container
 _FORMULA = re.compile(rb"<(?:\w+:)?f[ >/]")
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3}[0-9]{1,7})"')
 
 
-def _problem(message: str) -> Invalid:
-    return Invalid("file", message)
+class SheetProblem(Invalid):
+    """The file as a whole cannot be imported (field ``file``); ``template`` and ``values``
+    let a page say it in its own language."""
+
+    def __init__(self, template: str, **values: str) -> None:
+        self.template = template
+        self.values = values
+        super().__init__("file", template % values if values else template)
+
+
+def _problem(template: str, **values: str) -> SheetProblem:
+    return SheetProblem(template, **values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,20 +74,20 @@ def map_headers(
     errors: list[tuple[str, str]] = []
     fields: list[str | None] = []
     seen: dict[str, str] = {}
-    for i, header in enumerate(headers):
+    for header in headers:
         if not header.strip():
             fields.append(None)
             continue
         field = names.get(header_key(header))
         if field is None:
-            errors.append((f"header {header}", f"column {i + 1} is not a column of this import"))
+            errors.append((header, UNKNOWN_COLUMN))
         elif field in seen:
-            errors.append((f"header {header}", f"says the same as column {seen[field]}"))
+            errors.append((header, f"says the same as the column {seen[field]}"))
         else:
             seen[field] = header
         fields.append(field)
     for field in sorted(required - set(seen)):
-        errors.append((field, "this column is missing (see the template)"))
+        errors.append((field, MISSING_COLUMN))
     if errors:
         raise Invalid(errors)
     return fields
@@ -112,7 +124,10 @@ def _blank(cell: Cell) -> bool:
 
 
 def _too_many(max_rows: int) -> Invalid:
-    return _problem(f"has more than {max_rows:,} rows; split it into files of at most that many")
+    return _problem(
+        "has more than %(max)s rows; split it into files of at most that many",
+        max=f"{max_rows:,}",
+    )
 
 
 def _csv(data: bytes, max_rows: int) -> tuple[list[Cell], list[list[Cell]]]:
@@ -126,7 +141,7 @@ def _csv(data: bytes, max_rows: int) -> tuple[list[Cell], list[list[Cell]]]:
                 raise _too_many(max_rows)
             rows.append(list(row))
     except csv.Error as exc:
-        raise _problem(f"is not a readable CSV file ({exc})") from exc
+        raise _problem("is not a readable CSV file (%(why)s)", why=str(exc)) from exc
     return header, rows
 
 
@@ -160,7 +175,9 @@ def _xlsx(data: bytes, max_rows: int) -> tuple[list[Cell], list[list[Cell]]]:
     if merged:
         (r0, c0), (r1, c1) = merged[0]
         where = f"{_ref(r0, c0)}:{_ref(r1, c1)}"
-        raise _problem(f"has merged cells ({where}): unmerge them and fill every cell")
+        raise _problem(
+            "has merged cells (%(where)s): unmerge them and fill every cell", where=where
+        )
     if sheet.height > max_rows + 1:  # the header and max_rows data rows
         raise _too_many(max_rows)
     values: list[list[Any]] = sheet.to_python(skip_empty_area=False)
@@ -177,9 +194,11 @@ def _refuse_formulas(archive: zipfile.ZipFile, member: str) -> None:
             found = _FORMULA.search(block)
             if found is not None:
                 cells = _CELL_REF.findall(block, 0, found.start())
-                where = f" (cell {cells[-1].decode()})" if cells else ""
+                cell = cells[-1].decode() if cells else "?"
                 raise _problem(
-                    f"holds formulas{where}: copy the sheet and paste it as values, then upload"
+                    "holds formulas (cell %(cell)s): copy the sheet and paste it as values, "
+                    "then upload",
+                    cell=cell,
                 )
             tail = block[-256:]
 
@@ -201,9 +220,12 @@ def iter_records(sheet: Sheet, fields: list[str | None]) -> Iterator[tuple[int, 
 
 
 __all__ = [
+    "MISSING_COLUMN",
     "NOT_A_SHEET",
+    "UNKNOWN_COLUMN",
     "Cell",
     "Sheet",
+    "SheetProblem",
     "header_key",
     "iter_records",
     "map_headers",

@@ -114,6 +114,7 @@ def columns() -> tuple[Column, ...]:
     )
 
 
+PHONE_OF_ANOTHER = "is the phone of another worker, whose ID number is another"
 _SEX = {
     "女": "female",
     "男": "male",
@@ -260,10 +261,7 @@ async def _without_duplicates(
         if other is not None or earlier is not None:
             their_hash = other[1] if other is not None else earlier[1]  # type: ignore[index]
             if hsh is not None and their_hash is not None and their_hash != hsh:
-                who = (
-                    f"worker {other[0]}" if other is not None else f"row {earlier[0]}"  # type: ignore[index]
-                )
-                bad[g.row] = [("phone", f"is the phone of {who}, whose ID number is another")]
+                bad[g.row] = [("phone", PHONE_OF_ANOTHER)]
                 continue
             duplicates += 1
             continue
