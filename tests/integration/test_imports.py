@@ -347,3 +347,21 @@ async def test_openings_import(api: Api) -> None:
     assert (await api.ok("GET", "/openings", staff))["total"] == 2
     hr = await api.employer_account(ours["id"])
     assert_problem(await post(api, hr, sheet, path="/imports/openings"), 403)
+
+
+async def test_her_id_number_else_her_phone_identifies_her(api: Api) -> None:
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    rows = worker_rows(3, first_phone=13200000000)
+    assert (await post(api, staff, xlsx(rows))).json()["created"] == 3
+    moved = [list(rows[0]), list(rows[1]), list(rows[2])]
+    moved[0][1] = "13200000099"  # her new phone, the same ID number: she is registered
+    moved[1][2] = ""  # no ID number, the same phone: registered
+    other = id_number_for(dt.date(1985, 6, 1), serial=998)
+    moved[2][2], moved[2][3] = other, "1985-06-01"  # the phone of row 4, another person's ID
+    r = await post(api, staff, xlsx(moved), skip_invalid=True)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["created"], body["duplicates"], body["invalid"]) == (0, 2, 1)
+    assert [(e["row"], e["field"]) for e in body["errors"]] == [(4, "phone")]
+    assert len(await workers_in_db(api)) == 3
