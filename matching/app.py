@@ -48,6 +48,7 @@ from matching.openings.controllers import (
     OpeningController,
     StandingController,
 )
+from matching.openings.import_controllers import OpeningImportController
 from matching.placements.aftercare_controllers import (
     CaseController,
     FollowUpController,
@@ -56,6 +57,7 @@ from matching.placements.aftercare_controllers import (
 from matching.placements.controllers import PlacementController
 from matching.privacy.controllers import audit_log, erase_worker, export_worker
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
+from matching.profiles.import_controllers import WorkerImportController
 from matching.reports.controllers import (
     JobFairController,
     put_labour_force,
@@ -173,6 +175,12 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             export_worker,
             erase_worker,
             audit_log,
+            # Spreadsheets may be larger than any JSON body: their own limit (nginx agrees).
+            Router(
+                path="/imports",
+                route_handlers=[WorkerImportController, OpeningImportController],
+                request_max_body_size=settings.import_max_bytes,
+            ),
         ],
     )
     app = Litestar(

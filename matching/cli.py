@@ -392,6 +392,76 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    """A spreadsheet through the same rules as the API, as the system (an admin): so the
+    agency is named with --agency-id. Exit 1 when a row was bad (with --skip-invalid too:
+    the bad rows are then in FILE.errors.xlsx beside it)."""
+    import base64
+    from pathlib import Path
+
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from matching.lib.imports import InvalidRows
+    from matching.lib.principal import SYSTEM
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"no such file: {path}")
+    if args.what == "workers":
+        from matching.profiles.imports import import_workers as run
+    else:
+        from matching.openings.imports import import_openings as run
+    ctx = Context.from_settings(settings)
+    migrate.upgrade(settings.database_url)
+    content = path.read_bytes()
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase not in tasks:
+            label = {"check": "checking rows", "write": "writing"}.get(phase, phase)
+            tasks[phase] = bar.add_task(label, total=total)
+        bar.update(tasks[phase], completed=done, total=total)
+
+    async def work(session: AsyncSession) -> Any:
+        return await run(
+            session,
+            ctx,
+            SYSTEM,
+            content,
+            path.name,
+            agency_id=args.agency_id,
+            dry_run=args.dry_run,
+            skip_invalid=args.skip_invalid,
+            progress=progress,
+        )
+
+    try:
+        with bar:
+            result = asyncio.run(_in_transaction(settings, work))
+    except InvalidRows as exc:
+        for e in exc.errors:
+            print(f"row {e['row']}, {e['field']}: {e['message']}", file=sys.stderr)
+        return _fail(exc.detail, 1)
+    if result.errors_xlsx:
+        fix = path.with_name(path.stem + ".errors.xlsx")
+        fix.write_bytes(base64.b64decode(result.errors_xlsx))
+        print(f"the {result.invalid} bad rows are in {fix}", file=sys.stderr)
+    created = result.would_create if result.dry_run else result.created
+    print(
+        f"{args.what}: rows {result.rows}, {'would create' if result.dry_run else 'created'} "
+        f"{created}, duplicates {result.duplicates}, invalid {result.invalid}"
+    )
+    return 1 if result.invalid else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="laowu", description="Laowu (劳务通) labour-transfer service"
@@ -462,6 +532,17 @@ def build_parser() -> argparse.ArgumentParser:
         for name in filters:
             one.add_argument(f"--{name}", type=int if name.endswith("-id") else str)
         one.set_defaults(func=cmd_export)
+    imp = sub.add_parser("import", help="load a spreadsheet (.xlsx, or .csv in UTF-8 or GBK)")
+    imp.add_argument("what", choices=["workers", "openings"])
+    imp.add_argument("file")
+    imp.add_argument("--agency-id", type=int, help="the agency the rows are for")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, write nothing")
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="write the good rows; the bad ones go to FILE.errors.xlsx",
+    )
+    imp.set_defaults(func=cmd_import)
     return parser
 
 

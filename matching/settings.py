@@ -94,6 +94,10 @@ class Settings:
     # Logs: "json" or "human"; None chooses by stderr (a terminal: human, else JSON).
     log_format: str | None = None
     log_level: str | None = None  # None: INFO for serve and scheduler, WARNING for the rest
+    # Spreadsheet imports: the most data rows one file may hold, and the largest upload the
+    # import routes take (they alone may exceed max_body_bytes; nginx allows it on them).
+    import_max_rows: int = 200_000
+    import_max_bytes: int = 64 * 1024 * 1024
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,6 +136,8 @@ class Settings:
             ),
             log_format=_choice(env, "LAOWU_LOG_FORMAT", ("json", "human")),
             log_level=_choice(env, "LAOWU_LOG_LEVEL", _LEVELS),
+            import_max_rows=_int(env, "LAOWU_IMPORT_MAX_ROWS", 200_000),
+            import_max_bytes=_int(env, "LAOWU_IMPORT_MAX_BYTES", 64 * 1024 * 1024),
         )
 
     def resolved_secret_key(self) -> str:

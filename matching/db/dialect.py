@@ -93,8 +93,8 @@ def among(session: AsyncSession, column: Any, ids: Sequence[int]) -> Iterator[Co
     yield from (column.in_(chunk) for chunk in chunks(list(ids)))
 
 
-def chunks(ids: list[int], size: int = _SQLITE_BATCH) -> Any:
-    """Split long id lists: SQLite caps bound parameters per statement."""
+def chunks(ids: list[Any], size: int = _SQLITE_BATCH) -> Any:
+    """Split long id (or value) lists: SQLite caps bound parameters per statement."""
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 

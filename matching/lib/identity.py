@@ -7,7 +7,7 @@ import re
 import unicodedata
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberType
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberType
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -36,6 +36,9 @@ PROVINCE_CODES = frozenset(
 # which is the same number; anything else (a letter, an "ext." tail, a zero-width or other
 # invisible character, another script's digits) is refused, not parsed around.
 _PHONE_CHARS = re.compile(r"\+?[0-9][0-9 -]*")
+_PLAIN_MOBILE = re.compile(r"1[0-9]{10}")
+_NOT_VALID = "must be a valid mainland China mobile number, e.g. 13812345678"
+_NOT_MOBILE = "must be a mobile number (notices go out by SMS)"
 _FULL_WIDTH = str.maketrans(
     {**{chr(0xFF10 + d): str(d) for d in range(10)}, "\uff0b": "+", "\uff0d": "-", "\u3000": " "}
 )
@@ -46,6 +49,16 @@ def normalise_mobile(raw: str) -> str:
     value = raw.translate(_FULL_WIDTH).strip(" ")
     if not value:
         raise ValueError("is not a phone number")
+    if _PLAIN_MOBILE.fullmatch(value) is not None:
+        # The form nearly every number comes in (a spreadsheet's 100,000 of them): the same
+        # check of the same metadata, without the parse a written-out number needs (a quarter
+        # of its cost) and with the type found once, not twice as is_valid_number does.
+        kind = phonenumbers.number_type(PhoneNumber(country_code=86, national_number=int(value)))
+        if kind == PhoneNumberType.UNKNOWN:
+            raise ValueError(_NOT_VALID)
+        if kind not in _MOBILE:
+            raise ValueError(_NOT_MOBILE)
+        return "+86" + value
     if _PHONE_CHARS.fullmatch(value) is None:
         raise ValueError("may contain only digits, spaces, dashes and a leading +86")
     try:
@@ -53,9 +66,9 @@ def normalise_mobile(raw: str) -> str:
     except NumberParseException as exc:
         raise ValueError("is not a phone number") from exc
     if number.country_code != 86 or not phonenumbers.is_valid_number(number):
-        raise ValueError("must be a valid mainland China mobile number, e.g. 13812345678")
+        raise ValueError(_NOT_VALID)
     if phonenumbers.number_type(number) not in _MOBILE:
-        raise ValueError("must be a mobile number (notices go out by SMS)")
+        raise ValueError(_NOT_MOBILE)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -9,6 +9,7 @@ Multi-line text (a rights case's log and notes, a check-in's problem) does not u
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from matching.lib.errors import FieldErrors
@@ -42,13 +43,16 @@ def _visible(c: str) -> bool:
     return unicodedata.category(c) not in _HIDDEN_CATEGORIES and c not in _BLANK_LETTERS
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def normalise(value: str) -> str:
     """``value`` in NFC (one spelling for one text), spaces trimmed from both ends."""
     return unicodedata.normalize("NFC", value).strip(_SPACES)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def text_problem(value: str) -> str | None:
-    """Why the normalised ``value`` cannot be stored, or None when it can."""
+    """Why the normalised ``value`` cannot be stored, or None when it can. Pure, so cached:
+    an import's 100,000 rows name a few counties and cities over and over."""
     if not value:
         return BLANK
     if "\x00" in value:

@@ -189,3 +189,16 @@ async def titles(session: AsyncSession, ids: list[int]) -> dict[int, str]:
         return {}
     rows = (await session.execute(select(OP.id, OP.title).where(OP.id.in_(ids)))).all()
     return {r.id: r.title for r in rows}
+
+
+async def opening_keys(
+    session: AsyncSession, employer_ids: Sequence[int]
+) -> set[tuple[int, str, str, Any]]:
+    """(employer, title, city, start date) of the employers' openings: what an import takes
+    for the same opening posted again."""
+    if not employer_ids:
+        return set()
+    stmt = select(OP.employer_id, OP.title, OP.city, OP.start_date).where(
+        OP.employer_id.in_(sorted(set(employer_ids)))
+    )
+    return {(r[0], r[1], r[2], r[3]) for r in (await session.execute(stmt)).all()}

@@ -279,6 +279,17 @@ async def post_opening(
     employer = await _employer(session, principal, data.employer_id)
     _require_owner(principal, employer)
     errors = FieldErrors()
+    title, city, county = check_new_opening(errors, data)
+    errors.raise_if_any()
+    if employer.suspended:
+        raise Conflict(f"employer {employer.id} is suspended and may not post openings")
+    opening_id = await write_opening(session, principal, data, title, city, county)
+    return await get_opening(session, principal, opening_id)
+
+
+def check_new_opening(errors: FieldErrors, data: OpeningCreate) -> tuple[str, str, str | None]:
+    """Every rule a new opening holds that needs no database (its title, city and county
+    cleaned), each wrong field added to ``errors``: ``POST /openings`` and an import's rows."""
     title = clean_optional(errors, "title", data.title)
     city = clean_optional(errors, "city", data.city)
     county = clean_optional(errors, "county", data.county)
@@ -286,12 +297,36 @@ async def post_opening(
     if data.start_date < clock.today():
         errors.add("start_date", "is in the past")
     _check_required(errors, data.required_skills)
-    errors.raise_if_any()
+    assert title is not None and city is not None
+    return title, city, county
+
+
+async def employer_for_opening(
+    session: AsyncSession, principal: Principal, employer_id: int
+) -> str | None:
+    """Why ``principal`` may not post an opening for this employer (None: it may)."""
+    try:
+        employer = await _employer(session, principal, employer_id)
+        _require_owner(principal, employer)
+    except (NotFound, Forbidden) as exc:
+        return exc.detail
     if employer.suspended:
-        raise Conflict(f"employer {employer.id} is suspended and may not post openings")
+        return f"employer {employer.id} is suspended and may not post openings"
+    return None
+
+
+async def write_opening(
+    session: AsyncSession,
+    principal: Principal,
+    data: OpeningCreate,
+    title: str,
+    city: str,
+    county: str | None,
+) -> int:
+    """Write an opening that passed every check; answers its id."""
     now = clock.now()
     opening = m.Opening(
-        employer_id=employer.id,
+        employer_id=data.employer_id,
         title=title,
         city=city,
         county=county,
@@ -308,7 +343,7 @@ async def post_opening(
     )
     await repository.add(session, opening)
     await _write_required(session, opening.id, data.required_skills)
-    return await get_opening(session, principal, opening.id)
+    return opening.id
 
 
 async def _write_required(

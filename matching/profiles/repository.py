@@ -9,11 +9,26 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    any_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.db import models as m
+from matching.db.dialect import bulk_insert_columns, chunks, dialect_name
 from matching.db.lean import LeanSelect
 
 W = m.WorkerProfile.__table__.c
@@ -382,3 +397,61 @@ async def replace_id_number(
         .values(id_number_enc=enc, id_number_hash=id_hash)
     )
     return int(result.rowcount) == 1  # type: ignore[attr-defined]
+
+
+# --- spreadsheet import ---------------------------------------------------------------------
+
+
+def _among_text(session: AsyncSession, column: Any, values: Sequence[str]) -> list[Any]:
+    """``column IN values`` for many text values: one ``= ANY(array)`` on PostgreSQL, IN
+    lists of at most 5000 on SQLite (which caps bound parameters)."""
+    if dialect_name(session) == "postgresql":
+        return [column == any_(literal(list(values), postgresql.ARRAY(String)))]
+    return [column.in_(chunk) for chunk in chunks(list(values))]
+
+
+async def registered(
+    session: AsyncSession, phones: Sequence[str], id_hashes: Sequence[str]
+) -> tuple[dict[str, tuple[int, str | None]], dict[str, int]]:
+    """Who is registered already, erased or not: by phone (→ id and ID-number hash) and by
+    ID-number hash (→ id), among the values given; a query per 5000 values on SQLite."""
+    by_phone: dict[str, tuple[int, str | None]] = {}
+    by_hash: dict[str, int] = {}
+    if phones:
+        for where in _among_text(session, W.phone, phones):
+            stmt = select(W.phone, W.id, W.id_number_hash).where(where)
+            for phone, wid, hsh in (await session.execute(stmt)).all():
+                by_phone[phone] = (int(wid), hsh)
+    if id_hashes:
+        for where in _among_text(session, W.id_number_hash, id_hashes):
+            stmt = select(W.id_number_hash, W.id).where(where)
+            for hsh, wid in (await session.execute(stmt)).all():
+                by_hash[hsh] = int(wid)
+    return by_phone, by_hash
+
+
+async def insert_workers(
+    session: AsyncSession, columns: dict[str, list[Any]], constants: dict[str, Any]
+) -> list[int]:
+    """Insert many workers given by column (COPY on PostgreSQL, executemany on SQLite) in the
+    session's transaction; answers their ids, in the order given (found again by phone,
+    which is unique and every new worker has)."""
+    await bulk_insert_columns(session, m.WorkerProfile, columns, constants)
+    phones: list[str] = columns["phone"]
+    ids: dict[str, int] = {}
+    for where in _among_text(session, W.phone, phones):
+        for phone, wid in (await session.execute(select(W.phone, W.id).where(where))).all():
+            ids[phone] = int(wid)
+    return [ids[p] for p in phones]
+
+
+async def insert_skill_columns(session: AsyncSession, columns: dict[str, list[Any]]) -> None:
+    await bulk_insert_columns(session, m.WorkerSkill, columns)
+
+
+async def insert_group_columns(session: AsyncSession, columns: dict[str, list[Any]]) -> None:
+    await bulk_insert_columns(session, m.WorkerGroup, columns)
+
+
+async def insert_consent_columns(session: AsyncSession, columns: dict[str, list[Any]]) -> None:
+    await bulk_insert_columns(session, m.Consent, columns)

@@ -229,7 +229,7 @@ async def _refuse_duplicates(
         )
 
 
-async def _agency_for_new_worker(
+async def agency_for_new_worker(
     session: AsyncSession, principal: Principal, requested: int | None
 ) -> int:
     if principal.is_staff:
@@ -295,15 +295,29 @@ async def get_worker(
     return _to_worker(found.row, found.skills, found.groups)
 
 
-async def register_worker(
-    session: AsyncSession, ctx: Context, principal: Principal, data: WorkerCreate
-) -> Worker:
-    worker_scope(principal)
-    agency_id = await _agency_for_new_worker(session, principal, data.agency_id)
-    errors = FieldErrors()
+class CheckedWorker(msgspec.Struct, frozen=True):
+    """A registration that passed every check of its own (no database needed): the values
+    of her row, her skills and groups, and her sensitive consent."""
+
+    name: str
+    phone: str
+    home_county: str
+    sex: str | None
+    preferred_cities: list[str]
+    groups: list[str]
+    sensitive: bool
+    id_enc: str | None
+    id_hash: str | None
+    id_masked: str | None
+    id_hashes: tuple[str, ...] = ()  # under every key of the ring: what duplicates are sought by
+
+
+def check_new_worker(ctx: Context, errors: FieldErrors, data: WorkerCreate) -> CheckedWorker:
+    """Every rule a registration holds that needs no database, each wrong field added to
+    ``errors``: what ``POST /workers`` and a spreadsheet import's every row go through."""
     name = clean_text(errors, "name", data.name)
     county = clean_text(errors, "home_county", data.home_county)
-    phone: str | None = None
+    phone = ""
     try:
         phone = normalise_mobile(data.phone)
     except ValueError as exc:
@@ -327,48 +341,85 @@ async def register_worker(
             "she did not consent to holding sensitive information (consent_sensitive is false), "
             "so no priority group may be recorded (PIPL art. 29)",
         )
-    errors.raise_if_any()
-    await _refuse_duplicates(session, phone, ident.hashes, None)
-    now = clock.now()
-    worker = m.WorkerProfile(
-        agency_id=agency_id,
+    return CheckedWorker(
         name=name,
         phone=phone,
-        birth_date=data.birth_date,
         home_county=county,
         sex=sex,
-        willing_to_relocate=data.willing_to_relocate,
         preferred_cities=_cities(data.preferred_cities),
-        min_monthly_wage=data.min_monthly_wage,
-        needs_housing=data.needs_housing,
-        available_from=data.available_from,
-        consent_matching=data.consent_matching,
-        consent_at=now if data.consent_matching else None,
-        consent_sensitive=sensitive,
-        id_number_enc=ident.enc,
-        id_number_hash=ident.hash,
-        id_number_masked=ident.masked,
-        locale=data.locale,
-        status="available",
-        version=1,
-        created_by_id=principal.account_id or None,
-        created_at=now,
-        updated_at=now,
+        groups=groups,
+        sensitive=sensitive,
+        id_enc=ident.enc,
+        id_hash=ident.hash,
+        id_masked=ident.masked,
+        id_hashes=ident.hashes,
     )
+
+
+def new_worker_row(
+    agency_id: int, principal: Principal, data: WorkerCreate, ok: CheckedWorker, now: dt.datetime
+) -> dict[str, Any]:
+    """Her ``worker_profiles`` row as registration writes it."""
+    return {
+        "agency_id": agency_id,
+        "name": ok.name,
+        "phone": ok.phone,
+        "birth_date": data.birth_date,
+        "home_county": ok.home_county,
+        "sex": ok.sex,
+        "willing_to_relocate": data.willing_to_relocate,
+        "preferred_cities": ok.preferred_cities,
+        "min_monthly_wage": data.min_monthly_wage,
+        "needs_housing": data.needs_housing,
+        "available_from": data.available_from,
+        "consent_matching": data.consent_matching,
+        "consent_at": now if data.consent_matching else None,
+        "consent_sensitive": ok.sensitive,
+        "id_number_enc": ok.id_enc,
+        "id_number_hash": ok.id_hash,
+        "id_number_masked": ok.id_masked,
+        "locale": data.locale,
+        "status": "available",
+        "version": 1,
+        "created_by_id": principal.account_id or None,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def registration_consents(
+    worker_id: int, principal: Principal, data: WorkerCreate, ok: CheckedWorker, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The consent events a registration records: matching always, sensitive when it was
+    asked (sent, or implied by her groups)."""
+    version = data.consent_version
+    events = [
+        consent_event(worker_id, "matching", data.consent_matching, principal, now, version=version)
+    ]
+    if data.consent_sensitive is not None or data.priority_groups:
+        events.append(
+            consent_event(worker_id, "sensitive", ok.sensitive, principal, now, version=version)
+        )
+    return events
+
+
+async def register_worker(
+    session: AsyncSession, ctx: Context, principal: Principal, data: WorkerCreate
+) -> Worker:
+    worker_scope(principal)
+    agency_id = await agency_for_new_worker(session, principal, data.agency_id)
+    errors = FieldErrors()
+    ok = check_new_worker(ctx, errors, data)
+    errors.raise_if_any()
+    await _refuse_duplicates(session, ok.phone, ok.id_hashes, None)
+    now = clock.now()
+    worker = m.WorkerProfile(**new_worker_row(agency_id, principal, data, ok, now))
     try:
         await repo.add_worker(session, worker)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this phone or ID number is already registered") from exc
-    await _write_skills_groups(session, worker.id, data.skills, groups, new=True)
-    version = data.consent_version
-    events = [
-        consent_event(worker.id, "matching", data.consent_matching, principal, now, version=version)
-    ]
-    if data.consent_sensitive is not None or data.priority_groups:
-        events.append(
-            consent_event(worker.id, "sensitive", sensitive, principal, now, version=version)
-        )
-    await repo.insert_consents(session, events)
+    await _write_skills_groups(session, worker.id, data.skills, ok.groups, new=True)
+    await repo.insert_consents(session, registration_consents(worker.id, principal, data, ok, now))
     return await get_worker(session, principal, worker.id)
 
 

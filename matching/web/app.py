@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
-from matching.web import admin, console, employer, exports, reports, staff
+from matching.web import admin, console, employer, exports, imports, reports, staff
 
 STATIC = Path(__file__).parent / "static"
 
@@ -49,6 +49,16 @@ def web_router(settings: Settings) -> list[Any]:
             *exports.ROUTES,
         ],
     )
+    # The import page takes a spreadsheet: the imports' own body limit, as the API's routes.
+    uploads = Router(
+        path="/",
+        opt=PUBLIC,
+        include_in_schema=False,
+        dependencies={"me": Provide(console.provide_me)},
+        exception_handlers=console.EXCEPTION_HANDLERS,
+        route_handlers=imports.ROUTES,
+        request_max_body_size=settings.import_max_bytes,
+    )
     static = create_static_files_router(
         path="/static",
         directories=[STATIC],
@@ -57,4 +67,4 @@ def web_router(settings: Settings) -> list[Any]:
         # vendored files change only with a release; a day's cache spares poor connections
         cache_control=CacheControlHeader(max_age=86400),
     )
-    return [pages, static]
+    return [pages, uploads, static]

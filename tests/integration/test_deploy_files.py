@@ -283,8 +283,16 @@ def size(value: str) -> int:
 def test_nginx_limits_retries_and_headers_match_the_app() -> None:
     text = (DEPLOY / "nginx" / "laowu-locations.conf").read_text()
     directives = [line.split("#")[0].strip() for line in text.splitlines()]
-    (limit,) = [d for d in directives if d.startswith("client_max_body_size")]
+    limit, *imports = [d for d in directives if d.startswith("client_max_body_size")]
     assert size(limit.split()[1].rstrip(";")) == Settings().max_body_bytes
+    # the import routes (API and console) alone take a spreadsheet's larger body, their own
+    # setting; each in a location of its own
+    blocks = text.split("location ")
+    for path in ("/api/v1/imports/ {", "= /imports {"):
+        (block,) = [b for b in blocks if b.startswith(path)]
+        (own,) = [d for d in block.splitlines() if d.strip().startswith("client_max_body_size")]
+        assert size(own.split()[1].rstrip(";")) == Settings().import_max_bytes, path
+    assert len(imports) == 2
     (retry,) = [d for d in directives if d.startswith("proxy_next_upstream ")]
     assert "error" in retry and "non_idempotent" not in retry  # a POST is never replayed
     for header in ("X-Forwarded-For", "X-Real-IP", "X-Forwarded-Proto", "X-Request-ID"):

@@ -1,0 +1,48 @@
+"""Routes for registering workers from a spreadsheet (``/api/v1/imports/workers``)."""
+
+from __future__ import annotations
+
+from litestar import Controller, Response, get, post
+
+from matching.api.deps import Ctx, DbSession, Who
+from matching.api.openapi import answers
+from matching.api.uploads import AgencyId, DryRun, SkipInvalid, Upload, read_upload, workbook
+from matching.lib.imports import ImportResult
+from matching.profiles import imports
+
+
+class WorkerImportController(Controller):
+    path = "/workers"
+    tags = ["imports"]
+
+    @post(
+        "/",
+        summary="Register workers from a spreadsheet (all or nothing unless skip_invalid)",
+        status_code=200,
+        opt=answers(403, 413, 422),
+    )
+    async def upload(
+        self,
+        data: Upload,
+        db_session: DbSession,
+        ctx: Ctx,
+        principal: Who,
+        dry_run: DryRun = False,
+        skip_invalid: SkipInvalid = False,
+        agency_id: AgencyId = None,
+    ) -> ImportResult:
+        content, filename = await read_upload(data)
+        return await imports.import_workers(
+            db_session,
+            ctx,
+            principal,
+            content,
+            filename,
+            agency_id=agency_id,
+            dry_run=dry_run,
+            skip_invalid=skip_invalid,
+        )
+
+    @get("/template.xlsx", summary="The workbook to fill in for a worker import")
+    async def template(self) -> Response[bytes]:
+        return workbook(imports.template(), "workers-template.xlsx")
