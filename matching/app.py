@@ -125,6 +125,7 @@ def create_probe_app(settings: Settings, *, lifespans: Sequence[Lifespan] = ()) 
         route_handlers=[Router(path="/api/v1", route_handlers=list(HEALTH))],
         lifespan=[_runtime_lifespan(ctx, 1), *lifespans],
         openapi_config=None,
+        logging_config=None,  # as create_app's: Litestar's would replace the process's handler
     )
 
 

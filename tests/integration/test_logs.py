@@ -23,7 +23,7 @@ from matching.lib import clock
 from matching.lib.identity import mask_id_number
 from matching.notices.signing import signed_headers
 from tests.integration.test_notices import SECRET, Gateway
-from tests.servers import LAOWU, running, serving
+from tests.servers import LAOWU, free_port, running, serving
 from tests.support import PASSWORD, Api, id_number_for, opening_payload, worker_payload
 
 # Distinctive, so that a hit can only be her.
@@ -113,7 +113,10 @@ async def test_no_personal_data_in_the_logs_of_her_whole_road(
             assert p.wait(timeout=120) == 0, (logs / "admin.log").read_text()
         with (
             serving(env, logs / "serve.log", "--no-scheduler", "--access-log") as base,
-            running(env, "scheduler", log=logs / "scheduler.log"),
+            # With its probes, as Kubernetes runs it (their app must not take the log over).
+            running(
+                env, "scheduler", "--health-port", str(free_port()), log=logs / "scheduler.log"
+            ),
         ):
             _her_road(Client(base), gateway)
     lines = _lines(logs)
