@@ -7,7 +7,7 @@ from litestar import Controller, Response, get, post
 from matching.api.deps import Ctx, DbSession, Who
 from matching.api.openapi import answers
 from matching.api.uploads import DryRun, SkipInvalid, Upload, read_upload, workbook
-from matching.lib.imports import ImportResult
+from matching.lib.imports import XLSX, ImportResult
 from matching.openings import imports
 
 
@@ -41,6 +41,6 @@ class OpeningImportController(Controller):
             skip_invalid=skip_invalid,
         )
 
-    @get("/template.xlsx", summary="The workbook to fill in for an opening import")
+    @get("/template.xlsx", summary="The workbook to fill in for an opening import", media_type=XLSX)
     async def template(self) -> Response[bytes]:
         return workbook(imports.template(), "openings-template.xlsx")

@@ -7,7 +7,7 @@ from litestar import Controller, Response, get, post
 from matching.api.deps import Ctx, DbSession, Who
 from matching.api.openapi import answers
 from matching.api.uploads import AgencyId, DryRun, SkipInvalid, Upload, read_upload, workbook
-from matching.lib.imports import ImportResult
+from matching.lib.imports import XLSX, ImportResult
 from matching.profiles import imports
 
 
@@ -43,6 +43,6 @@ class WorkerImportController(Controller):
             skip_invalid=skip_invalid,
         )
 
-    @get("/template.xlsx", summary="The workbook to fill in for a worker import")
+    @get("/template.xlsx", summary="The workbook to fill in for a worker import", media_type=XLSX)
     async def template(self) -> Response[bytes]:
         return workbook(imports.template(), "workers-template.xlsx")
