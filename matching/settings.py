@@ -75,6 +75,11 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # /metrics answers a request from this host without a token; others need this bearer.
     metrics_token: str | None = None
+    # A job fair's self-registration page: posts allowed per client address per minute (a
+    # fair's women may share one Wi-Fi address, so not too few), and how many days an entry
+    # nobody handled keeps her data before the retention job blanks it.
+    fair_register_per_minute: int = 30
+    fair_queue_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -106,6 +111,8 @@ class Settings:
             login_window_seconds=_int(env, "LAOWU_LOGIN_WINDOW_SECONDS", 300),
             trusted_proxies=_networks(env, "LAOWU_TRUSTED_PROXIES"),
             metrics_token=env.get("LAOWU_METRICS_TOKEN") or None,
+            fair_register_per_minute=_int(env, "LAOWU_FAIR_REGISTER_PER_MINUTE", 30),
+            fair_queue_days=_int(env, "LAOWU_FAIR_QUEUE_DAYS", 30),
         )
 
     def resolved_secret_key(self) -> str:

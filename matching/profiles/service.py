@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -291,12 +292,26 @@ async def get_worker(
     return _to_worker(found.row, found.skills, found.groups)
 
 
-async def register_worker(
-    session: AsyncSession, ctx: Context, principal: Principal, data: WorkerCreate
-) -> Worker:
-    worker_scope(principal)
-    agency_id = await _agency_for_new_worker(session, principal, data.agency_id)
-    errors = FieldErrors()
+@dataclass(frozen=True, slots=True)
+class _NewWorker:
+    """A registration's values, checked and normalised."""
+
+    name: str
+    county: str
+    phone: str | None
+    ident: _IdNumber
+    sex: str | None
+    groups: list[str]
+    sensitive: bool
+
+
+def check_new_worker(ctx: Context, data: WorkerCreate, errors: FieldErrors) -> None:
+    """Every field of a registration that POST /workers would refuse, added to ``errors``
+    (nothing is read or written: the duplicate check waits for the register itself)."""
+    _checked(ctx, data, errors)
+
+
+def _checked(ctx: Context, data: WorkerCreate, errors: FieldErrors) -> _NewWorker:
     name = clean_text(errors, "name", data.name)
     county = clean_text(errors, "home_county", data.home_county)
     phone: str | None = None
@@ -323,9 +338,29 @@ async def register_worker(
             "she did not consent to holding sensitive information (consent_sensitive is false), "
             "so no priority group may be recorded (PIPL art. 29)",
         )
+    return _NewWorker(name, county, phone, ident, sex, groups, sensitive)
+
+
+async def register_worker(
+    session: AsyncSession,
+    ctx: Context,
+    principal: Principal,
+    data: WorkerCreate,
+    *,
+    consented_at: dt.datetime | None = None,
+) -> Worker:
+    """Register her; ``consented_at``: when she gave the consents herself (her own entry on a
+    fair's page, confirmed later by staff), else now."""
+    worker_scope(principal)
+    agency_id = await _agency_for_new_worker(session, principal, data.agency_id)
+    errors = FieldErrors()
+    new = _checked(ctx, data, errors)
     errors.raise_if_any()
+    name, county, phone, ident, sex = new.name, new.county, new.phone, new.ident, new.sex
+    groups, sensitive = new.groups, new.sensitive
     await _refuse_duplicates(session, phone, ident.hash, None)
     now = clock.now()
+    at_consent = consented_at or now
     worker = m.WorkerProfile(
         agency_id=agency_id,
         name=name,
@@ -339,7 +374,7 @@ async def register_worker(
         needs_housing=data.needs_housing,
         available_from=data.available_from,
         consent_matching=data.consent_matching,
-        consent_at=now if data.consent_matching else None,
+        consent_at=at_consent if data.consent_matching else None,
         consent_sensitive=sensitive,
         id_number_enc=ident.enc,
         id_number_hash=ident.hash,
@@ -356,13 +391,23 @@ async def register_worker(
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this phone or ID number is already registered") from exc
     await _write_skills_groups(session, worker.id, data.skills, groups, new=True)
-    version = data.consent_version
+    version, channel, at = data.consent_version, data.consent_channel, at_consent
     events = [
-        consent_event(worker.id, "matching", data.consent_matching, principal, now, version=version)
+        consent_event(
+            worker.id,
+            "matching",
+            data.consent_matching,
+            principal,
+            at,
+            channel=channel,
+            version=version,
+        )
     ]
     if data.consent_sensitive is not None or data.priority_groups:
         events.append(
-            consent_event(worker.id, "sensitive", sensitive, principal, now, version=version)
+            consent_event(
+                worker.id, "sensitive", sensitive, principal, at, channel=channel, version=version
+            )
         )
     await repo.insert_consents(session, events)
     return await get_worker(session, principal, worker.id)
@@ -578,3 +623,10 @@ async def list_consents(
 async def worker_names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
     """Names for ids the caller already obtained through a scoped service."""
     return await repo.names(session, ids)
+
+
+async def registered_with_phone(session: AsyncSession, phone: str) -> int | None:
+    """The id of a worker already registered with this phone (E.164), if any: staff see it
+    beside a fair's queued entry before they confirm it."""
+    dup = await repo.find_duplicate(session, phone=phone, id_hash=None, exclude_id=None)
+    return None if dup is None else dup[1]

@@ -7,7 +7,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, func, or_, select, text, update
+from sqlalchemy import ColumnElement, case, distinct, func, insert, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
@@ -333,6 +333,14 @@ async def fair(session: AsyncSession, fair_id: int) -> m.JobFair | None:
     return await session.get(m.JobFair, fair_id)
 
 
+async def fairs(session: AsyncSession, agency_id: int | None, limit: int) -> list[m.JobFair]:
+    """The newest fairs: every one (agency_id None), or an agency's and the federation's."""
+    stmt = select(m.JobFair).order_by(m.JobFair.date.desc(), m.JobFair.id.desc()).limit(limit)
+    if agency_id is not None:
+        stmt = stmt.where(or_(m.JobFair.agency_id == agency_id, m.JobFair.agency_id.is_(None)))
+    return list((await session.execute(stmt)).scalars())
+
+
 async def fair_employers(session: AsyncSession, fair_id: int) -> list[int]:
     stmt = select(JE.employer_id).where(JE.job_fair_id == fair_id).order_by(JE.employer_id)
     return [int(x) for x in (await session.execute(stmt)).scalars()]
@@ -410,3 +418,74 @@ async def scheduler_leaders(session: AsyncSession) -> int:
     )
     found = await session.execute(stmt, {"c": SCHEDULER_LOCK_CLASS, "o": SCHEDULER_LOCK_OBJECT})
     return int(found.scalar_one())
+
+
+# --- a fair's self-registration queue ------------------------------------------------------
+
+FRT = m.FairRegistration.__table__
+FR = FRT.c
+PERSONAL = ("name", "phone", "birth_date", "home_county", "skills", "willing_to_relocate")
+"""Her fields on a queue entry, blanked once it is handled or expired."""
+
+
+async def fair_by_code(session: AsyncSession, code: str) -> m.JobFair | None:
+    stmt = select(m.JobFair).where(m.JobFair.register_code == code)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_registration(session: AsyncSession, values: dict[str, Any]) -> int:
+    result = await session.execute(insert(m.FairRegistration).values(**values).returning(FR.id))
+    return int(result.scalar_one())
+
+
+async def registration_count(session: AsyncSession, fair_id: int) -> int:
+    return await _count(session, select(func.count()).where(FR.job_fair_id == fair_id))
+
+
+async def registrations(
+    session: AsyncSession, fair_id: int, status: str | None, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    where = [FR.job_fair_id == fair_id, *([FR.status == status] if status else [])]
+    total = await _count(session, select(func.count()).select_from(FRT).where(*where))
+    stmt = select(FRT).where(*where).order_by(FR.id).limit(limit).offset(offset)
+    return list((await session.execute(stmt)).all()), total
+
+
+async def registration(session: AsyncSession, fair_id: int, reg_id: int) -> Any | None:
+    stmt = select(FRT).where(FR.id == reg_id, FR.job_fair_id == fair_id)
+    return (await session.execute(stmt)).first()
+
+
+async def handle_registration(
+    session: AsyncSession,
+    reg_id: int,
+    status: str,
+    worker_id: int | None,
+    by_id: int | None,
+    at: dt.datetime,
+) -> int:
+    """Mark a queued entry handled and blank her fields; 0 when it was handled already."""
+    result = await session.execute(
+        update(m.FairRegistration)
+        .where(FR.id == reg_id, FR.status == "queued")
+        .values(
+            status=status,
+            worker_id=worker_id,
+            handled_by_id=by_id,
+            handled_at=at,
+            **dict.fromkeys(PERSONAL),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def expire_registrations(session: AsyncSession, before: dt.datetime, at: dt.datetime) -> int:
+    """Queued entries older than ``before`` expire: their personal fields are blanked."""
+    result = await session.execute(
+        update(m.FairRegistration)
+        .where(FR.status == "queued", FR.created_at < before)
+        .values(status="expired", handled_at=at, **dict.fromkeys(PERSONAL))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
