@@ -11,13 +11,13 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
+    and_,
     case,
     cast,
     distinct,
     func,
     insert,
     literal,
-    literal_column,
     or_,
     select,
     text,
@@ -167,6 +167,12 @@ _PLACED = (
     .join(m.Employer.__table__, E.id == PL.employer_id)
     .join(m.Offer.__table__, OF.id == PL.offer_id)
 )
+# What the summary's aggregates join: no more than their figures and scopes read (the foreign
+# keys make each join keep every placement, so leaving one out changes no count).
+_WORKER_CITY = m.Placement.__table__.join(m.WorkerProfile.__table__, W.id == PL.worker_id).join(
+    m.Opening.__table__, OP.id == PL.opening_id
+)
+_WORKER_CITY_EMPLOYER = _WORKER_CITY.join(m.Employer.__table__, E.id == PL.employer_id)
 # A placement ended before its start date (allowed: she never went) was never work.
 _HAPPENED = or_(PL.ended_on.is_(None), PL.ended_on >= PL.start_date)
 
@@ -181,24 +187,24 @@ def _postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def _day(value: dt.date) -> Any:
-    return literal(value, Date)
+def _day(pg: bool, value: dt.date) -> Any:
+    """A date as a parameter: typed on PostgreSQL; on SQLite the text SQLite's dates are."""
+    return cast(literal(value, Date), Date) if pg else literal(value, Date)
 
 
 def _parts(pg: bool, d: Any) -> Any:
     """Date ``d`` on a line of month parts: MONTH × (12·year + month) + its day's parts, so the
-    pro-rated months between two dates are a difference (a whole month is MONTH)."""
+    pro-rated months between two dates are a difference (a whole month is MONTH). Integer
+    arithmetic only (the month's length from its number and the leap-year rule), since date
+    functions per row cost more than the rest of the aggregate."""
     if pg:
-        year = cast(func.extract("year", d), BigInteger)
-        month = cast(func.extract("month", d), BigInteger)
-        day = cast(func.extract("day", d), BigInteger)
-        last = func.date_trunc("month", d) + literal_column("interval '1 month - 1 day'")
-        dim = cast(func.extract("day", last), BigInteger)
+        year, month, day = (
+            cast(func.date_part(f, d), BigInteger) for f in ("year", "month", "day")
+        )
     else:
-        year = cast(func.strftime("%Y", d), BigInteger)
-        month = cast(func.strftime("%m", d), BigInteger)
-        day = cast(func.strftime("%d", d), BigInteger)
-        dim = cast(func.strftime("%d", d, "start of month", "+1 month", "-1 day"), BigInteger)
+        year, month, day = (cast(func.strftime(f, d), BigInteger) for f in ("%Y", "%m", "%d"))
+    leap = case((or_(and_(year % 4 == 0, year % 100 != 0), year % 400 == 0), 1), else_=0)
+    dim = case((month == 2, 28 + leap), else_=30 + (month + month // 8) % 2)
     step = case(*((dim == n, v) for n, v in STEP.items()), else_=0)
     return MONTH * (12 * year + month) + (day - 1) * step
 
@@ -225,7 +231,7 @@ def _started(start: dt.date, end: dt.date, where: Where) -> Any:
             OP.city,
             latest.label("n"),
         )
-        .select_from(_PLACED)
+        .select_from(_WORKER_CITY_EMPLOYER)
         .where(PL.start_date >= start, PL.start_date <= end, _HAPPENED, *where)
         .subquery("started")
     )
@@ -300,8 +306,8 @@ async def income_parts(
     or today while it runs), pro rata by the days of each calendar month."""
     pg = _postgres(session)
     greatest, least = (func.greatest, func.least) if pg else (func.max, func.min)
-    lo = greatest(PL.start_date, _day(start))
-    hi = least(func.coalesce(PL.ended_on, _day(today)), _day(end))
+    lo = greatest(PL.start_date, _day(pg, start))
+    hi = least(func.coalesce(PL.ended_on, _day(pg, today)), _day(pg, end))
     after = hi + 1 if pg else func.date(hi, "+1 day")
     earned = case((lo <= hi, PL.monthly_wage * (_parts(pg, after) - _parts(pg, lo))), else_=0)
     stmt = (
@@ -309,7 +315,7 @@ async def income_parts(
             func.coalesce(func.sum(earned), 0),
             func.coalesce(func.sum(case((W.sex == "female", earned), else_=0)), 0),
         )
-        .select_from(_PLACED)
+        .select_from(_WORKER_CITY)
         .where(
             PL.start_date <= end,
             or_(PL.ended_on.is_(None), PL.ended_on >= start),
