@@ -57,6 +57,7 @@ from matching.placements.aftercare_controllers import (
 from matching.placements.controllers import PlacementController
 from matching.privacy.controllers import audit_log, erase_worker, export_worker
 from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
+from matching.profiles.fair_controllers import FairRegistrationController
 from matching.profiles.import_controllers import WorkerImportController
 from matching.reports.controllers import (
     JobFairController,
@@ -72,7 +73,7 @@ from matching.training.controllers import (
     TrainingSessionController,
     worker_training,
 )
-from matching.web import catalog
+from matching.web import catalog, fair_page
 from matching.web.app import session_middleware, web_router
 from matching.web.worker import CheckinController, WorkerLinkController
 
@@ -173,6 +174,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             summary_xlsx,
             put_labour_force,
             JobFairController,
+            FairRegistrationController,
             export_worker,
             erase_worker,
             audit_log,
@@ -190,6 +192,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             metrics,
             WorkerLinkController,
             CheckinController,
+            fair_page.controller(settings),
             *web_router(settings),
         ],
         dependencies={

@@ -98,6 +98,11 @@ class Settings:
     # import routes take (they alone may exceed max_body_bytes; nginx allows it on them).
     import_max_rows: int = 200_000
     import_max_bytes: int = 64 * 1024 * 1024
+    # A job fair's self-registration page: posts allowed per client address per minute (a
+    # fair's women may share one Wi-Fi address, so not too few), and how many days an entry
+    # nobody handled keeps her data before the retention job blanks it.
+    fair_register_per_minute: int = 30
+    fair_queue_days: int = 30
 
     @property
     def is_sqlite(self) -> bool:
@@ -138,6 +143,8 @@ class Settings:
             log_level=_choice(env, "LAOWU_LOG_LEVEL", _LEVELS),
             import_max_rows=_int(env, "LAOWU_IMPORT_MAX_ROWS", 200_000),
             import_max_bytes=_int(env, "LAOWU_IMPORT_MAX_BYTES", 64 * 1024 * 1024),
+            fair_register_per_minute=_int(env, "LAOWU_FAIR_REGISTER_PER_MINUTE", 30),
+            fair_queue_days=_int(env, "LAOWU_FAIR_QUEUE_DAYS", 30),
         )
 
     def resolved_secret_key(self) -> str:

@@ -24,6 +24,7 @@ from matching.notices.dispatch import drain
 from matching.offers.service import expire_due, remind_expiring
 from matching.placements import followups, standing
 from matching.placements.service import placements_starting
+from matching.profiles.fair_registrations import expire_queued
 from matching.settings import Settings
 
 log = logging.getLogger("laowu.scheduler.jobs")
@@ -125,6 +126,13 @@ async def credit_lasting_placements(rt: JobRuntime) -> Counts:
     """Placements that last to day 90 raise the employer's standing, once each."""
     async with rt.sessionmaker() as session, session.begin():
         return {"credited": await standing.credit_lasting_placements(session)}
+
+
+async def expire_fair_registrations(rt: JobRuntime) -> Counts:
+    """A fair's queued self-registrations nobody handled within the retention period keep
+    nothing of her (LAOWU_FAIR_QUEUE_DAYS)."""
+    async with rt.sessionmaker() as session, session.begin():
+        return {"expired": await expire_queued(session, rt.settings.fair_queue_days)}
 
 
 def _as_counts(result: Any) -> Counts:

@@ -163,6 +163,14 @@ JOBS: tuple[JobSpec, ...] = (
         misfire_grace_time=6 * 3600,
         catch_up=True,
     ),
+    # Nightly: a fair's self-registrations left in the queue past the retention period.
+    JobSpec(
+        "expire_fair_registrations",
+        jobs.expire_fair_registrations,
+        lambda s: CronTrigger(hour=3, minute=40, timezone=s.timezone),
+        misfire_grace_time=6 * 3600,
+        catch_up=True,
+    ),
 )
 
 # The tick a running job belongs to. APScheduler 3 does not hand it to the job function, but

@@ -37,6 +37,8 @@ class WorkerCreate(Request):
     """Separate consent to holding her priority groups; left out: given when groups are sent
     (staff register her in person), not asked otherwise."""
     consent_version: TextVersion | None = None
+    consent_channel: Channel = "in_person"
+    """How she gave the consents sent with it (``phone_page``: her own entry on a fair's page)."""
     skills: Annotated[list[SkillLevel], msgspec.Meta(max_length=20)] = []
     priority_groups: Annotated[list[Code], msgspec.Meta(max_length=10)] = []
     willing_to_relocate: bool = False

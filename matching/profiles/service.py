@@ -357,9 +357,15 @@ def check_new_worker(ctx: Context, errors: FieldErrors, data: WorkerCreate) -> C
 
 
 def new_worker_row(
-    agency_id: int, principal: Principal, data: WorkerCreate, ok: CheckedWorker, now: dt.datetime
+    agency_id: int,
+    principal: Principal,
+    data: WorkerCreate,
+    ok: CheckedWorker,
+    now: dt.datetime,
+    consented_at: dt.datetime | None = None,
 ) -> dict[str, Any]:
-    """Her ``worker_profiles`` row as registration writes it."""
+    """Her ``worker_profiles`` row as registration writes it (``consented_at``: when she gave
+    her consent herself, if not now)."""
     return {
         "agency_id": agency_id,
         "name": ok.name,
@@ -373,7 +379,7 @@ def new_worker_row(
         "needs_housing": data.needs_housing,
         "available_from": data.available_from,
         "consent_matching": data.consent_matching,
-        "consent_at": now if data.consent_matching else None,
+        "consent_at": (consented_at or now) if data.consent_matching else None,
         "consent_sensitive": ok.sensitive,
         "id_number_enc": ok.id_enc,
         "id_number_hash": ok.id_hash,
@@ -388,24 +394,47 @@ def new_worker_row(
 
 
 def registration_consents(
-    worker_id: int, principal: Principal, data: WorkerCreate, ok: CheckedWorker, now: dt.datetime
+    worker_id: int, principal: Principal, data: WorkerCreate, ok: CheckedWorker, at: dt.datetime
 ) -> list[dict[str, Any]]:
-    """The consent events a registration records: matching always, sensitive when it was
-    asked (sent, or implied by her groups)."""
-    version = data.consent_version
+    """The consent events a registration records, dated ``at`` (when she gave them): matching
+    always, sensitive when it was asked (sent, or implied by her groups)."""
+    channel, version = data.consent_channel, data.consent_version
     events = [
-        consent_event(worker_id, "matching", data.consent_matching, principal, now, version=version)
+        consent_event(
+            worker_id,
+            "matching",
+            data.consent_matching,
+            principal,
+            at,
+            channel=channel,
+            version=version,
+        )
     ]
     if data.consent_sensitive is not None or data.priority_groups:
         events.append(
-            consent_event(worker_id, "sensitive", ok.sensitive, principal, now, version=version)
+            consent_event(
+                worker_id,
+                "sensitive",
+                ok.sensitive,
+                principal,
+                at,
+                channel=channel,
+                version=version,
+            )
         )
     return events
 
 
 async def register_worker(
-    session: AsyncSession, ctx: Context, principal: Principal, data: WorkerCreate
+    session: AsyncSession,
+    ctx: Context,
+    principal: Principal,
+    data: WorkerCreate,
+    *,
+    consented_at: dt.datetime | None = None,
 ) -> Worker:
+    """Register her; ``consented_at``: when she gave the consents herself (her own entry on a
+    fair's page, confirmed later by staff), else now."""
     worker_scope(principal)
     agency_id = await agency_for_new_worker(session, principal, data.agency_id)
     errors = FieldErrors()
@@ -413,13 +442,14 @@ async def register_worker(
     errors.raise_if_any()
     await _refuse_duplicates(session, ok.phone, ok.id_hashes, None)
     now = clock.now()
-    worker = m.WorkerProfile(**new_worker_row(agency_id, principal, data, ok, now))
+    worker = m.WorkerProfile(**new_worker_row(agency_id, principal, data, ok, now, consented_at))
     try:
         await repo.add_worker(session, worker)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict("a worker with this phone or ID number is already registered") from exc
     await _write_skills_groups(session, worker.id, data.skills, ok.groups, new=True)
-    await repo.insert_consents(session, registration_consents(worker.id, principal, data, ok, now))
+    consents = registration_consents(worker.id, principal, data, ok, consented_at or now)
+    await repo.insert_consents(session, consents)
     return await get_worker(session, principal, worker.id)
 
 
@@ -654,3 +684,10 @@ async def list_consents(
 async def worker_names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
     """Names for ids the caller already obtained through a scoped service."""
     return await repo.names(session, ids)
+
+
+async def registered_with_phone(session: AsyncSession, phone: str) -> int | None:
+    """The id of a worker already registered with this phone (E.164), if any: staff see it
+    beside a fair's queued entry before they confirm it."""
+    dup = await repo.find_duplicate(session, phone=phone, id_hashes=(), exclude_id=None)
+    return None if dup is None else dup[1]

@@ -4,10 +4,7 @@ labour force they are a share of. Read only, but for the labour force an admin r
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
-import statistics
-from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -103,24 +100,6 @@ def _share(part: int, whole: int | None) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def income(rows: list[Any], start: dt.date, end: dt.date, today: dt.date) -> Fraction:
-    """Labour income over [start, end]: each placement's monthly wage for the days it was
-    active in it (to its end date, or today while it runs), pro rata by the days of each
-    calendar month, so a whole month earns one month's wage."""
-    total = Fraction(0)
-    for r in rows:
-        last = r.ended_on if r.ended_on is not None else today
-        lo, hi = max(r.start_date, start), min(last, end)
-        day = lo
-        while day <= hi:
-            month_days = calendar.monthrange(day.year, day.month)[1]
-            month_end = day.replace(day=month_days)
-            upto = min(month_end, hi)
-            total += Fraction(r.monthly_wage * ((upto - day).days + 1), month_days)
-            day = upto + dt.timedelta(days=1)
-    return total
-
-
 def _yuan(x: Fraction) -> int:
     return int(x + Fraction(1, 2))  # whole yuan, half up (income is never negative)
 
@@ -149,29 +128,16 @@ async def summary(
     placed = list(agency)
     if scope.office is not None:
         placed.append(repo.OP.city == scope.office.city)
-    started = await repo.placements_started(session, start, end, placed)
-
-    # Transferred: distinct workers whose placement started in the period. Local or away by
-    # her latest placement in it, so local + away = total.
-    latest: dict[int, Any] = {}
-    for r in started:  # ordered by worker, then start date: the last one stays
-        latest[r.worker_id] = r
-    women = {w for w, r in latest.items() if r.sex == "female"}
-    local = sum(1 for r in latest.values() if r.local_workshop or r.in_home_county)
+    # Counted in the database (docs/figures.md, "Cost"): distinct workers whose placement
+    # started in the period, local or away by her latest placement in it (local + away = total).
+    t = await repo.transferred(session, start, end, placed)
     labour_force = await repo.labour_force(
         session,
         end.year,
         [] if scope.agency_id is None else [repo.LF.agency_id == scope.agency_id],
     )
-    total = len(latest)
-
-    active = await repo.placements_active(session, start, end, placed)
-    today = clock.today()
-    earned = income(active, start, end, today)
-    earned_women = income([r for r in active if r.sex == "female"], start, end, today)
-
-    waits = [r.reemployed_after_days for r in started if r.reemployed_after_days is not None]
-    replaced = {r.worker_id for r in started if r.reemployed_after_days is not None}
+    total, women, local = t["total"], t["women"], t["local"]
+    parts, parts_women = await repo.income_parts(session, start, end, clock.today(), placed)
     dismissed = await repo.workers_dismissed(session, start, end, DISMISSALS, placed)
 
     agency_of = [] if scope.agency_id is None else [repo.CO.agency_id == scope.agency_id]
@@ -194,13 +160,6 @@ async def summary(
     resolved = sum(int(r.resolved or 0) for r in case_rows)
     handled_by_office = {r.office_id: int(r.handled or 0) for r in case_rows}
 
-    groups = await repo.groups_of_workers(session, sorted(latest))
-    in_group = Counter(code for w in latest for code in set(groups.get(w, [])))
-    city = Counter(city for city, _ in {(r.city, r.worker_id) for r in started})
-    per_month = Counter(m for m, _ in {(f"{r.start_date:%Y-%m}", r.worker_id) for r in started})
-    women_month = Counter(
-        m for m, w in {(f"{r.start_date:%Y-%m}", r.worker_id) for r in started} if w in women
-    )
     if scope.office is not None:
         offices = [scope.office]
     else:
@@ -211,9 +170,7 @@ async def summary(
         OfficeCount(
             office_id=o.id,
             name=o.name,
-            transferred=len(
-                {r.worker_id for r in started if r.agency_id == o.agency_id and r.city == o.city}
-            ),
+            transferred=t["by_place"].get((o.agency_id, o.city), 0),
             cases_handled=handled_by_office.get(o.id, 0),
         )
         for o in offices
@@ -224,17 +181,19 @@ async def summary(
         labour_force=labour_force,
         transferred=Transferred(
             total=total,
-            women=len(women),
-            women_share=_share(len(women), total),
+            women=women,
+            women_share=_share(women, total),
             share_of_labour_force=_share(total, labour_force),
             local=local,
             away=total - local,
         ),
-        labour_income_yuan=Income(total=_yuan(earned), women=_yuan(earned_women)),
+        labour_income_yuan=Income(
+            total=_yuan(Fraction(parts, repo.MONTH)), women=_yuan(Fraction(parts_women, repo.MONTH))
+        ),
         reemployment=Reemployment(
             dismissed=dismissed,
-            replaced=len(replaced),
-            median_days_to_replacement=float(statistics.median(waits)) if waits else None,
+            replaced=t["replaced"],
+            median_days_to_replacement=t["median_wait"],
         ),
         trained=Trained(people=people, sessions=sessions, free_for_priority=free),
         job_fairs=JobFairFigures(
@@ -251,15 +210,20 @@ async def summary(
             compensation_recovered_yuan=sum(int(r.recovered or 0) for r in case_rows),
         ),
         by_priority_group=[
-            GroupCount(code=g.code, transferred=in_group.get(g.code, 0)) for g in reference().groups
+            GroupCount(code=g.code, transferred=t["by_group"].get(g.code, 0))
+            for g in reference().groups
         ],
         by_destination_city=[
             CityCount(city=c, transferred=n)
-            for c, n in sorted(city.items(), key=lambda x: (-x[1], x[0]))
+            for c, n in sorted(t["by_city"].items(), key=lambda x: (-x[1], x[0]))
         ],
         by_office=by_office,
         by_month=[
-            MonthCount(month=mo, transferred=per_month.get(mo, 0), women=women_month.get(mo, 0))
+            MonthCount(
+                month=mo,
+                transferred=t["by_month"].get(mo, (0, 0))[0],
+                women=t["by_month"].get(mo, (0, 0))[1],
+            )
             for mo in _months(start, end)
         ],
     )

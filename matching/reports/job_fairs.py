@@ -4,6 +4,7 @@ carries its id: the fair's hires. Services flush, never commit."""
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import msgspec
@@ -45,7 +46,7 @@ async def _out(session: AsyncSession, fair: m.JobFair) -> JobFair:
         employers=len(employers),
         attendees=fair.attendees,
         consultations=fair.consultations,
-        registrations=None,
+        registrations=await repo.registration_count(session, fair.id),
         hires=await repo.fair_hires(session, fair.id),
         employer_ids=employers,
         version=fair.version,
@@ -79,6 +80,7 @@ async def create(session: AsyncSession, principal: Principal, data: JobFairCreat
         agency_id=agency_id,
         attendees=0,
         consultations=0,
+        register_code=secrets.token_urlsafe(12),  # 96 random bits: her page's unguessable key
         version=1,
         created_by_id=principal.account_id or None,
     )
@@ -89,6 +91,15 @@ async def create(session: AsyncSession, principal: Principal, data: JobFairCreat
 async def read(session: AsyncSession, principal: Principal, fair_id: int) -> JobFair:
     principal.require("admin", "staff")
     return await _out(session, await _fair(session, principal, fair_id))
+
+
+async def list_fairs(
+    session: AsyncSession, principal: Principal, limit: int = 100
+) -> list[JobFair]:
+    """The newest fairs the caller may see (staff: their agency's and the federation's)."""
+    principal.require("admin", "staff")
+    agency = None if principal.is_admin else principal.agency_id
+    return [await _out(session, f) for f in await repo.fairs(session, agency, limit)]
 
 
 async def update_counts(

@@ -7,11 +7,26 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, distinct, func, or_, select, text, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import SCHEDULER_LOCK_CLASS, SCHEDULER_LOCK_OBJECT, chunks
+from matching.db.dialect import SCHEDULER_LOCK_CLASS, SCHEDULER_LOCK_OBJECT
 from matching.db.rules import used_slots
 from matching.lib import clock
 
@@ -152,43 +167,155 @@ _PLACED = (
     .join(m.Employer.__table__, E.id == PL.employer_id)
     .join(m.Offer.__table__, OF.id == PL.offer_id)
 )
+# What the summary's aggregates join: no more than their figures and scopes read (the foreign
+# keys make each join keep every placement, so leaving one out changes no count).
+_WORKER_CITY = m.Placement.__table__.join(m.WorkerProfile.__table__, W.id == PL.worker_id).join(
+    m.Opening.__table__, OP.id == PL.opening_id
+)
+_WORKER_CITY_EMPLOYER = _WORKER_CITY.join(m.Employer.__table__, E.id == PL.employer_id)
 # A placement ended before its start date (allowed: she never went) was never work.
 _HAPPENED = or_(PL.ended_on.is_(None), PL.ended_on >= PL.start_date)
 
 
-async def placements_started(
-    session: AsyncSession, start: dt.date, end: dt.date, where: Where
-) -> list[Any]:
-    """Every placement starting in [start, end] that happened, with what the figures count:
-    her sex, whether it is in her home county, the opening's city, whether the employer is a local
-    workshop, the days she waited to be placed again, its agency and job fair."""
-    stmt = (
+# Pro-rated income in whole integers: a day of a month of ``dim`` days is worth STEP[dim] of
+# MONTH parts (MONTH = lcm(28, 29, 30, 31)), so the sum is exact and the service rounds once.
+MONTH = 377_580
+STEP = {28: 13_485, 29: 13_020, 30: 12_586, 31: 12_180}
+
+
+def _postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _day(pg: bool, value: dt.date) -> Any:
+    """A date as a parameter: typed on PostgreSQL; on SQLite the text SQLite's dates are."""
+    return cast(literal(value, Date), Date) if pg else literal(value, Date)
+
+
+def _parts(pg: bool, d: Any) -> Any:
+    """Date ``d`` on a line of month parts: MONTH × (12·year + month) + its day's parts, so the
+    pro-rated months between two dates are a difference (a whole month is MONTH). Integer
+    arithmetic only (the month's length from its number and the leap-year rule), since date
+    functions per row cost more than the rest of the aggregate."""
+    if pg:
+        year, month, day = (
+            cast(func.date_part(f, d), BigInteger) for f in ("year", "month", "day")
+        )
+    else:
+        year, month, day = (cast(func.strftime(f, d), BigInteger) for f in ("%Y", "%m", "%d"))
+    leap = case((or_(and_(year % 4 == 0, year % 100 != 0), year % 400 == 0), 1), else_=0)
+    dim = case((month == 2, 28 + leap), else_=30 + (month + month // 8) % 2)
+    step = case(*((dim == n, v) for n, v in STEP.items()), else_=0)
+    return MONTH * (12 * year + month) + (day - 1) * step
+
+
+def _month(pg: bool, d: Any) -> Any:
+    return func.to_char(d, "YYYY-MM") if pg else func.strftime("%Y-%m", d)
+
+
+def _started(start: dt.date, end: dt.date, where: Where) -> Any:
+    """The placements starting in [start, end] that happened, with what the figures count,
+    and whether each is her latest in the period (by start date, then id)."""
+    latest = func.row_number().over(
+        partition_by=PL.worker_id, order_by=(PL.start_date.desc(), PL.id.desc())
+    )
+    local = or_(PL.in_home_county.is_(True), E.local_workshop.is_(True))
+    return (
         select(
-            PL.id,
             PL.worker_id,
             PL.agency_id,
             PL.start_date,
-            PL.reemployed_after_days,
-            W.sex,
-            PL.in_home_county,
+            PL.reemployed_after_days.label("waited"),
+            (W.sex == "female").label("woman"),
+            case((local, 1), else_=0).label("local"),
             OP.city,
-            E.local_workshop,
-            OF.job_fair_id,
+            latest.label("n"),
         )
-        .select_from(_PLACED)
+        .select_from(_WORKER_CITY_EMPLOYER)
         .where(PL.start_date >= start, PL.start_date <= end, _HAPPENED, *where)
-        .order_by(PL.worker_id, PL.start_date, PL.id)
+        .subquery("started")
     )
-    return list((await session.execute(stmt)).all())
 
 
-async def placements_active(
+async def transferred(
     session: AsyncSession, start: dt.date, end: dt.date, where: Where
-) -> list[Any]:
-    """Every placement active on some day of [start, end]: its dates, wage and her sex."""
+) -> dict[str, Any]:
+    """Who was transferred in [start, end], counted in the database: distinct workers, women,
+    local by her latest placement, those placed again after a dismissal and the median days
+    they waited, and the breakdowns by month, city, (agency, city) and priority group."""
+    pg = _postgres(session)
+    s = _started(start, end, where)
+    women = case((s.c.woman.is_(True), s.c.worker_id))
+    totals = select(
+        func.count(distinct(s.c.worker_id)),
+        func.count(distinct(women)),
+        func.coalesce(func.sum(case((s.c.n == 1, s.c.local), else_=0)), 0),
+        func.count(distinct(case((s.c.waited.is_not(None), s.c.worker_id)))),
+    )
+    total, n_women, local, replaced = (await session.execute(totals)).one()
+    month = _month(pg, s.c.start_date)
+    months = select(month, func.count(distinct(s.c.worker_id)), func.count(distinct(women)))
+    cities = select(s.c.city, func.count(distinct(s.c.worker_id))).group_by(s.c.city)
+    places = select(s.c.agency_id, s.c.city, func.count(distinct(s.c.worker_id))).group_by(
+        s.c.agency_id, s.c.city
+    )
+    groups = (
+        select(G.group_code, func.count(distinct(G.worker_id)))
+        .where(G.worker_id.in_(select(s.c.worker_id)))
+        .group_by(G.group_code)
+    )
+    return {
+        "total": int(total),
+        "women": int(n_women),
+        "local": int(local),
+        "replaced": int(replaced),
+        "median_wait": await _median_wait(session, pg, s),
+        "by_month": {
+            str(k): (int(a), int(b))
+            for k, a, b in (await session.execute(months.group_by(month))).all()
+        },
+        "by_city": {str(k): int(n) for k, n in (await session.execute(cities)).all()},
+        "by_place": {(a, c): int(n) for a, c, n in (await session.execute(places)).all()},
+        "by_group": {str(k): int(n) for k, n in (await session.execute(groups)).all()},
+    }
+
+
+async def _median_wait(session: AsyncSession, pg: bool, s: Any) -> float | None:
+    """The median of the days waited (per placement): PostgreSQL's percentile_cont; on SQLite
+    the middle one or two values in order, averaged (the same number)."""
+    waited = s.c.waited.is_not(None)
+    if pg:
+        stmt = select(func.percentile_cont(0.5).within_group(s.c.waited)).where(waited)
+        value = (await session.execute(stmt)).scalar()
+        return None if value is None else float(value)
+    n = int((await session.execute(select(func.count()).where(waited))).scalar() or 0)
+    if n == 0:
+        return None
+    middle = (
+        select(s.c.waited).where(waited).order_by(s.c.waited).limit(2 - n % 2).offset((n - 1) // 2)
+    )
+    values = [int(v) for v in (await session.execute(middle)).scalars()]
+    return sum(values) / len(values)
+
+
+async def income_parts(
+    session: AsyncSession, start: dt.date, end: dt.date, today: dt.date, where: Where
+) -> tuple[int, int]:
+    """Labour income over [start, end] in month parts (÷ MONTH for yuan), all and women's:
+    each placement's monthly wage for the days it was active in the period (to its end date,
+    or today while it runs), pro rata by the days of each calendar month."""
+    pg = _postgres(session)
+    greatest, least = (func.greatest, func.least) if pg else (func.max, func.min)
+    lo = greatest(PL.start_date, _day(pg, start))
+    hi = least(func.coalesce(PL.ended_on, _day(pg, today)), _day(pg, end))
+    after = hi + 1 if pg else func.date(hi, "+1 day")
+    earned = case((lo <= hi, PL.monthly_wage * (_parts(pg, after) - _parts(pg, lo))), else_=0)
     stmt = (
-        select(PL.start_date, PL.ended_on, PL.monthly_wage, W.sex)
-        .select_from(_PLACED)
+        select(
+            func.coalesce(func.sum(earned), 0),
+            func.coalesce(func.sum(case((W.sex == "female", earned), else_=0)), 0),
+        )
+        .select_from(_WORKER_CITY)
         .where(
             PL.start_date <= end,
             or_(PL.ended_on.is_(None), PL.ended_on >= start),
@@ -196,7 +323,8 @@ async def placements_active(
             *where,
         )
     )
-    return list((await session.execute(stmt)).all())
+    total, women = (await session.execute(stmt)).one()
+    return int(total), int(women)
 
 
 async def workers_dismissed(
@@ -209,16 +337,6 @@ async def workers_dismissed(
         .where(PL.ended_on >= start, PL.ended_on <= end, PL.end_reason.in_(reasons), *where)
     )
     return await _count(session, stmt)
-
-
-async def groups_of_workers(session: AsyncSession, worker_ids: list[int]) -> dict[int, list[str]]:
-    """The priority groups each of these workers is in now."""
-    out: dict[int, list[str]] = {}
-    for chunk in chunks(worker_ids):
-        stmt = select(G.worker_id, G.group_code).where(G.worker_id.in_(chunk))
-        for worker_id, code in (await session.execute(stmt)).all():
-            out.setdefault(worker_id, []).append(code)
-    return out
 
 
 async def labour_force(session: AsyncSession, year: int, where: Where) -> int | None:
@@ -333,6 +451,14 @@ async def fair(session: AsyncSession, fair_id: int) -> m.JobFair | None:
     return await session.get(m.JobFair, fair_id)
 
 
+async def fairs(session: AsyncSession, agency_id: int | None, limit: int) -> list[m.JobFair]:
+    """The newest fairs: every one (agency_id None), or an agency's and the federation's."""
+    stmt = select(m.JobFair).order_by(m.JobFair.date.desc(), m.JobFair.id.desc()).limit(limit)
+    if agency_id is not None:
+        stmt = stmt.where(or_(m.JobFair.agency_id == agency_id, m.JobFair.agency_id.is_(None)))
+    return list((await session.execute(stmt)).scalars())
+
+
 async def fair_employers(session: AsyncSession, fair_id: int) -> list[int]:
     stmt = select(JE.employer_id).where(JE.job_fair_id == fair_id).order_by(JE.employer_id)
     return [int(x) for x in (await session.execute(stmt)).scalars()]
@@ -410,3 +536,74 @@ async def scheduler_leaders(session: AsyncSession) -> int:
     )
     found = await session.execute(stmt, {"c": SCHEDULER_LOCK_CLASS, "o": SCHEDULER_LOCK_OBJECT})
     return int(found.scalar_one())
+
+
+# --- a fair's self-registration queue ------------------------------------------------------
+
+FRT = m.FairRegistration.__table__
+FR = FRT.c
+PERSONAL = ("name", "phone", "birth_date", "home_county", "skills", "willing_to_relocate")
+"""Her fields on a queue entry, blanked once it is handled or expired."""
+
+
+async def fair_by_code(session: AsyncSession, code: str) -> m.JobFair | None:
+    stmt = select(m.JobFair).where(m.JobFair.register_code == code)
+    return (await session.execute(stmt)).scalar_one_or_none()
+
+
+async def add_registration(session: AsyncSession, values: dict[str, Any]) -> int:
+    result = await session.execute(insert(m.FairRegistration).values(**values).returning(FR.id))
+    return int(result.scalar_one())
+
+
+async def registration_count(session: AsyncSession, fair_id: int) -> int:
+    return await _count(session, select(func.count()).where(FR.job_fair_id == fair_id))
+
+
+async def registrations(
+    session: AsyncSession, fair_id: int, status: str | None, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    where = [FR.job_fair_id == fair_id, *([FR.status == status] if status else [])]
+    total = await _count(session, select(func.count()).select_from(FRT).where(*where))
+    stmt = select(FRT).where(*where).order_by(FR.id).limit(limit).offset(offset)
+    return list((await session.execute(stmt)).all()), total
+
+
+async def registration(session: AsyncSession, fair_id: int, reg_id: int) -> Any | None:
+    stmt = select(FRT).where(FR.id == reg_id, FR.job_fair_id == fair_id)
+    return (await session.execute(stmt)).first()
+
+
+async def handle_registration(
+    session: AsyncSession,
+    reg_id: int,
+    status: str,
+    worker_id: int | None,
+    by_id: int | None,
+    at: dt.datetime,
+) -> int:
+    """Mark a queued entry handled and blank her fields; 0 when it was handled already."""
+    result = await session.execute(
+        update(m.FairRegistration)
+        .where(FR.id == reg_id, FR.status == "queued")
+        .values(
+            status=status,
+            worker_id=worker_id,
+            handled_by_id=by_id,
+            handled_at=at,
+            **dict.fromkeys(PERSONAL),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def expire_registrations(session: AsyncSession, before: dt.datetime, at: dt.datetime) -> int:
+    """Queued entries older than ``before`` expire: their personal fields are blanked."""
+    result = await session.execute(
+        update(m.FairRegistration)
+        .where(FR.status == "queued", FR.created_at < before)
+        .values(status="expired", handled_at=at, **dict.fromkeys(PERSONAL))
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

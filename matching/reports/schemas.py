@@ -54,8 +54,9 @@ class JobFair(Response):
     employers: int
     attendees: int
     consultations: int
-    registrations: int | None
-    """Women registered on site: null, since on-site registration is not built yet."""
+    registrations: int
+    """Women who registered themselves on the fair's phone page (every entry of its queue,
+    handled or not)."""
     hires: int
     """Offers confirmed at the fair."""
     employer_ids: list[int]
@@ -140,3 +141,43 @@ class Summary(Response):
     by_destination_city: list[CityCount]
     by_office: list[OfficeCount]
     by_month: list[MonthCount]
+
+
+class RegistrationSkill(Response):
+    code: str
+    level: int
+
+
+class Registration(Response):
+    """An entry of a fair's self-registration queue. Once handled (confirmed, a duplicate,
+    rejected) or expired, her personal fields are null: the register holds her, or nothing."""
+
+    id: int
+    job_fair_id: int
+    status: str
+    """``queued``, ``confirmed``, ``duplicate``, ``rejected`` or ``expired``."""
+    name: str | None
+    phone: str | None
+    birth_date: dt.date | None
+    home_county: str | None
+    skills: list[RegistrationSkill] | None
+    willing_to_relocate: bool | None
+    consent_version: str
+    consented_at: dt.datetime
+    created_at: dt.datetime
+    handled_at: dt.datetime | None
+    worker_id: int | None
+    """Confirmed: the worker she became; duplicate: the worker already registered."""
+    duplicate_of: int | None
+    """Queued: a worker already registered with her phone (confirming will say so)."""
+
+
+class RegistrationPage(Response):
+    items: list[Registration]
+    total: int
+
+
+class RegistrationConfirm(Request):
+    agency_id: Id | None = None
+    """The agency that registers her: the fair's by default (an admin must name one for a
+    federation fair)."""

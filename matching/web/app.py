@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
-from matching.web import admin, console, employer, exports, imports, reports, staff
+from matching.web import admin, console, employer, exports, fairs, imports, reports, staff
 
 STATIC = Path(__file__).parent / "static"
 
@@ -22,7 +22,7 @@ def session_middleware(settings: Settings) -> Any:
     """App-level (a router's middleware is deep-copied, and the cipher cannot be), but only
     the console's paths: the API, the worker's link pages and static files skip it."""
     config = console.session_config(settings)
-    config.exclude = [r"^/api/", r"^/schema", r"^/static/", r"^/o/", r"^/c/"]
+    config.exclude = [r"^/api/", r"^/schema", r"^/static/", r"^/o/", r"^/c/", r"^/f/"]
     return config.middleware
 
 
@@ -47,6 +47,7 @@ def web_router(settings: Settings) -> list[Any]:
             *admin.ROUTES,
             *reports.ROUTES,
             *exports.ROUTES,
+            *fairs.ROUTES,
         ],
     )
     # The import page takes a spreadsheet: the imports' own body limit, as the API's routes.

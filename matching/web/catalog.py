@@ -89,6 +89,10 @@ FLASH = {
     "she is no longer matched first as a member of them.",
     "sensitive_given": "Her consent to holding sensitive information is recorded.",
     "password_changed": "Your password is changed. Every other sign-in of yours has ended.",
+    "registration_confirmed": "She is registered; her consent from the phone page is recorded.",
+    "registration_duplicate": "She was registered already: the entry is marked a duplicate of "
+    "that worker and nobody was registered twice.",
+    "registration_rejected": "The entry is rejected; what she entered is deleted.",
 }
 
 

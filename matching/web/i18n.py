@@ -1,7 +1,8 @@
 """The worker pages' words: English message ids, Chinese from the console's Babel catalog.
 
-The phone pages (``/o/{code}``, ``/c/{code}``) read ``TEXT[lang][key]``; the Chinese comes from
-``locale/zh_CN/LC_MESSAGES/messages.po`` like every console string, so one catalog holds them all.
+The phone pages (``/o/{code}``, ``/c/{code}``, ``/f/{code}``) read ``TEXT[lang][key]``; the
+Chinese comes from ``locale/zh_CN/LC_MESSAGES/messages.po`` like every console string, so one
+catalog holds them all.
 """
 
 from __future__ import annotations
@@ -59,6 +60,33 @@ MESSAGES: dict[str, str] = {
     "case_status_escalated": "referred to labour arbitration",
     "case_status_closed": "closed",
     "recovered": "recovered",
+    # a job fair's self-registration page (/f/{code})
+    "fair_title": "Register at the job fair",
+    "fair_intro": "Enter your details. The agency's staff will check them and add you to the "
+    "register; then they can propose jobs to you.",
+    "f_name": "Your name",
+    "f_phone": "Mobile phone",
+    "f_phone_hint": "A mainland China mobile number, e.g. 13812345678",
+    "f_birth": "Birth date",
+    "f_county": "Home county",
+    "f_skills": "Your skills and their level (1 beginner – 5 expert)",
+    "f_none": "none",
+    "f_relocate": "Would you take a job away from home, in another city?",
+    "f_consent_title": "Your consent",
+    "f_consent_text": "I agree that the agency holding this job fair records my name, mobile "
+    "number, birth date, home county, skills and whether I would work away from home, uses "
+    "them to propose jobs to me, and sends me SMS about them. I can withdraw this consent at "
+    "any time by telling the agency, and I can ask for a copy of my data or for it to be "
+    "deleted. If the staff do not add me to the register, what I enter here is deleted within "
+    "{days} days.",
+    "f_consent": "I have read this and I agree",
+    "f_submit": "Register",
+    "f_fix": "Please correct the marked fields.",
+    "fair_done": "Thank you! Your registration has been received. The agency's staff will "
+    "check it and call you.",
+    "fair_busy_title": "Please try again in a minute",
+    "fair_busy": "Too many registrations were sent from this connection just now. Please wait "
+    "a minute and send yours again.",
 }
 
 # The switch names the other language in that language: not a translation.

@@ -30,6 +30,9 @@ from tests.integration.test_employer_view import (
     assert_clean,
     placed_world,
 )
+from tests.integration.test_fair_registration import _code as fair_code
+from tests.integration.test_fair_registration import _form as form
+from tests.integration.test_fair_registration import _post as post_registration
 from tests.integration.test_training import SEWING_3, session_body
 from tests.support import Api
 
@@ -70,7 +73,12 @@ async def _world(api: Api) -> dict[str, Any]:
         w["staff"],
         json={"employer_id": w["employer"]["id"]},
     )
+    # a woman's self-registration waiting in the fair's queue
+    assert (
+        await post_registration(api, await fair_code(api, fair["id"]), form())
+    ).status_code == 200
     async with api.engine.connect() as conn:
+        reg_id = (await conn.execute(select(m.FairRegistration.id))).scalars().first()
         notice_id = (
             (await conn.execute(select(m.Notice.id).where(m.Notice.worker_id == her["id"])))
             .scalars()
@@ -99,6 +107,7 @@ async def _world(api: Api) -> dict[str, Any]:
         "enrolment_id": enrolment["id"],
         "n": 2,
         "fair_id": fair["id"],
+        "reg_id": reg_id,
         "year": dt.date.today().year,
     }
     assert None not in w["ids"].values(), w["ids"]

@@ -33,7 +33,13 @@ from matching.db.models._profiles import (
     WorkerProfile,
     WorkerSkill,
 )
-from matching.db.models._reports import JobFair, JobFairEmployer, LabourForce
+from matching.db.models._reports import (
+    REGISTRATION_STATUSES,
+    FairRegistration,
+    JobFair,
+    JobFairEmployer,
+    LabourForce,
+)
 
 __all__ = [
     "ACCESS_ACTIONS",
@@ -41,6 +47,7 @@ __all__ = [
     "CASE_TYPES",
     "CONSENT_CHANNELS",
     "CONSENT_KINDS",
+    "REGISTRATION_STATUSES",
     "AccessLogEntry",
     "Account",
     "Agency",
@@ -53,6 +60,7 @@ __all__ = [
     "EmployerBan",
     "Enrolment",
     "Erasure",
+    "FairRegistration",
     "FeeSchedule",
     "FollowUp",
     "InboundMessage",

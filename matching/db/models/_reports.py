@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.db.base import Base, IdMixin
@@ -45,6 +46,8 @@ class JobFair(IdMixin, Base):
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))
     attendees: Mapped[int] = mapped_column(Integer, default=0)
     consultations: Mapped[int] = mapped_column(Integer, default=0)
+    # The unguessable code of its self-registration page (``/f/{code}``, the QR code's link).
+    register_code: Mapped[str] = mapped_column(String(32), unique=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL")
@@ -62,4 +65,43 @@ class JobFairEmployer(Base):
     )
     employer_id: Mapped[int] = mapped_column(
         ForeignKey("employers.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+REGISTRATION_STATUSES = ("queued", "confirmed", "duplicate", "rejected", "expired")
+
+
+class FairRegistration(IdMixin, Base):
+    """A woman's self-registration at a fair (from its QR code), queued for staff to confirm
+    into the register or reject. Her personal fields are blanked once it is handled, and a
+    queued entry is deleted after the retention period (``docs/privacy.md``)."""
+
+    __tablename__ = "fair_registrations"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('queued', 'confirmed', 'duplicate', 'rejected', 'expired')", name="status"
+        ),
+        Index("ix_fair_registrations_fair_status", "job_fair_id", "status"),
+        Index("ix_fair_registrations_created_at", "created_at"),
+    )
+
+    job_fair_id: Mapped[int] = mapped_column(ForeignKey("job_fairs.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    birth_date: Mapped[dt.date | None] = mapped_column(Date)
+    home_county: Mapped[str | None] = mapped_column(String(100))
+    skills: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON(none_as_null=True))
+    willing_to_relocate: Mapped[bool | None] = mapped_column(Boolean)
+    # The consent text she ticked (its code) and when: the event recorded on confirmation.
+    consent_version: Mapped[str] = mapped_column(String(16))
+    consented_at: Mapped[dt.datetime] = mapped_column()
+    created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
+    handled_at: Mapped[dt.datetime | None] = mapped_column()
+    handled_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    # Confirmed: the worker she became; duplicate: the worker already registered.
+    worker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("worker_profiles.id", ondelete="SET NULL")
     )
