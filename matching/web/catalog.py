@@ -89,6 +89,12 @@ FLASH = {
     "she is no longer matched first as a member of them.",
     "sensitive_given": "Her consent to holding sensitive information is recorded.",
     "password_changed": "Your password is changed. Every other sign-in of yours has ended.",
+    # h-pages: after the hire
+    "placement_ended": "The placement has ended.",
+    "checkin_recorded": "The check-in is recorded.",
+    "case_opened": "The rights case is opened; the office has a task to follow it.",
+    "recovered": "The compensation recovered is recorded.",
+    "task_done": "The task is marked as done.",
 }
 
 
