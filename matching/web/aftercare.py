@@ -30,7 +30,7 @@ from matching.placements import tasks as task_service
 from matching.placements.schemas import EndReason
 from matching.profiles import service as profiles
 from matching.web import staff
-from matching.web.console import Me, Pager, field_errors, render, see_other, t
+from matching.web.console import Me, Pager, field_errors, lang, render, see_other, t
 
 AnyRequest = Request[Any, Any, Any]
 Errors = dict[str, str]
@@ -154,7 +154,20 @@ def _checkin_summary(request: AnyRequest, fu: Any) -> str:
     if a.get("problem"):
         said.append(str(a["problem"]))
     head = t(request, "Day-%(n)s check-in", n=followups.DAYS_OF.get(fu.n, fu.n))
-    return f"{head}: " + "; ".join(said) if said else head
+    colon, semicolon = ("：", "；") if lang(request) == "zh" else (": ", "; ")
+    return head + colon + semicolon.join(said) if said else head
+
+
+def _case_type_of(answers: dict[str, Any]) -> str:
+    """The kind of case her answers point to first."""
+    for question, case_type in (
+        ("wages_on_time", "wage_arrears"),
+        ("hours_as_agreed", "unpaid_overtime"),
+        ("housing_as_promised", "housing"),
+    ):
+        if answers.get(question) is False:
+            return case_type
+    return "other"
 
 
 async def _placement_page(
@@ -182,8 +195,7 @@ async def _placement_page(
         fu = next((f for f in p.follow_ups if f.n == int(checkin) and f.answers), None)
         if fu is not None:
             values["summary"] = _checkin_summary(request, fu)
-            if (fu.answers or {}).get("wages_on_time") is False:
-                values["type"] = "wage_arrears"
+            values["type"] = _case_type_of(fu.answers or {})
     return render(
         request,
         "console/placement.html",

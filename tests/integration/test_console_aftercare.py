@@ -106,7 +106,7 @@ async def test_a_check_in_a_case_compensation_and_the_end_through_the_console(ap
 
     # a case opened from that check-in starts from what she said
     page = (await _get(api, f"/placements/{pid}?checkin=1")).text
-    assert "第7天回访: 工资未按时发放; 十月工资拖了两周" in page
+    assert "第7天回访：工资未按时发放；十月工资拖了两周" in page
     r = await _post(
         api,
         f"/placements/{pid}/cases",
