@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
-from matching.web import admin, aftercare, console, employer, reports, staff
+from matching.web import admin, aftercare, console, editing, employer, reports, staff
 
 STATIC = Path(__file__).parent / "static"
 
@@ -44,6 +44,7 @@ def web_router(settings: Settings) -> list[Any]:
             console.switch_language,
             *staff.ROUTES,
             *aftercare.ROUTES,
+            *editing.ROUTES,
             *employer.ROUTES,
             *admin.ROUTES,
             *reports.ROUTES,
