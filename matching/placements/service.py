@@ -226,6 +226,7 @@ async def list_placements(
     *,
     status: str | None,
     worker_id: int | None = None,
+    opening_id: int | None = None,
     limit: int,
     offset: int,
 ) -> tuple[list[PlacementRow], int]:
@@ -234,6 +235,8 @@ async def list_placements(
         where.append(repo.PL.status == status)
     if worker_id is not None:
         where.append(repo.PL.worker_id == worker_id)
+    if opening_id is not None:
+        where.append(repo.PL.opening_id == opening_id)
     return await repo.rows(session, where, limit=limit, offset=offset)
 
 

@@ -20,10 +20,15 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Template
 
+from matching.api.access import record
 from matching.api.deps import Ctx, DbSession
 from matching.lib.errors import Conflict, DomainError
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
+from matching.offers import service as offer_service
+from matching.openings import service as openings
+from matching.openings.schemas import OpeningOut, OpeningPatch
+from matching.placements import service as placements
 from matching.profiles import service as profiles
 from matching.profiles.schemas import Worker, WorkerPatch
 from matching.web.console import Me, field_errors, render, see_other, t
@@ -300,3 +305,203 @@ async def worker_update(
 
 
 ROUTES = [worker_edit, worker_update]
+
+
+# --- an opening: its page (candidates, placements), editing, closing -------------------------
+
+OPENING_TEXT = ("title", "city", "county")
+OPENING_NUMBERS = ("headcount", "monthly_wage_min", "monthly_wage_max")
+OPENING_STALE = (
+    "Someone else changed this opening after you opened the form; reload it and try again."
+)
+
+
+def opening_shown(o: OpeningOut) -> dict[str, str]:
+    """An opening as its edit form's text values."""
+    levels = {s.code: s.min_level for s in o.required_skills}
+    out = {
+        "title": o.title,
+        "city": o.city,
+        "county": o.county or "",
+        "headcount": str(o.headcount),
+        "monthly_wage_min": str(o.monthly_wage_min),
+        "monthly_wage_max": str(o.monthly_wage_max),
+        "housing_provided": "on" if o.housing_provided else "",
+        "start_date": o.start_date.isoformat(),
+    }
+    for code in sorted(reference().skill_codes):
+        out[f"skill_{code}"] = str(levels.get(code, 0))
+    return out
+
+
+def opening_changes(
+    before: dict[str, str], form: Any
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """The PATCH body of what changed, every field's problem, and the form's values."""
+    after = {k: str(form.get(k, "")).strip() for k in before}
+    after["housing_provided"] = "on" if after["housing_provided"] in ("on", "true", "1") else ""
+    errors: dict[str, str] = {}
+    patch: dict[str, Any] = {}
+    changed = {k for k in after if after[k] != before[k]}
+    for f in OPENING_TEXT:
+        if f in changed:
+            patch[f] = after[f] or None if f == "county" else after[f]
+            if f != "county" and not after[f]:
+                errors[f] = "must not be blank"
+    for f in OPENING_NUMBERS:
+        if f in changed:
+            if not after[f].isdigit():
+                errors[f] = "enter a whole number"
+            else:
+                patch[f] = int(after[f])
+    if "housing_provided" in changed:
+        patch["housing_provided"] = after["housing_provided"] == "on"
+    if "start_date" in changed:
+        patch["start_date"] = _date(after["start_date"], "start_date", errors)
+        if patch["start_date"] is None:
+            errors.setdefault("start_date", "must not be blank")
+    if any(k.startswith("skill_") for k in changed):
+        skills = []
+        for code in sorted(reference().skill_codes):
+            raw = after[f"skill_{code}"] or "0"
+            if not raw.isdigit() or int(raw) > 5:
+                errors["required_skills"] = "choose a level from 1 to 5, or none"
+            elif int(raw) > 0:
+                skills.append({"code": code, "min_level": int(raw)})
+        patch["required_skills"] = skills
+    for f, value in patch.items():  # each against the API's own type, so all show at once
+        if f in errors:
+            continue
+        try:
+            msgspec.convert({"version": 1, f: value}, OpeningPatch)
+        except msgspec.ValidationError as exc:
+            found = _LENGTH.search(str(exc))
+            errors[f] = f"at most {found.group(1)} characters" if found else "is not valid"
+    return {k: v for k, v in patch.items() if k not in errors}, errors, after
+
+
+async def _opening_page(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
+    opening_id: int,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    o = await openings.get_opening(db_session, me, opening_id)
+    offers: list[Any] = []
+    if not me.is_employer:
+        offers, _ = await offer_service.list_offers(
+            db_session, me, status=None, opening_id=opening_id, limit=100, offset=0
+        )
+    placed, _ = await placements.list_placements(
+        db_session, me, status=None, opening_id=opening_id, limit=100, offset=0
+    )
+    record(request, me, "console.opening.view", sorted({x.worker_id for x in offers}))
+    return render(
+        request,
+        "console/opening.html",
+        status_code=status_code,
+        o=o,
+        offers=offers,
+        placements=placed,
+        errors=errors or {},
+    )
+
+
+@get("/openings/{opening_id:int}")
+async def opening_page(
+    request: AnyRequest, db_session: DbSession, me: Me, opening_id: FromPath[int]
+) -> Template:
+    """An opening with its candidates (offers) and placements."""
+    return await _opening_page(request, db_session, me, opening_id)
+
+
+def _opening_form(
+    request: AnyRequest, o: OpeningOut, v: dict[str, str], errors: dict[str, str], code: int
+) -> Template:
+    return render(
+        request,
+        "console/opening_form.html",
+        status_code=code,
+        o=o,
+        v=v,
+        errors=errors,
+        employers=[],
+    )
+
+
+@get("/openings/{opening_id:int}/edit")
+async def opening_edit(
+    request: AnyRequest, db_session: DbSession, me: Me, opening_id: FromPath[int]
+) -> Template:
+    o = await openings.get_opening(db_session, me, opening_id)
+    return _opening_form(request, o, opening_shown(o), {}, 200)
+
+
+async def _patch_opening(
+    request: AnyRequest, db_session: DbSession, me: Principal, opening_id: int, body: dict[str, Any]
+) -> dict[str, str]:
+    """``openings.service.update_opening``; its refusal as errors beside the fields."""
+    try:
+        await openings.update_opening(
+            db_session, me, opening_id, msgspec.convert(body, OpeningPatch)
+        )
+    except DomainError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        await db_session.rollback()  # a refused form writes nothing
+        if isinstance(exc, Conflict) and exc.extra.get("field") == "version":
+            return {"version": t(request, OPENING_STALE)}
+        return field_errors(request, exc)
+    return {}
+
+
+@post("/openings/{opening_id:int}/edit", status_code=200)
+async def opening_update(
+    request: AnyRequest, db_session: DbSession, me: Me, opening_id: FromPath[int]
+) -> Response[Any]:
+    """Edit an opening (``PATCH /api/v1/openings/{id}``): only what changed is sent."""
+    form = await request.form()
+    o = await openings.get_opening(db_session, me, opening_id)
+    version = str(form.get("version", ""))
+    patch, errors, after = opening_changes(opening_shown(o), form)
+    shown_errors = _say(request, errors)
+    if not version.isdigit():
+        shown_errors["version"] = t(request, "The page was out of date; reload it and try again.")
+    elif patch or errors:
+        # the parsed fields go to the service even beside bad ones, so its checks show too
+        found = await _patch_opening(
+            request, db_session, me, opening_id, {"version": int(version), **patch}
+        )
+        if errors and not found:
+            await db_session.rollback()
+        shown_errors = found | shown_errors
+    if not shown_errors:
+        return see_other(f"/openings/{opening_id}", done="saved")
+    return _opening_form(request, o, after, shown_errors, 409 if "version" in shown_errors else 422)
+
+
+@post("/openings/{opening_id:int}/status", status_code=200)
+async def opening_status(
+    request: AnyRequest, db_session: DbSession, me: Me, opening_id: FromPath[int]
+) -> Response[Any]:
+    """Close an opening, or open it again (``PATCH`` with ``status``)."""
+    form = await request.form()
+    version, status = str(form.get("version", "")), str(form.get("status", ""))
+    errors: dict[str, str] = {}
+    if status not in ("open", "closed"):
+        errors["status"] = t(request, "choose one of the options")
+    if not version.isdigit() or int(version) < 1:
+        errors["version"] = t(request, "The page was out of date; reload it and try again.")
+    if not errors:
+        body = {"version": int(version), "status": status}
+        errors = await _patch_opening(request, db_session, me, opening_id, body)
+        if not errors:
+            return see_other(f"/openings/{opening_id}", done="saved")
+    return await _opening_page(
+        request, db_session, me, opening_id, errors, 409 if "version" in errors else 422
+    )
+
+
+ROUTES += [opening_page, opening_edit, opening_update, opening_status]

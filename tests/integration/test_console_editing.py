@@ -149,3 +149,96 @@ async def test_another_agency_may_not_edit_her(api: Api) -> None:
     )
     assert r.status_code == 404
     assert await api.digest() == before
+
+
+async def _opening_row(api: Api, opening_id: int) -> Any:
+    async with api.engine.connect() as conn:
+        return (await conn.execute(select(m.Opening).where(m.Opening.id == opening_id))).one()
+
+
+async def test_an_opening_page_lists_candidates_and_placements_and_is_edited(api: Api) -> None:
+    from tests.integration.test_console_aftercare import placed
+
+    w = await placed(api)
+    async with api.engine.connect() as conn:
+        opening_id = (
+            await conn.execute(
+                select(m.Placement.opening_id).where(m.Placement.id == w["placement"])
+            )
+        ).scalar_one()
+    await _login(api, w["clerk"])
+    assert f'href="/openings/{opening_id}"' in (await _get(api, "/openings?status=")).text
+    page = (await _get(api, f"/openings/{opening_id}")).text
+    assert "刘春梅" in page and f'href="/placements/{w["placement"]}"' in page
+    assert "候选人（录用通知）" in page
+    # another opening of the same employer lists neither her offer nor her placement
+    another = await api.opening(w["staff"], w["employer"]["id"], title="包装工")
+    page = (await _get(api, f"/openings/{another['id']}")).text
+    assert "包装工" in page and "刘春梅" not in page and 'href="/placements/' not in page
+    form = await _form(api, f"/openings/{opening_id}/edit")
+    assert form["headcount"] == "1"
+    version = (await _opening_row(api, opening_id)).version
+
+    before = await api.digest()
+    bad = form | {
+        "title": "",
+        "headcount": "0",
+        "monthly_wage_min": "7000",
+        "monthly_wage_max": "6000",
+        "skill_sewing": "8",
+    }
+    r = await api.client.post(f"/openings/{opening_id}/edit", data=bad)
+    assert r.status_code == 422, r.text
+    for field in ("title", "headcount", "monthly_wage_min", "required_skills"):
+        assert f'id="e-{field}"' in r.text, field
+    assert await api.digest() == before
+    r = await api.client.post(
+        f"/openings/{opening_id}/edit", data=form | {"headcount": "4", "skill_sewing": "8"}
+    )
+    assert r.status_code == 422 and await api.digest() == before  # the good field neither
+
+    good = form | {"headcount": "3", "monthly_wage_max": "6500", "skill_sewing": "2"}
+    r = await api.client.post(f"/openings/{opening_id}/edit", data=good, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    row = await _opening_row(api, opening_id)
+    assert (row.headcount, row.monthly_wage_max, row.version) == (3, 6500, version + 1)
+    async with api.engine.connect() as conn:
+        levels = (
+            await conn.execute(
+                select(m.OpeningSkill.min_level).where(m.OpeningSkill.opening_id == opening_id)
+            )
+        ).all()
+    assert [lv[0] for lv in levels] == [2]
+
+    # the old form again: stale, refused, nothing written
+    before = await api.digest()
+    r = await api.client.post(f"/openings/{opening_id}/edit", data=good | {"headcount": "5"})
+    assert r.status_code == 409 and "别人修改了这个岗位" in r.text
+    r = await api.client.post(
+        f"/openings/{opening_id}/status",
+        data={"_csrf_token": form["_csrf_token"], "version": str(version), "status": "closed"},
+    )
+    assert r.status_code == 409 and await api.digest() == before
+    r = await api.client.post(
+        f"/openings/{opening_id}/status",
+        data={"_csrf_token": form["_csrf_token"], "version": str(version + 1), "status": "closed"},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    assert (await _opening_row(api, opening_id)).status == "closed"
+
+    # another agency reads the shared pool but may not change it
+    other = await api.agency()
+    token = await _login(api, await _account(api, "staff", agency_id=other["id"]))
+    before = await api.digest()
+    r = await api.client.post(
+        f"/openings/{opening_id}/status",
+        data={"_csrf_token": token, "version": str(version + 2), "status": "open"},
+    )
+    assert r.status_code in (403, 404)
+    r = await api.client.post(
+        f"/openings/{opening_id}/edit",
+        data={"_csrf_token": token, "version": str(version + 2), "title": "冒充"},
+    )
+    assert r.status_code in (403, 404)
+    assert await api.digest() == before
