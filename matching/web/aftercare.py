@@ -107,7 +107,7 @@ def _choice(form: Mapping[str, Any], name: str, allowed: Any, errors: Errors) ->
     return raw
 
 
-def _say(request: AnyRequest, errors: Errors) -> Errors:
+def say(request: AnyRequest, errors: Errors) -> Errors:
     """Our messages in the page's language (the numbers put in after translation)."""
     out: Errors = {}
     for field, message in errors.items():
@@ -239,7 +239,7 @@ async def placement_end(
             ended_on = dt.date.fromisoformat(raw)
         except ValueError:
             errors["ended_on"] = "enter a date as YYYY-MM-DD"
-    shown = _say(request, errors)
+    shown = say(request, errors)
     if not errors:
         shown = await _attempt(
             request,
@@ -285,7 +285,7 @@ async def placement_checkin(
         "problem": _bounded_text(form, "problem", errors, limit=MAX_NOTE),
         "note": _bounded_text(form, "note", errors, limit=MAX_NOTE),
     }
-    shown = _say(request, errors)
+    shown = say(request, errors)
     if not errors and n is not None:
         checkin = msgspec.convert(data, followups.StaffCheckin)
         shown = await _attempt(
@@ -319,7 +319,7 @@ async def placement_case(
     case_type = _choice(form, "type", CASE_TYPES, errors)
     summary = _bounded_text(form, "summary", errors, limit=2000, required=True)
     claimed = _whole(form, "money_claimed", errors, low=0, high=1_000_000, required=False)
-    shown = _say(request, errors)
+    shown = say(request, errors)
     opened: list[int] = []
     if not errors:
 
@@ -356,7 +356,7 @@ async def case_recovered(
     errors: Errors = {}
     amount = _whole(form, "amount", errors, low=1, high=10_000_000, required=True)
     note = _bounded_text(form, "recovered_note", errors, limit=2000, required=True)
-    shown = _say(request, errors)
+    shown = say(request, errors)
     if not errors and amount is not None:
         data = case_service.Recovery(amount=amount, note=note)
         shown = await _attempt(
@@ -434,7 +434,7 @@ async def task_done(
     form = await request.form()
     errors: Errors = {}
     note = _bounded_text(form, "note", errors, limit=MAX_NOTE)
-    shown = _say(request, errors)
+    shown = say(request, errors)
     if not errors:
         shown = await _attempt(
             request, db_session, lambda: task_service.finish_task(db_session, me, task_id, note)

@@ -31,6 +31,7 @@ from matching.openings.schemas import OpeningOut, OpeningPatch
 from matching.placements import service as placements
 from matching.profiles import service as profiles
 from matching.profiles.schemas import Worker, WorkerPatch
+from matching.web.aftercare import say
 from matching.web.console import Me, field_errors, render, see_other, t
 
 AnyRequest = Request[Any, Any, Any]
@@ -184,16 +185,6 @@ def changes(
     return patch, errors
 
 
-def _say(request: AnyRequest, errors: dict[str, str]) -> dict[str, str]:
-    out = {}
-    for f, message in errors.items():
-        if message.startswith("at most "):
-            out[f] = t(request, "at most %(n)s characters", n=message.split()[2])
-        else:
-            out[f] = t(request, message)
-    return out
-
-
 def _stale(
     before: dict[str, str], now: dict[str, str], request: AnyRequest
 ) -> list[tuple[str, str, str]]:
@@ -270,7 +261,7 @@ async def _save(
         stale = _stale(before, shown(current), request)
         return _page(request, current, after, stale=stale, status_code=409)
     patch, errors = changes(before, after, str(form.get("id_number", "")).strip())
-    shown_errors = _say(request, errors)
+    shown_errors = say(request, errors)
     if not patch:
         return see_other(f"/workers/{worker_id}", done="saved")
     # The fields that parsed go to the service even when others did not, so that its own
@@ -466,7 +457,7 @@ async def opening_update(
     o = await openings.get_opening(db_session, me, opening_id)
     version = str(form.get("version", ""))
     patch, errors, after = opening_changes(opening_shown(o), form)
-    shown_errors = _say(request, errors)
+    shown_errors = say(request, errors)
     if not version.isdigit():
         shown_errors["version"] = t(request, "The page was out of date; reload it and try again.")
     elif patch or errors:
