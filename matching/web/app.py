@@ -13,7 +13,7 @@ from litestar.static_files import create_static_files_router
 
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
-from matching.web import admin, aftercare, console, editing, employer, reports, staff
+from matching.web import admin, aftercare, console, editing, employer, outbox, reports, staff
 
 STATIC = Path(__file__).parent / "static"
 
@@ -45,6 +45,7 @@ def web_router(settings: Settings) -> list[Any]:
             *staff.ROUTES,
             *aftercare.ROUTES,
             *editing.ROUTES,
+            *outbox.ROUTES,
             *employer.ROUTES,
             *admin.ROUTES,
             *reports.ROUTES,

@@ -95,6 +95,8 @@ FLASH = {
     "case_opened": "The rights case is opened; the office has a task to follow it.",
     "recovered": "The compensation recovered is recorded.",
     "task_done": "The task is marked as done.",
+    "notice_retried": "The notice goes out again.",
+    "notices_retried": "Every failed notice goes out again.",
 }
 
 

@@ -71,6 +71,10 @@ async def test_editing_a_worker_and_an_opening(
             await page.click("main form button[type=submit]")
             await expect(page.locator("#e-headcount")).to_be_visible()
             await shot(page, artifacts, "h7-12-opening-edit-error")
+            # the outbox: no webhook here, so notices are logged; show every status
+            await page.goto(f"{site.base}/notices?status=")
+            await expect(page.locator("#notices")).to_contain_text("孙小燕")
+            await shot(page, artifacts, "h7-14-notices")
         async with chinese_page(
             chromium_path, tmp_path / "phone", viewport={"width": 360, "height": 740}
         ) as page:
