@@ -438,6 +438,7 @@ async def list_offers(
     *,
     status: str | None,
     run_id: int | None = None,
+    opening_id: int | None = None,
     limit: int,
     offset: int,
 ) -> tuple[list[OfferRow], int]:
@@ -447,6 +448,8 @@ async def list_offers(
         where.append(repo.OF.status == status)
     if run_id is not None:
         where.append(repo.OF.run_id == run_id)
+    if opening_id is not None:
+        where.append(repo.OF.opening_id == opening_id)
     return await repo.rows(session, where, limit=limit, offset=offset)
 
 

@@ -231,15 +231,20 @@ async def list_placements(
     *,
     status: str | None,
     worker_id: int | None = None,
+    opening_id: int | None = None,
     limit: int,
     offset: int,
 ) -> tuple[list[PlacementRow], int]:
-    where = list_conditions(principal, status=status, worker_id=worker_id)
+    where = list_conditions(principal, status=status, worker_id=worker_id, opening_id=opening_id)
     return await repo.rows(session, where, limit=limit, offset=offset)
 
 
 def list_conditions(
-    principal: Principal, *, status: str | None, worker_id: int | None
+    principal: Principal,
+    *,
+    status: str | None,
+    worker_id: int | None,
+    opening_id: int | None = None,
 ) -> list[ColumnElement[bool]]:
     """The placement list's conditions for ``principal`` (the list and its export alike), or
     422 on a status that is none."""
@@ -250,6 +255,8 @@ def list_conditions(
         where.append(repo.PL.status == status)
     if worker_id is not None:
         where.append(repo.PL.worker_id == worker_id)
+    if opening_id is not None:
+        where.append(repo.PL.opening_id == opening_id)
     return where
 
 

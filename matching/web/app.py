@@ -13,7 +13,19 @@ from litestar.static_files import create_static_files_router
 
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
-from matching.web import admin, console, employer, exports, fairs, imports, reports, staff
+from matching.web import (
+    admin,
+    aftercare,
+    console,
+    editing,
+    employer,
+    exports,
+    fairs,
+    imports,
+    outbox,
+    reports,
+    staff,
+)
 
 STATIC = Path(__file__).parent / "static"
 
@@ -43,6 +55,9 @@ def web_router(settings: Settings) -> list[Any]:
             console.password_change,
             console.switch_language,
             *staff.ROUTES,
+            *aftercare.ROUTES,
+            *editing.ROUTES,
+            *outbox.ROUTES,
             *employer.ROUTES,
             *admin.ROUTES,
             *reports.ROUTES,

@@ -93,6 +93,14 @@ FLASH = {
     "registration_duplicate": "She was registered already: the entry is marked a duplicate of "
     "that worker and nobody was registered twice.",
     "registration_rejected": "The entry is rejected; what she entered is deleted.",
+    # h-pages: after the hire
+    "placement_ended": "The placement has ended.",
+    "checkin_recorded": "The check-in is recorded.",
+    "case_opened": "The rights case is opened; the office has a task to follow it.",
+    "recovered": "The compensation recovered is recorded.",
+    "task_done": "The task is marked as done.",
+    "notice_retried": "The notice goes out again.",
+    "notices_retried": "Every failed notice goes out again.",
 }
 
 

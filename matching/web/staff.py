@@ -539,13 +539,7 @@ async def placements_list(
     )
 
 
-@get("/placements/{placement_id:int}")
-async def placement_page(
-    request: AnyRequest, db_session: DbSession, me: Me, placement_id: FromPath[int]
-) -> Template:
-    p = await placements.get_placement(db_session, me, placement_id)
-    names = await placements.placement_names(db_session, me, placement_id)
-    return render(request, "console/placement.html", p=p, names=names)
+# a placement's own page (its end, check-ins and cases) is in web/aftercare.py
 
 
 @get("/followups")
@@ -600,13 +594,14 @@ async def cases_board(request: AnyRequest, db_session: DbSession, me: Me) -> Tem
     return render(request, "console/cases.html", columns=columns, names=names)
 
 
-async def _case_page(
+async def case_view(
     request: AnyRequest,
     db_session: DbSession,
     me: Principal,
     case_id: FromPath[int],
     errors: dict[str, str] | None = None,
     status_code: int = 200,
+    v: dict[str, str] | None = None,
 ) -> Template:
     case = await case_service.get_case(db_session, me, case_id)
     names = await profiles.worker_names(db_session, [case.worker_id])
@@ -621,6 +616,7 @@ async def _case_page(
         outcomes=("upheld", "partly_upheld", "not_upheld", "withdrawn_by_worker", "referred"),
         actions=("note", "call", "visit", "mediation", "employer_contact"),
         errors=errors or {},
+        v=v or {},
     )
 
 
@@ -641,7 +637,7 @@ async def case_page(
     request: AnyRequest, db_session: DbSession, me: Me, case_id: FromPath[int]
 ) -> Template:
     _staff(me)
-    return await _case_page(request, db_session, me, case_id)
+    return await case_view(request, db_session, me, case_id)
 
 
 @post("/cases/{case_id:int}/entries", status_code=200)
@@ -655,7 +651,7 @@ async def case_entry(
         await case_service.add_entry(db_session, me, case_id, data)
     except forms.FormErrors as exc:
         errs = {k: t(request, v) for k, v in exc.errors.items()}
-        return await _case_page(request, db_session, me, case_id, errs, 422)
+        return await case_view(request, db_session, me, case_id, errs, 422)
     return see_other(f"/cases/{case_id}", done="saved")
 
 
@@ -670,12 +666,12 @@ async def case_status(
         await case_service.change_status(db_session, me, case_id, data)
     except forms.FormErrors as exc:
         errs = {k: t(request, v) for k, v in exc.errors.items()}
-        return await _case_page(request, db_session, me, case_id, errs, 422)
+        return await case_view(request, db_session, me, case_id, errs, 422)
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
         await db_session.rollback()
-        return await _case_page(request, db_session, me, case_id, field_errors(request, exc), 422)
+        return await case_view(request, db_session, me, case_id, field_errors(request, exc), 422)
     return see_other(f"/cases/{case_id}", done="saved")
 
 
@@ -699,7 +695,6 @@ ROUTES = [
     offers_list,
     offer_action,
     placements_list,
-    placement_page,
     followups,
     cases_board,
     case_page,
