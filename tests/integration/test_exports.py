@@ -340,6 +340,24 @@ async def test_the_command_line_export_writes_the_file(
     done = laowu("export", "cases", str(csv_out), env=env, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert csv_rows(csv_out.read_bytes())[0][:2] == ["编号", "劳动力编号"]
+    for what, heading in (("placements", "劳动力编号"), ("openings", "用人单位")):
+        out = tmp_path / f"{what}.csv"
+        done = laowu(
+            "export",
+            what,
+            str(out),
+            "--status",
+            "active" if what == "placements" else "open",
+            env=env,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == f"0 rows written to {out}"
+        assert csv_rows(out.read_bytes()) == [csv_rows(out.read_bytes())[0]]
+        assert csv_rows(out.read_bytes())[0][1] == heading
+    refused = tmp_path / "refused.xlsx"
+    done = laowu("export", "workers", str(refused), "--skill", "juggling", env=env, cwd=tmp_path)
+    assert done.returncode == 1 and "juggling" in done.stderr and not refused.exists()
     bad = laowu("export", "workers", str(tmp_path / "x.pdf"), env=env, cwd=tmp_path)
     assert bad.returncode == 2 and ".xlsx or .csv" in bad.stderr
 
