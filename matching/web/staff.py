@@ -17,7 +17,7 @@ from matching.api.access import record
 from matching.api.deps import Ctx, DbSession, runtime, transaction
 from matching.api.request_id import request_id
 from matching.lib import clock
-from matching.lib.errors import DomainError, Forbidden
+from matching.lib.errors import DomainError, Forbidden, Invalid
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID
@@ -125,9 +125,8 @@ async def _agencies_for(db_session: DbSession, me: Principal) -> list[Any]:
 @get("/workers/new")
 async def worker_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
     _staff(me)
-    return _worker_form(
-        request, {"consent_matching": "on"}, {}, await _agencies_for(db_session, me)
-    )
+    # Consent is an act of hers, never a default: every box starts unticked.
+    return _worker_form(request, {}, {}, await _agencies_for(db_session, me))
 
 
 @post("/workers", status_code=200)
@@ -559,6 +558,8 @@ async def followups(
         first = dt.date.fromisoformat(start) if start else today
     except ValueError:
         first = today
+    if not clock.plausible(first):  # a calendar near 0001 or 9999 overflows its own weeks
+        raise Invalid("start", clock.OUT_OF_RANGE)
     first = first - dt.timedelta(days=first.weekday())  # weeks start on Monday
     end = first + dt.timedelta(days=35)
     rows = await placements.followups_between(db_session, me, first, end)
