@@ -55,7 +55,13 @@ from matching.placements.aftercare_controllers import (
 )
 from matching.placements.controllers import PlacementController
 from matching.privacy.controllers import audit_log, erase_worker, export_worker
-from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
+from matching.profiles.controllers import (
+    WorkerController,
+    list_priority_groups,
+    list_skills,
+    put_priority_policy,
+    read_priority_policy,
+)
 from matching.reports.controllers import JobFairController, put_labour_force, summary
 from matching.reports.metrics import metrics
 from matching.settings import Settings
@@ -139,6 +145,8 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             ping,
             list_skills,
             list_priority_groups,
+            read_priority_policy,
+            put_priority_policy,
             AuthController,
             AgencyController,
             OfficeController,

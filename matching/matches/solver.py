@@ -106,7 +106,8 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
         proposals=proposals,
         unproposed=unproposed,
         stats={k: int(v) for k, v in result.stats.items()},
-        audit=_plain(result.audit),
+        # The audit names the priority policy the run read, stored with it.
+        audit={**_plain(result.audit), "priority_groups": sorted(snap.vocab.priority_groups)},
         timings=timings,
         result=result,
     )

@@ -21,6 +21,7 @@ from matching.lib.errors import DomainError, Forbidden, Invalid
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID
+from matching.matches import policy
 from matching.matches import service as matches
 from matching.matches.runner import execute_run
 from matching.network import service as network
@@ -98,11 +99,12 @@ async def workers(
     )
 
 
-def _worker_form(
+async def _worker_form(
     request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
     values: dict[str, str],
     errors: dict[str, str],
-    agencies: list[Any],
     status_code: int = 200,
 ) -> Template:
     return render(
@@ -112,7 +114,8 @@ def _worker_form(
         v=values,
         errors=errors,
         groups=[g for g in reference().groups if g.assignable],
-        agencies=agencies,
+        first=await policy.priority_codes(db_session),  # placed first; the rest recorded only
+        agencies=await _agencies_for(db_session, me),
     )
 
 
@@ -126,7 +129,7 @@ async def _agencies_for(db_session: DbSession, me: Principal) -> list[Any]:
 async def worker_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
     _staff(me)
     # Consent is an act of hers, never a default: every box starts unticked.
-    return _worker_form(request, {}, {}, await _agencies_for(db_session, me))
+    return await _worker_form(request, db_session, me, {}, {})
 
 
 @post("/workers", status_code=200)
@@ -152,9 +155,7 @@ async def worker_create(
         errors = field_errors(request, exc)
     else:
         return see_other(f"/workers/{worker.id}", done="registered")
-    return _worker_form(
-        request, values, errors, await _agencies_for(db_session, me), status_code=422
-    )
+    return await _worker_form(request, db_session, me, values, errors, status_code=422)
 
 
 @get("/workers/{worker_id:int}")
@@ -198,6 +199,7 @@ async def _worker_page(
         training=courses.items,
         consents=consents.items,
         recorders=await network.account_names(db_session, recorders),
+        first=await policy.priority_codes(db_session),
         channels=CONSENT_CHANNELS,
         errors=errors or {},
     )
