@@ -229,6 +229,26 @@ async def proposals_page(
     return list(rows), int(total)
 
 
+async def unproposed_page(
+    session: AsyncSession,
+    run_id: int,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[Any], int]:
+    """The workers a run left out, with her name and the reason in both languages, and the
+    total."""
+    base = (
+        select(U.worker_id, U.zh, U.en, W.name.label("worker_name"))
+        .join(m.WorkerProfile.__table__, W.id == U.worker_id)
+        .where(U.run_id == run_id, *where)
+    )
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(U.worker_id).limit(limit).offset(offset))).all()
+    return list(rows), int(total)
+
+
 async def proposal_of(session: AsyncSession, run_id: int, worker_id: int) -> Any | None:
     """Her proposal in a run (opening and reasons), if she had one."""
     stmt = select(P.opening_id, P.reasons).where(P.run_id == run_id, P.worker_id == worker_id)

@@ -100,7 +100,7 @@ async def execute_run(
         )
         # The reasons are worded in the solve pool while the offers are written.
         result, outcome.result = outcome.result, None
-        if not dry_run and result is not None:
+        if result is not None:  # a dry run keeps its proposals with their reasons too
             words = loop.run_in_executor(processes.solve_pool(), word, result)
         await heartbeat.stop()  # the write holds the run itself, from its first statement
         t = time.perf_counter()

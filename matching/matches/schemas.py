@@ -61,6 +61,18 @@ class ProposalPage(Response):
     total: int
 
 
+class UnproposedOut(Response):
+    worker_id: int
+    worker_name: str
+    reason: str
+    """The one rule that stopped her, or the better-placed competitor."""
+
+
+class UnproposedPage(Response):
+    items: list[UnproposedOut]
+    total: int
+
+
 class WorkerOutcome(Response):
     """'Why her, why not me': a worker's result in one run."""
 

@@ -428,7 +428,11 @@ async def run_page(
     offers = await offer_service.offers_of_run(
         db_session, me, run_id, [p.worker_id for p in props.items]
     )
-    record(request, me, "console.run.view", [p.worker_id for p in props.items])
+    left_out = await matches.list_unproposed(
+        db_session, me, run_id, lang=lang(request), limit=LEFT_OUT_SHOWN, offset=0
+    )
+    shown = [p.worker_id for p in props.items] + [u.worker_id for u in left_out.items]
+    record(request, me, "console.run.view", shown)
     metrics: list[str] = []
     for row in run.audit.values():
         if isinstance(row, dict):
@@ -441,7 +445,13 @@ async def run_page(
         offers=offers,
         pager=pager.with_total(props.total),
         metrics=metrics,
+        left_out=left_out,
+        first=run.audit.get("priority_groups"),  # the policy the run read (None: before 0016)
     )
+
+
+LEFT_OUT_SHOWN = 200
+"""How many of the workers a run left out its page lists (the API pages through them all)."""
 
 
 @get("/runs/{run_id:int}/status")
