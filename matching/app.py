@@ -56,7 +56,13 @@ from matching.placements.aftercare_controllers import (
 )
 from matching.placements.controllers import PlacementController
 from matching.privacy.controllers import audit_log, erase_worker, export_worker
-from matching.profiles.controllers import WorkerController, list_priority_groups, list_skills
+from matching.profiles.controllers import (
+    WorkerController,
+    list_priority_groups,
+    list_skills,
+    put_priority_policy,
+    read_priority_policy,
+)
 from matching.profiles.fair_controllers import FairRegistrationController
 from matching.profiles.import_controllers import WorkerImportController
 from matching.reports.controllers import (
@@ -148,6 +154,8 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             ping,
             list_skills,
             list_priority_groups,
+            read_priority_policy,
+            put_priority_policy,
             AuthController,
             AgencyController,
             OfficeController,

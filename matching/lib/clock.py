@@ -51,3 +51,14 @@ def age_on(birth: dt.date, day: dt.date) -> int:
     if (day.month, day.day) < (birth.month, birth.day):
         years -= 1
     return years
+
+
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+"""The days a date a person gives may fall on: 0001-01-01 or 9999-12-31 is a slip of the
+keyboard, and a day that near either end of the calendar overflows the arithmetic on it."""
+OUT_OF_RANGE = "must lie in the years 1900–2100"
+
+
+def plausible(day: dt.date) -> bool:
+    """Whether ``day`` lies in :data:`FIRST_DAY` … :data:`LAST_DAY`."""
+    return FIRST_DAY <= day <= LAST_DAY

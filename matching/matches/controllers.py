@@ -19,6 +19,7 @@ from matching.matches.schemas import (
     MatchRunPage,
     ProposalPage,
     RunRequest,
+    UnproposedPage,
     WorkerOutcome,
 )
 
@@ -87,6 +88,23 @@ class MatchRunController(Controller):
             offset=offset,
         )
         record(request, principal, "proposal.list", [p.worker_id for p in page.items])
+        return page
+
+    @get("/{run_id:int}/unproposed", summary="The workers left out, each with the one reason")
+    async def unproposed(
+        self,
+        request: AnyRequest,
+        run_id: PathId,
+        db_session: DbSession,
+        principal: Who,
+        lang: Lang = "zh",
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> UnproposedPage:
+        page = await service.list_unproposed(
+            db_session, principal, run_id, lang=lang, limit=limit, offset=offset
+        )
+        record(request, principal, "match.outcome", [u.worker_id for u in page.items])
         return page
 
     @get("/{run_id:int}/workers/{worker_id:int}", summary="Why she was proposed, or why not")

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
@@ -228,6 +229,26 @@ async def proposals_page(
     return list(rows), int(total)
 
 
+async def unproposed_page(
+    session: AsyncSession,
+    run_id: int,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    limit: int,
+    offset: int,
+) -> tuple[list[Any], int]:
+    """The workers a run left out, with her name and the reason in both languages, and the
+    total."""
+    base = (
+        select(U.worker_id, U.zh, U.en, W.name.label("worker_name"))
+        .join(m.WorkerProfile.__table__, W.id == U.worker_id)
+        .where(U.run_id == run_id, *where)
+    )
+    total = (await session.execute(select(func.count()).select_from(base.subquery()))).scalar_one()
+    rows = (await session.execute(base.order_by(U.worker_id).limit(limit).offset(offset))).all()
+    return list(rows), int(total)
+
+
 async def proposal_of(session: AsyncSession, run_id: int, worker_id: int) -> Any | None:
     """Her proposal in a run (opening and reasons), if she had one."""
     stmt = select(P.opening_id, P.reasons).where(P.run_id == run_id, P.worker_id == worker_id)
@@ -257,3 +278,29 @@ async def forget_worker(session: AsyncSession, worker_id: int) -> dict[str, int]
         "proposal_reasons": int(reasons.rowcount),  # type: ignore[attr-defined]
         "unproposed": int(unproposed.rowcount),  # type: ignore[attr-defined]
     }
+
+
+# --- the priority policy ------------------------------------------------------------------
+
+PP = m.PriorityPolicy.__table__.c
+
+
+async def policy_in_force(session: AsyncSession) -> Row[Any] | None:
+    """The newest change of the priority policy (None: none was ever made)."""
+    query = select(PP.id, PP.groups, PP.note, PP.changed_by_id, PP.changed_at)
+    return (await session.execute(query.order_by(PP.id.desc()).limit(1))).first()
+
+
+async def policy_changes(session: AsyncSession, *, limit: int, offset: int) -> list[Row[Any]]:
+    query = select(PP.id, PP.groups, PP.note, PP.changed_by_id, PP.changed_at)
+    query = query.order_by(PP.id.desc()).limit(limit).offset(offset)
+    return list((await session.execute(query)).all())
+
+
+async def add_policy(
+    session: AsyncSession, groups: list[str], note: str | None, by: int | None, at: dt.datetime
+) -> int:
+    row = m.PriorityPolicy(groups=groups, note=note, changed_by_id=by, changed_at=at)
+    session.add(row)
+    await session.flush()
+    return row.id

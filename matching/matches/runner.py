@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.matches import processes, service, snapshot
+from matching.matches import policy, processes, service, snapshot
 from matching.matches.schemas import MatchRunOut
 from matching.matches.solver import Outcome, Reasons, solve_snapshot, word
 
@@ -77,7 +77,8 @@ async def execute_run(
                 await conn.exec_driver_sql(
                     "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
                 )
-            snap = await snapshot.load(session, clock.now(), clock.today())
+            priority = await policy.priority_codes(session)  # in force, read with the rest
+            snap = await snapshot.load(session, clock.now(), clock.today(), priority)
             await session.rollback()
         timings["snapshot"] = time.perf_counter() - t
         progress(
@@ -99,7 +100,7 @@ async def execute_run(
         )
         # The reasons are worded in the solve pool while the offers are written.
         result, outcome.result = outcome.result, None
-        if not dry_run and result is not None:
+        if result is not None:  # a dry run keeps its proposals with their reasons too
             words = loop.run_in_executor(processes.solve_pool(), word, result)
         await heartbeat.stop()  # the write holds the run itself, from its first statement
         t = time.perf_counter()

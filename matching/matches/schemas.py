@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
+
+import msgspec
 
 from matching.lib.types import Request, Response
 
@@ -59,6 +61,18 @@ class ProposalPage(Response):
     total: int
 
 
+class UnproposedOut(Response):
+    worker_id: int
+    worker_name: str
+    reason: str
+    """The one rule that stopped her, or the better-placed competitor."""
+
+
+class UnproposedPage(Response):
+    items: list[UnproposedOut]
+    total: int
+
+
 class WorkerOutcome(Response):
     """'Why her, why not me': a worker's result in one run."""
 
@@ -66,3 +80,30 @@ class WorkerOutcome(Response):
     proposed: bool
     opening_id: int | None
     reasons: list[str]
+
+
+# --- the priority policy (``policy.py``) ---
+
+
+class PolicyChange(Request):
+    groups: Annotated[list[str], msgspec.Meta(max_length=50)]
+    """The codes of the groups placed first; every other group is recorded only."""
+    note: Annotated[str, msgspec.Meta(max_length=500)] | None = None
+
+
+class Policy(Response):
+    groups: list[str]
+    """Placed first in matching (优先安排)."""
+    recorded_only: list[str]
+    """Recorded (for the federation's figures and her file) but given no priority."""
+    id: int | None = None
+    """The change that set it; None while the reference defaults hold."""
+    note: str | None = None
+    changed_by_id: int | None = None
+    changed_at: dt.datetime | None = None
+
+
+class PolicyHistory(Response):
+    current: Policy
+    changes: list[Policy]
+    """Every change, newest first."""

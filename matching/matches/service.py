@@ -30,6 +30,8 @@ from matching.matches.schemas import (
     ProposalOut,
     ProposalPage,
     RunStats,
+    UnproposedOut,
+    UnproposedPage,
     WorkerOutcome,
 )
 from matching.matches.solver import Outcome, ProposalRow, Reasons
@@ -162,6 +164,22 @@ async def _valid_now(session: AsyncSession, rows: list[ProposalRow]) -> list[Pro
     return kept
 
 
+async def _take_reasons(
+    outcome: Outcome,
+    words: Awaitable[tuple[Reasons, float]] | None,
+    timings: dict[str, float],
+) -> None:
+    """Give each proposal the reasons the solve pool worded (none: they keep their own)."""
+    if words is None:
+        return
+    t = time.perf_counter()
+    reasons, seconds = await words
+    timings["explain"] = timings.get("explain", 0.0) + seconds
+    for row, said in zip(outcome.proposals, reasons, strict=True):
+        row.reasons = said
+    timings["write_awaiting_reasons"] = time.perf_counter() - t
+
+
 async def record_outcome(
     session: AsyncSession,
     run_id: int,
@@ -182,6 +200,11 @@ async def record_outcome(
     """
     stats: dict[str, Any] = dict(outcome.stats)
     if dry_run:
+        # Kept to be read on the run's page, never offered and never notified: no offer, no
+        # link, no notice is written, and a dry run's proposals are marked by its run.
+        await _take_reasons(outcome, words, timings)
+        await insert_proposals(session, run_id, outcome.proposals)
+        await insert_unproposed(session, run_id, outcome.unproposed)
         stats.update(offers=0, dropped_stale=0)
     else:
         t = time.perf_counter()
@@ -190,13 +213,7 @@ async def record_outcome(
         t = time.perf_counter()
         await offers.make_offers(session, ctx, run_id, [(r.worker_id, r.opening_id) for r in kept])
         timings["write_offers_links_notices"] = time.perf_counter() - t
-        if words is not None:
-            t = time.perf_counter()
-            reasons, seconds = await words
-            timings["explain"] = timings.get("explain", 0.0) + seconds
-            for row, said in zip(outcome.proposals, reasons, strict=True):
-                row.reasons = said  # kept holds the same rows
-            timings["write_awaiting_reasons"] = time.perf_counter() - t
+        await _take_reasons(outcome, words, timings)  # kept holds the same rows
         t = time.perf_counter()
         await insert_proposals(session, run_id, kept)
         timings["write_proposals"] = time.perf_counter() - t
@@ -283,6 +300,22 @@ async def list_proposals(
         for r in rows
     ]
     return ProposalPage(items=items, total=total)
+
+
+async def list_unproposed(
+    session: AsyncSession, principal: Principal, run_id: int, *, lang: str, limit: int, offset: int
+) -> UnproposedPage:
+    """The workers a run left out, each with the one reason she was not proposed."""
+    if lang not in ("zh", "en"):
+        raise Invalid("lang", "must be zh or en")
+    await get_run(session, principal, run_id)
+    where = visible(principal, agency=repo.W.agency_id)
+    rows, total = await repo.unproposed_page(session, run_id, where, limit=limit, offset=offset)
+    items = [
+        UnproposedOut(worker_id=r.worker_id, worker_name=r.worker_name, reason=getattr(r, lang))
+        for r in rows
+    ]
+    return UnproposedPage(items=items, total=total)
 
 
 async def worker_outcome(

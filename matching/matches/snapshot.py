@@ -56,12 +56,13 @@ class Snapshot:
     today: int
 
 
-def vocab_for(cities: set[str], counties: set[str]) -> Vocab:
+def vocab_for(cities: set[str], counties: set[str], priority: frozenset[str]) -> Vocab:
+    """The run's labels; ``priority``: the groups placed first under the policy in force."""
     ref = reference()
     return Vocab(
         skills=tuple(Label(s.code, s.zh, s.en) for s in ref.skills),
         groups=tuple(Label(g.code, g.zh, g.en) for g in ref.groups),
-        priority_groups=ref.priority_codes,
+        priority_groups=priority,
         cities=tuple(sorted(cities)),
         counties=tuple(sorted(counties)),
     )
@@ -77,9 +78,12 @@ def available_workers(now: dt.datetime) -> Any:
     )
 
 
-async def load(session: AsyncSession, now: dt.datetime, today: dt.date) -> Snapshot:
+async def load(
+    session: AsyncSession, now: dt.datetime, today: dt.date, priority: frozenset[str]
+) -> Snapshot:
     """Everything the engine needs, read inside the caller's (repeatable-read) transaction,
-    by column: no row object on the way from the driver to the arrays."""
+    by column: no row object on the way from the driver to the arrays. ``priority``: the
+    groups placed first under the policy in force (``policy.priority_codes``)."""
     avail = available_workers(now).subquery("avail")
     workers = await select_columns(
         session,
@@ -138,7 +142,8 @@ async def load(session: AsyncSession, now: dt.datetime, today: dt.date) -> Snaps
         session, select(OF.worker_id, OF.opening_id).where(OF.status == "declined")
     )
     bans = await select_columns(session, select(BAN.worker_id, BAN.employer_id))
-    return build(workers, openings, skills, groups, opening_skills, declined, today, bans)
+    columns = (workers, openings, skills, groups, opening_skills, declined)
+    return build(*columns, today, bans, priority=priority)
 
 
 Columns = Sequence[Sequence[Any]]
@@ -169,6 +174,8 @@ def build(
     declined: Columns,
     today: dt.date,
     bans: Columns = ((), ()),
+    *,
+    priority: frozenset[str],
 ) -> Snapshot:
     """The engine's arrays from the snapshot's columns, each turned into an array at once."""
     w_id, w_created, w_birth, w_avail, w_county, w_reloc, w_prefs, w_wage, w_housing = wcols
@@ -179,7 +186,7 @@ def build(
     for p in pref_lists:
         cities.update(p)
     counties: set[str] = set(w_county) | {c for c in o_county if c}
-    vocab = vocab_for(cities, counties)
+    vocab = vocab_for(cities, counties, priority)
     skill_index = {s.code: i for i, s in enumerate(vocab.skills)}
     group_bit = {g.code: i for i, g in enumerate(vocab.groups)}
     n, k = len(w_id), len(vocab.skills)

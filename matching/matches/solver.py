@@ -106,10 +106,16 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
         proposals=proposals,
         unproposed=unproposed,
         stats={k: int(v) for k, v in result.stats.items()},
-        audit=_plain(result.audit),
+        # The audit names the priority policy the run read, stored with it.
+        audit={**_plain(result.audit), "priority_groups": _first(snap)},
         timings=timings,
         result=result,
     )
+
+
+def _first(snap: Snapshot) -> list[str]:
+    """The groups the run placed first, in the reference list's order."""
+    return [g.code for g in snap.vocab.groups if g.code in snap.vocab.priority_groups]
 
 
 def _plain(value: Any) -> Any:

@@ -1,7 +1,9 @@
-"""The texts of notices: Chinese first, English where her locale says so; one or two SMS long.
+"""The texts of notices: Chinese first, English where her locale says so; one SMS long.
 
-A Chinese SMS segment holds 70 characters (67 when concatenated), so two segments hold 134;
-every template is checked against that budget in the tests.
+A Chinese SMS segment holds 70 characters; a second one doubles the cost, at a county's scale
+millions of messages. So a Chinese text's words, her link aside, are at most 45 characters
+(``SMS_WORDS_ZH``): with a short public link (25 characters) it fits one segment. Her link
+opens a page with the rest (the start date, the rights pack). English keeps two GSM segments.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from dataclasses import dataclass, replace
 from matching.lib import clock
 from matching.lib.context import Context
 
-SMS_BUDGET_ZH = 134
+SMS_WORDS_ZH = 45
+"""What a Chinese text may hold besides her link."""
 SMS_BUDGET_EN = 306
 
 # The rights pack (维权材料袋) the source describes, shown on her page after confirmation.
@@ -61,6 +64,10 @@ def local_date(at: dt.datetime) -> dt.date:
     return clock.beijing(at).date()
 
 
+def _day(day: dt.date) -> str:
+    return f"{day.month}月{day.day}日"
+
+
 def _lang(locale: str) -> str:
     return "en" if locale == "en" else "zh"
 
@@ -93,23 +100,31 @@ def _short_employer(name: str) -> str:
     return cut
 
 
+def words(text: str, link: str) -> int:
+    """The characters of ``text`` that are words, her link aside (what ``SMS_WORDS_ZH`` counts)."""
+    return len(text.replace(link, "")) if link else len(text)
+
+
 def _fit(build: Callable[[OfferFacts], str], f: OfferFacts, locale: str) -> str:
     """The text, shortened to fit the SMS budget: first the employer loses its legal form
     (有限公司), then the longer of employer and title is cut with an ellipsis. The link, the
     wage and the dates are never cut: they are what she acts on."""
-    budget = SMS_BUDGET_EN if _lang(locale) == "en" else SMS_BUDGET_ZH
+    en = _lang(locale) == "en"
+
+    def over(text: str) -> int:
+        return len(text) - SMS_BUDGET_EN if en else words(text, f.link) - SMS_WORDS_ZH
+
     text = build(f)
-    if len(text) <= budget:
+    if over(text) <= 0:
         return text
     f = replace(f, employer=_short_employer(f.employer))
     text = build(f)
-    while len(text) > budget:
-        over = len(text) - budget
+    while over(text) > 0:
         field = "employer" if len(f.employer) >= len(f.title) else "title"
         value: str = getattr(f, field)
         if len(value.rstrip(_ELLIPSIS)) <= _KEEP:
             break  # nothing sensible left to cut; a third segment beats a nameless text
-        kept = max(_KEEP, len(value.rstrip(_ELLIPSIS)) - over - 1)
+        kept = max(_KEEP, len(value.rstrip(_ELLIPSIS)) - over(text) - 1)
         cut = value[:kept] + _ELLIPSIS
         f = replace(f, employer=cut) if field == "employer" else replace(f, title=cut)
         text = build(f)
@@ -129,9 +144,8 @@ def _offer_made(f: OfferFacts, locale: str) -> str:
             f"(until {f.expires_at:%m-%d})."
         )
     return (
-        f"【劳务通】{f.employer}（{f.city}）招{f.title}，月薪{f.wage_min}-{f.wage_max}元，"
-        f"{'包住' if f.housing else '不包住'}，{f.start_date:%m月%d日}开工。"
-        f"回复1接受，2不接受，或点{f.link} （{f.expires_at:%m月%d日}前有效）"
+        f"【劳务通】{f.city}{f.employer}招{f.title}，月薪{f.wage_min}-{f.wage_max}元"
+        f"{'包住' if f.housing else '不包住'}。回1接受2拒绝{f.link}"
     )
 
 
@@ -145,10 +159,7 @@ def _offer_expiring(f: OfferFacts, locale: str) -> str:
             f"Laowu reminder: the offer from {f.employer} ({f.title}) ends {f.expires_at:%m-%d}. "
             f"Reply 1 to accept, 2 to decline: {f.link}"
         )
-    return (
-        f"【劳务通】提醒：{f.employer}的{f.title}录用通知{f.expires_at:%m月%d日}到期，"
-        f"回复1接受，2不接受：{f.link}"
-    )
+    return f"【劳务通】{f.employer}{f.title}的录用{_day(f.expires_at)}到期，回1接受2拒绝：{f.link}"
 
 
 def offer_confirmed(f: OfferFacts, office_phone: str | None, locale: str) -> str:
@@ -156,7 +167,7 @@ def offer_confirmed(f: OfferFacts, office_phone: str | None, locale: str) -> str
 
 
 def _offer_confirmed(f: OfferFacts, office_phone: str | None, locale: str) -> str:
-    who = f"{f.city}办事处{office_phone}" if office_phone else "您的劳务中介"
+    who = f"办事处{office_phone}" if office_phone else "有事找您的劳务中介"
     if _lang(locale) == "en":
         return (
             f"Laowu: {f.employer} confirmed your hire ({f.title}), starting "
@@ -164,10 +175,7 @@ def _offer_confirmed(f: OfferFacts, office_phone: str | None, locale: str) -> st
             f"monthly in full. Problems? "
             f"Call the {f.city} office {office_phone or 'of your agency'}. Your rights: {f.link}"
         )
-    return (
-        f"【劳务通】{f.employer}已确认录用您（{f.title}），{f.start_date:%m月%d日}在{f.city}上岗。"
-        f"请签书面劳动合同，工资按月足额发放。有问题找{who}。权益须知：{f.link}"
-    )
+    return f"【劳务通】{f.employer}已录用您，{_day(f.start_date)}上岗，{who}，须知：{f.link}"
 
 
 def placement_starting(f: OfferFacts, office_phone: str | None, locale: str) -> str:
@@ -180,10 +188,8 @@ def _placement_starting(f: OfferFacts, office_phone: str | None, locale: str) ->
             f"Laowu: your work at {f.employer} starts tomorrow ({f.start_date:%Y-%m-%d}) in "
             f"{f.city}. The {f.city} office: {office_phone or 'ask your agency'}."
         )
-    return (
-        f"【劳务通】{f.worker_name}您好：您在{f.employer}的工作明天（{f.start_date:%m月%d日}）开始，"
-        f"地点{f.city}。{f.city}办事处电话：{office_phone or '请联系您的劳务中介'}。"
-    )
+    who = f"办事处电话{office_phone}" if office_phone else "有事请找您的劳务中介"
+    return f"【劳务通】{f.worker_name}，明天到{f.city}{f.employer}上岗，{who}"
 
 
 def offer_withdrawn(f: OfferFacts, reason: str, locale: str) -> str:
@@ -196,10 +202,7 @@ def _offer_withdrawn(f: OfferFacts, reason: str, locale: str) -> str:
             f"Laowu: sorry, the offer from {f.employer} ({f.title}) was withdrawn: {reason[:80]}. "
             f"We will keep looking for work for you."
         )
-    return (
-        f"【劳务通】很抱歉，{f.employer}的{f.title}录用已撤回（{reason[:30]}）。"
-        f"我们会继续为您推荐合适的岗位。"
-    )
+    return f"【劳务通】抱歉，{f.employer}{f.title}录用已撤回：{reason[:12]}。会继续为您推荐。"
 
 
 def offer_withdrawn_at_her_request(f: OfferFacts, locale: str) -> str:
@@ -215,10 +218,7 @@ def _offer_withdrawn_at_her_request(f: OfferFacts, locale: str) -> str:
             f"({f.title}) was withdrawn. We will propose no more jobs to you unless you "
             f"consent again at your agency."
         )
-    return (
-        f"【劳务通】您已撤回匹配同意，{f.employer}的{f.title}录用已按您的意愿撤回。"
-        f"您重新同意前，我们不会再为您推荐岗位。"
-    )
+    return f"【劳务通】您已撤回匹配同意，{f.employer}{f.title}录用已撤回，不再为您推荐岗位。"
 
 
 def help_reply(locale: str) -> str:
@@ -264,7 +264,12 @@ def checkin(worker_name: str, employer: str, day: int, link: str, locale: str) -
             f"Laowu: {worker_name}, it is day {day} at {employer}. Are wages paid on time, hours "
             f"and housing as agreed? Tell us in a minute: {link}"
         )
-    return (
-        f"【劳务通】{worker_name}您好，您在{employer}工作满{day}天了。工资按时发吗？工时、住宿"
-        f"和说好的一样吗？请花一分钟告诉我们：{link}"
-    )
+    short = _short_employer(employer)
+    while True:
+        text = (
+            f"【劳务通】{worker_name}，在{short}满{day}天了：工资按时发吗？工时住宿如约吗？"
+            f"请点{link}"
+        )
+        if words(text, link) <= SMS_WORDS_ZH or len(short.rstrip(_ELLIPSIS)) <= _KEEP:
+            return text
+        short = short.rstrip(_ELLIPSIS)[:-1] + _ELLIPSIS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from matching.lib.principal import Principal, may_see, visible
 from matching.lib.reference import reference
 from matching.lib.text import clean_optional
 from matching.network import repository as network_repo
-from matching.openings import repository
+from matching.openings import repository, rules
 from matching.openings.schemas import (
     EmployerCreate,
     EmployerOut,
@@ -189,6 +190,18 @@ def _check_required(errors: FieldErrors, skills: Sequence[RequiredSkill]) -> Non
         seen.add(s.code)
 
 
+def _check_free_text(errors: FieldErrors, field: str, text: str | None) -> None:
+    if rules.gender_requirement(text):  # the law on the field holds in its words too
+        errors.add(field, rules.GENDER_IN_TEXT)
+
+
+def _check_start(errors: FieldErrors, day: dt.date) -> None:
+    if day < clock.today():
+        errors.add("start_date", "is in the past")
+    elif not clock.plausible(day):
+        errors.add("start_date", clock.OUT_OF_RANGE)
+
+
 def _check_terms(errors: FieldErrors, wage_min: int, wage_max: int) -> None:
     if wage_min > wage_max:
         errors.add("monthly_wage_min", "must not exceed monthly_wage_max")
@@ -291,11 +304,11 @@ def check_new_opening(errors: FieldErrors, data: OpeningCreate) -> tuple[str, st
     """Every rule a new opening holds that needs no database (its title, city and county
     cleaned), each wrong field added to ``errors``: ``POST /openings`` and an import's rows."""
     title = clean_optional(errors, "title", data.title)
+    _check_free_text(errors, "title", title)
     city = clean_optional(errors, "city", data.city)
     county = clean_optional(errors, "county", data.county)
     _check_terms(errors, data.monthly_wage_min, data.monthly_wage_max)
-    if data.start_date < clock.today():
-        errors.add("start_date", "is in the past")
+    _check_start(errors, data.start_date)
     _check_required(errors, data.required_skills)
     assert title is not None and city is not None
     return title, city, county
@@ -364,13 +377,15 @@ async def update_opening(
     for f in ("title", "city", "county"):
         if f in given:
             given[f] = clean_optional(errors, f, given[f])
+    if "title" in given:
+        _check_free_text(errors, "title", given["title"])
     _check_terms(
         errors,
         given.get("monthly_wage_min", current.monthly_wage_min),
         given.get("monthly_wage_max", current.monthly_wage_max),
     )
-    if "start_date" in given and given["start_date"] < clock.today():
-        errors.add("start_date", "is in the past")
+    if "start_date" in given:
+        _check_start(errors, given["start_date"])
     skills = given.pop("required_skills", None)
     if skills is not None:
         _check_required(errors, skills)

@@ -80,6 +80,12 @@ async def record(
         raise Conflict(f"follow-up {follow_up.n} was answered already")
     placement = await repo.get_placement(session, follow_up.placement_id)
     assert placement is not None
+    if clock.today() < placement.start_date:  # nothing to check on before she has started
+        raise Conflict(
+            f"placement {placement.id} starts on {placement.start_date.isoformat()}: "
+            "a check-in is recorded once she has started",
+            extra={"field": "n"},
+        )
     stored: dict[str, Any] = msgspec.to_builtins(answers)
     await repo.mark_follow_up_done(
         session,

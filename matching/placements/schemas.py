@@ -42,7 +42,7 @@ class PlacementOut(Response):
     """The job fair (招聘会) she was hired at, if any."""
 
 
-EndReason = Literal["dismissed", "quit", "completed", "contract_violation"]
+EndReason = Literal["dismissed", "quit", "completed", "contract_violation", "employer_cancelled"]
 
 
 class EndRequest(Request):

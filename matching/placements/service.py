@@ -23,7 +23,16 @@ from matching.placements import repository as repo
 from matching.placements.repository import DueFollowUp, PlacementRow
 from matching.placements.schemas import FollowUpOut, PlacementOut
 
-DISMISSALS = ("dismissed", "contract_violation")
+DISMISSALS = ("dismissed", "contract_violation", "employer_cancelled")
+"""Reasons she returns to the pool first and the employer is barred: a cancellation before she
+starts is the employer ending her placement, as a dismissal is."""
+CANCELLED = "employer_cancelled"
+NOT_STARTED = (
+    "she has not started yet: before the start date a placement ends only because the employer "
+    "cancels it (employer_cancelled)"
+)
+STARTED = "she has started: an employer ending the placement now dismisses her (dismissed)"
+
 REEMPLOYMENT = "reemployment"
 FOLLOW_UP_DAYS = (7, 30, 90)
 """Follow-ups fall due this many days after the start date (回访: 第7、30、90天)."""
@@ -174,8 +183,7 @@ async def end_placement(
     if p.status != "active":
         raise Conflict(f"placement {placement_id} ended already")
     day = ended_on or clock.today()
-    if day < p.start_date - dt.timedelta(days=1) or day > clock.today():
-        raise Invalid("ended_on", "must lie between the start date and today")
+    _check_end(p, reason, day)
     ended = await repo.end_active(
         session, placement_id, ended_on=day, reason=reason, note=(note or "").strip() or None
     )
@@ -186,6 +194,18 @@ async def end_placement(
     await _after_leaving(session, p, reason)
     await repo.refresh(session, p)
     return await get_placement(session, principal, placement_id)
+
+
+def _check_end(p: m.Placement, reason: str, day: dt.date) -> None:
+    """A confirmed placement ends on a day between its start and today, whatever the reason;
+    before the start only the employer's cancellation ends it (on the day it cancels)."""
+    if day > clock.today():
+        raise Invalid("ended_on", "must not be after today")
+    if reason == CANCELLED:
+        if day >= p.start_date:
+            raise Invalid("reason", STARTED)
+    elif day < p.start_date:
+        raise Invalid("ended_on" if clock.today() >= p.start_date else "reason", NOT_STARTED)
 
 
 async def _after_leaving(session: AsyncSession, p: m.Placement, reason: str) -> None:

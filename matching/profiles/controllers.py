@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, get, patch, post
+from litestar import Controller, get, patch, post, put
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
@@ -17,6 +17,7 @@ from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, logged, se
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID, Response
+from matching.matches import policy
 from matching.profiles import exports, service
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import (
@@ -168,10 +169,36 @@ async def list_skills() -> LabelPage:
     return LabelPage(items=items, total=len(items))
 
 
-@get("/priority-groups", tags=["reference"], opt=PUBLIC, summary="Priority groups (重点群体)")
-async def list_priority_groups() -> GroupPage:
+@get(
+    "/priority-groups",
+    tags=["reference"],
+    opt=PUBLIC,
+    summary="Priority groups (重点群体); ``priority``: placed first under the policy in force",
+)
+async def list_priority_groups(db_session: DbSession) -> GroupPage:
+    first = await policy.priority_codes(db_session)
     items = [
-        GroupLabel(code=g.code, zh=g.zh, en=g.en, priority=g.priority, assignable=g.assignable)
+        GroupLabel(code=g.code, zh=g.zh, en=g.en, priority=g.code in first, assignable=g.assignable)
         for g in reference().groups
     ]
     return GroupPage(items=items, total=len(items))
+
+
+@get(
+    "/priority-policy",
+    tags=["reference"],
+    summary="Which groups are placed first, with every change (who and when)",
+)
+async def read_priority_policy(db_session: DbSession, principal: Who) -> policy.PolicyHistory:
+    return await policy.history(db_session, principal)
+
+
+@put(
+    "/priority-policy",
+    tags=["reference"],
+    summary="Set which priority groups are placed first from the next match run (admin)",
+)
+async def put_priority_policy(
+    data: JSONBody[policy.PolicyChange], db_session: DbSession, principal: Who
+) -> policy.Policy:
+    return await policy.change(db_session, principal, data)

@@ -149,8 +149,13 @@ def _check_birth(errors: FieldErrors, birth: dt.date) -> None:
         errors.add("birth_date", "is in the future")
     elif clock.age_on(birth, today) < MIN_AGE:
         errors.add("birth_date", f"she must be at least {MIN_AGE} to register (Labour Law art. 15)")
-    elif birth.year < 1900:
+    elif not clock.plausible(birth):
         errors.add("birth_date", "is not a plausible birth date")
+
+
+def _check_available(errors: FieldErrors, day: dt.date | None) -> None:
+    if day is not None and not clock.plausible(day):
+        errors.add("available_from", clock.OUT_OF_RANGE)
 
 
 def _check_cities(errors: FieldErrors, values: Sequence[str]) -> None:
@@ -323,6 +328,7 @@ def check_new_worker(ctx: Context, errors: FieldErrors, data: WorkerCreate) -> C
     except ValueError as exc:
         errors.add("phone", str(exc))
     _check_birth(errors, data.birth_date)
+    _check_available(errors, data.available_from)
     ident = _id_number(ctx, errors, data.id_number, data.birth_date)
     sex = _sex(errors, data.sex, ident.sex)
     _check_skills(errors, data.skills)
@@ -517,6 +523,8 @@ async def update_worker(
     ):
         if f in given:
             values[f] = given[f]
+    if "available_from" in given:
+        _check_available(errors, given["available_from"])
     if "preferred_cities" in given:
         _check_cities(errors, given["preferred_cities"])
         values["preferred_cities"] = _cities(given["preferred_cities"])

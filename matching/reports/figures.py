@@ -35,7 +35,7 @@ from matching.reports.schemas import (
 )
 
 _TZ = ZoneInfo("Asia/Shanghai")
-DISMISSALS = ("dismissed", "contract_violation")
+DISMISSALS = ("dismissed", "contract_violation", "employer_cancelled")
 """Endings that give her re-employment priority (as ``placements.service.DISMISSALS``)."""
 HANDLED = ("resolved", "escalated", "closed")
 """A case is handled once concluded (as ``placements.cases.HANDLED``, ``/cases/figures``)."""

@@ -11,6 +11,7 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
 from matching.lib.principal import Principal
 from matching.lib.text import clean_text
@@ -65,6 +66,8 @@ async def create(session: AsyncSession, principal: Principal, data: JobFairCreat
     errors = FieldErrors()
     name = clean_text(errors, "name", data.name)
     place = clean_text(errors, "place", data.place)
+    if not clock.plausible(data.date):
+        errors.add("date", clock.OUT_OF_RANGE)
     agency_id = data.agency_id
     if principal.is_staff:
         if agency_id not in (None, principal.agency_id):

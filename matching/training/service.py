@@ -179,6 +179,10 @@ async def add_session(
     errors = FieldErrors()
     if data.starts_on < clock.today():
         errors.add("starts_on", "is in the past")
+    elif not clock.plausible(data.starts_on):
+        errors.add("starts_on", clock.OUT_OF_RANGE)
+    if not clock.plausible(data.ends_on):
+        errors.add("ends_on", clock.OUT_OF_RANGE)
     if data.ends_on < data.starts_on:
         errors.add("ends_on", "must not be before starts_on")
     place = clean_text(errors, "place", data.place)

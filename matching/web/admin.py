@@ -12,6 +12,8 @@ from matching.api.auth import invalidate_epochs
 from matching.api.deps import Ctx, DbSession, after_commit
 from matching.lib.errors import DomainError, NotFound
 from matching.lib.principal import Principal
+from matching.lib.reference import reference
+from matching.matches import policy
 from matching.network import service as network
 from matching.network.schemas import OfficeCreate, PasswordReset, StaffCreate, StaffUpdate
 from matching.openings import service as openings
@@ -165,4 +167,58 @@ async def admin_account(
     return await _admin_page(request, db_session, me, None, reset=reset)
 
 
-ROUTES = [admin_home, admin_create, admin_employer, admin_account]
+# --- the priority policy ---
+
+
+async def _policy_page(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    me.require("admin")
+    found = await policy.history(db_session, me)
+    by = [c.changed_by_id for c in found.changes if c.changed_by_id is not None]
+    return render(
+        request,
+        "console/priority_policy.html",
+        status_code=status_code,
+        policy=found.current,
+        changes=found.changes,
+        groups=reference().groups,
+        names=await network.account_names(db_session, by),
+        errors=errors or {},
+    )
+
+
+@get("/admin/priority-policy")
+async def priority_policy(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
+    """Which priority groups are placed first in matching, and every change with who and when."""
+    return await _policy_page(request, db_session, me)
+
+
+@post("/admin/priority-policy", status_code=200)
+async def priority_policy_change(
+    request: AnyRequest, db_session: DbSession, me: Me
+) -> Response[Any]:
+    form = await request.form()
+    chosen = [str(g) for g in form.getall("groups", [])]
+    note = str(form.get("note") or "") or None
+    try:
+        await policy.change(db_session, me, policy.PolicyChange(groups=chosen, note=note))
+    except DomainError as exc:
+        await db_session.rollback()  # a refused form writes nothing
+        errors = field_errors(request, exc)
+        return await _policy_page(request, db_session, me, errors, status_code=422)
+    return see_other("/admin/priority-policy", done="saved")
+
+
+ROUTES = [
+    admin_home,
+    admin_create,
+    admin_employer,
+    admin_account,
+    priority_policy,
+    priority_policy_change,
+]

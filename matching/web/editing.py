@@ -25,6 +25,7 @@ from matching.api.deps import Ctx, DbSession
 from matching.lib.errors import Conflict, DomainError
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
+from matching.matches import policy
 from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.openings.schemas import OpeningOut, OpeningPatch
@@ -209,8 +210,9 @@ def _skill_text(values: dict[str, str]) -> str:
     )
 
 
-def _page(
+async def _page(
     request: AnyRequest,
+    db_session: DbSession,
     w: Worker,
     v: dict[str, str],
     *,
@@ -228,6 +230,7 @@ def _page(
         errors=errors or {},
         stale=stale,
         groups=[g for g in reference().groups if g.assignable],
+        first=await policy.priority_codes(db_session),  # placed first; the rest recorded only
         agencies=[],
     )
 
@@ -238,7 +241,7 @@ async def worker_edit(
 ) -> Template:
     me.require("admin", "staff")
     w = await profiles.get_worker(db_session, me, worker_id)
-    return _page(request, w, shown(w))
+    return await _page(request, db_session, w, shown(w))
 
 
 def _was(form: Mapping[str, Any]) -> dict[str, str]:
@@ -259,7 +262,7 @@ async def _save(
     version = str(form.get("version", ""))
     if not version.isdigit() or int(version) != current.version:
         stale = _stale(before, shown(current), request)
-        return _page(request, current, after, stale=stale, status_code=409)
+        return await _page(request, db_session, current, after, stale=stale, status_code=409)
     patch, errors = changes(before, after, str(form.get("id_number", "")).strip())
     shown_errors = say(request, errors)
     if not patch:
@@ -278,13 +281,13 @@ async def _save(
         if isinstance(exc, Conflict) and exc.extra.get("field") == "version":
             fresh = await profiles.get_worker(db_session, me, worker_id)  # a moment ago
             stale = _stale(before, shown(fresh), request)
-            return _page(request, fresh, after, stale=stale, status_code=409)
+            return await _page(request, db_session, fresh, after, stale=stale, status_code=409)
         shown_errors = field_errors(request, exc) | shown_errors
     else:
         if not errors:
             return see_other(f"/workers/{worker_id}", done="saved")
         await db_session.rollback()
-    return _page(request, current, after, errors=shown_errors, status_code=422)
+    return await _page(request, db_session, current, after, errors=shown_errors, status_code=422)
 
 
 @post("/workers/{worker_id:int}/edit", status_code=200)

@@ -17,10 +17,11 @@ from matching.api.access import record
 from matching.api.deps import Ctx, DbSession, runtime, transaction
 from matching.api.request_id import request_id
 from matching.lib import clock
-from matching.lib.errors import DomainError, Forbidden
+from matching.lib.errors import DomainError, Forbidden, Invalid
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID
+from matching.matches import policy
 from matching.matches import service as matches
 from matching.matches.runner import execute_run
 from matching.network import service as network
@@ -98,11 +99,12 @@ async def workers(
     )
 
 
-def _worker_form(
+async def _worker_form(
     request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
     values: dict[str, str],
     errors: dict[str, str],
-    agencies: list[Any],
     status_code: int = 200,
 ) -> Template:
     return render(
@@ -112,7 +114,8 @@ def _worker_form(
         v=values,
         errors=errors,
         groups=[g for g in reference().groups if g.assignable],
-        agencies=agencies,
+        first=await policy.priority_codes(db_session),  # placed first; the rest recorded only
+        agencies=await _agencies_for(db_session, me),
     )
 
 
@@ -125,9 +128,8 @@ async def _agencies_for(db_session: DbSession, me: Principal) -> list[Any]:
 @get("/workers/new")
 async def worker_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
     _staff(me)
-    return _worker_form(
-        request, {"consent_matching": "on"}, {}, await _agencies_for(db_session, me)
-    )
+    # Consent is an act of hers, never a default: every box starts unticked.
+    return await _worker_form(request, db_session, me, {}, {})
 
 
 @post("/workers", status_code=200)
@@ -153,9 +155,7 @@ async def worker_create(
         errors = field_errors(request, exc)
     else:
         return see_other(f"/workers/{worker.id}", done="registered")
-    return _worker_form(
-        request, values, errors, await _agencies_for(db_session, me), status_code=422
-    )
+    return await _worker_form(request, db_session, me, values, errors, status_code=422)
 
 
 @get("/workers/{worker_id:int}")
@@ -199,6 +199,7 @@ async def _worker_page(
         training=courses.items,
         consents=consents.items,
         recorders=await network.account_names(db_session, recorders),
+        first=await policy.priority_codes(db_session),
         channels=CONSENT_CHANNELS,
         errors=errors or {},
     )
@@ -427,7 +428,11 @@ async def run_page(
     offers = await offer_service.offers_of_run(
         db_session, me, run_id, [p.worker_id for p in props.items]
     )
-    record(request, me, "console.run.view", [p.worker_id for p in props.items])
+    left_out = await matches.list_unproposed(
+        db_session, me, run_id, lang=lang(request), limit=LEFT_OUT_SHOWN, offset=0
+    )
+    shown = [p.worker_id for p in props.items] + [u.worker_id for u in left_out.items]
+    record(request, me, "console.run.view", shown)
     metrics: list[str] = []
     for row in run.audit.values():
         if isinstance(row, dict):
@@ -440,7 +445,13 @@ async def run_page(
         offers=offers,
         pager=pager.with_total(props.total),
         metrics=metrics,
+        left_out=left_out,
+        first=run.audit.get("priority_groups"),  # the policy the run read (None: before 0016)
     )
+
+
+LEFT_OUT_SHOWN = 200
+"""How many of the workers a run left out its page lists (the API pages through them all)."""
 
 
 @get("/runs/{run_id:int}/status")
@@ -553,6 +564,8 @@ async def followups(
         first = dt.date.fromisoformat(start) if start else today
     except ValueError:
         first = today
+    if not clock.plausible(first):  # a calendar near 0001 or 9999 overflows its own weeks
+        raise Invalid("start", clock.OUT_OF_RANGE)
     first = first - dt.timedelta(days=first.weekday())  # weeks start on Monday
     end = first + dt.timedelta(days=35)
     rows = await placements.followups_between(db_session, me, first, end)

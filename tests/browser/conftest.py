@@ -7,7 +7,9 @@ LAOWU_REQUIRE_BROWSER is set, as ``.ci/run`` does: then they fail.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
@@ -55,6 +57,16 @@ def chromium_path() -> str:
 
 
 def _free_port() -> int:
+    span = os.environ.get("LAOWU_TEST_PORTS")  # "9800-9899": a shared machine's own range
+    if span:
+        low, high = (int(x) for x in span.split("-"))
+        for port in range(low, high + 1):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -223,9 +235,65 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+AXE_BLOCKING = ("serious", "critical")
+
+
+async def _scripts_run(page: Any) -> bool:
+    try:
+        # without JavaScript the page runs no timer, and axe-core waits on one for ever
+        await asyncio.wait_for(page.evaluate("new Promise(r => setTimeout(r, 0))"), timeout=3)
+    except Exception:
+        return False
+    return True
+
+
+async def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's serious and critical violations on the page as it is now (WCAG 2.1 AA). A
+    page opened without JavaScript is audited as a fresh browser with scripts (and the same
+    cookies) opens its address."""
+    from axe_playwright_python.async_playwright import Axe
+    from playwright.async_api import async_playwright
+
+    options = {"resultTypes": ["violations"], "runOnly": ["wcag2a", "wcag2aa", "wcag21aa"]}
+    if await _scripts_run(page):
+        found = (await Axe().run(page, options=options)).response["violations"]
+    else:
+        state = await page.context.storage_state()
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+            )
+            try:
+                context = await browser.new_context(storage_state=state, locale="zh-CN")
+                fresh = await context.new_page()
+                await fresh.goto(page.url)
+                found = (await Axe().run(fresh, options=options)).response["violations"]
+            finally:
+                await browser.close()
+    return [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in found
+        if v["impact"] in AXE_BLOCKING
+    ]
+
+
 async def shot(page: Any, artifacts: Path, name: str) -> None:
-    """A whole-page screenshot under test-artifacts/, to be looked at."""
+    """A whole-page screenshot under test-artifacts/, to be looked at; and an axe-core pass
+    over the same page, whose result is kept in ``axe/<name>.json`` and which fails the test on
+    any serious or critical violation."""
     await page.screenshot(path=str(artifacts / f"{name}.png"), full_page=True)
+    found = await axe_violations(page)
+    (artifacts / "axe").mkdir(exist_ok=True)
+    record = {"page": name, "url": page.url, "violations": found}
+    (artifacts / "axe" / f"{name}.json").write_text(json.dumps(record, ensure_ascii=False))
+    assert os.environ.get("H8_SURVEY") or not found, (
+        f"axe: {name} ({page.url}): {json.dumps(found, ensure_ascii=False)}"
+    )
 
 
 async def login(page: Any, site: Site, username: str, password: str = PASSWORD) -> None:

@@ -57,6 +57,7 @@ async def test_the_daily_loop(
             await page.fill("#f-home_county", "通州区")
             await page.select_option("#f-skill_welding", "5")
             await page.check("input[name=willing_to_relocate]")
+            await page.check("input[name=consent_matching]")  # she says yes; the clerk ticks it
             await page.fill("#f-preferred_cities", "上海")
             await page.click("main form button[type=submit]")
             error = page.locator("#e-phone")

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from matching.lib.identity import check_digit
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login
+from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
 
 pytestmark = pytest.mark.browser
 
@@ -245,11 +245,11 @@ async def test_the_reports_page_reads_as_the_federations_report(
             assert await page.locator("svg[role=img]").count() == 4
             outside = page.locator("script[src^='http'], link[href^='http'], img[src^='http']")
             assert await outside.count() == 0
-            await page.screenshot(path=str(artifacts / "reports.png"), full_page=True)
+            await shot(page, artifacts, "reports")
             # A period the wrong way round: marked beside the field, in Chinese.
             await page.fill("#f-from", f"{dt.date.today().year + 1}-01-01")
             await page.click("main form button[type=submit]")
             await expect(page.locator("#e-from")).to_have_text("晚于统计期的截止日期")
-            await page.screenshot(path=str(artifacts / "reports-error.png"), full_page=True)
+            await shot(page, artifacts, "reports-error")
         finally:
             await browser.close()

@@ -140,15 +140,16 @@ async def test_proposals_filtered_by_an_opening_id_beyond_any_column_answer_400(
     assert await api.digest() == before
 
 
-async def test_dry_run_writes_no_proposals_or_offers(api: Api) -> None:
+async def test_dry_run_keeps_its_proposals_and_writes_no_offers(api: Api) -> None:
     w = await small_world(api)
     before_offers = await api.count("offers")
     r = await api.request("POST", "/match-runs", w["staff_a"], json={"dry_run": True})
     run = await wait_run(api, w["staff_a"], r.json()["id"])
     assert run["status"] == "done" and run["dry_run"] is True
     assert run["stats"]["proposals"] == 3 and run["stats"]["offers"] == 0
-    assert await api.count("proposals") == 0
+    assert await api.count("proposals") == 3  # kept to be read (issue 11, item 7)
     assert await api.count("offers") == before_offers == 0
+    assert await api.count("notices") == 0
     profile = await api.ok("GET", f"/workers/{w['priority']['id']}", w["staff_a"])
     assert profile["status"] == "available"
 

@@ -1,5 +1,7 @@
-"""Every notice text fits its SMS budget (two segments) with long, realistic names, and says
-what she needs to act: the employer, the city, the wage range, housing and her link."""
+"""Every Chinese notice fits one SMS segment (its words, the link aside, at most 45 characters)
+with the longest realistic names of the demo seed and the synthetic generator, English two
+segments; each says what she needs to act: the employer, the city, the wage range, housing and
+her link."""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ from collections.abc import Callable
 import pytest
 
 from matching.notices import templates as t
-from matching.notices.templates import SMS_BUDGET_EN, SMS_BUDGET_ZH, OfferFacts
+from matching.notices.templates import SMS_BUDGET_EN, SMS_WORDS_ZH, OfferFacts
+from seeds import demo, synthetic
 
 LINK = "https://laowu.rsj.nantong.gov.cn/o/AbCdEfGhIjKl"  # a long public URL and a real code
 ZH = OfferFacts(
@@ -49,6 +52,20 @@ SHORT = OfferFacts(
     link="http://127.0.0.1:8000/o/abcdefghijkl",
 )
 PHONE = "0991-12345678"
+# The longest values the demo and a province-sized synthetic run (1M workers, 50k openings) hold.
+_SYNTHETIC_CITIES = synthetic._vocab(synthetic._markets(50_000), 1)[0].cities
+LONGEST = OfferFacts(
+    worker_name="欧阳秀英",
+    employer=max((e[0] for e in demo.EMPLOYERS), key=len),
+    city=max([*(e[1] for e in demo.EMPLOYERS), *_SYNTHETIC_CITIES], key=len),
+    title=max((o[1] for o in demo.OPENINGS), key=len),
+    wage_min=max(o[5] for o in demo.OPENINGS),
+    wage_max=max(o[6] for o in demo.OPENINGS),
+    housing=False,
+    start_date=dt.date(2026, 12, 28),
+    expires_at=dt.date(2026, 12, 31),
+    link="https://lw.rsj.gov.cn/o/A",  # a 25-character public link
+)
 Build = Callable[[OfferFacts, str], str]
 
 WITH_FACTS: dict[str, Build] = {
@@ -69,15 +86,23 @@ WITHOUT_FACTS: dict[str, Callable[[str], str]] = {
 }
 
 
-def budget(locale: str) -> int:
-    return SMS_BUDGET_EN if locale == "en" else SMS_BUDGET_ZH
+def fits(text: str, link: str, locale: str) -> bool:
+    return len(text) <= SMS_BUDGET_EN if locale == "en" else t.words(text, link) <= SMS_WORDS_ZH
+
+
+def test_the_longest_values_are_long() -> None:
+    assert len(LONGEST.link) == 25 and len(LONGEST.employer) >= 14 and len(LONGEST.city) >= 4
 
 
 @pytest.mark.parametrize("name", sorted(WITH_FACTS))
-@pytest.mark.parametrize(("facts", "locale"), [(ZH, "zh"), (EN, "en"), (SHORT, "zh")])
+@pytest.mark.parametrize(
+    ("facts", "locale"), [(ZH, "zh"), (LONGEST, "zh"), (EN, "en"), (SHORT, "zh")]
+)
 def test_texts_with_an_offer_fit(name: str, facts: OfferFacts, locale: str) -> None:
     text = WITH_FACTS[name](facts, locale)
-    assert len(text) <= budget(locale), f"{name} ({locale}) is {len(text)} long: {text}"
+    assert fits(text, facts.link, locale), f"{name} ({locale}) is {len(text)} long: {text}"
+    if locale == "zh":  # one segment with a 25-character link
+        assert t.words(text, facts.link) + 25 <= 70
     assert text.startswith("【劳务通】" if locale == "zh" else "Laowu")
     if facts is SHORT:  # nothing needs shortening: every name stays whole
         assert facts.employer in text
@@ -87,7 +112,14 @@ def test_texts_with_an_offer_fit(name: str, facts: OfferFacts, locale: str) -> N
 @pytest.mark.parametrize("locale", ["zh", "en"])
 def test_texts_without_an_offer_fit(name: str, locale: str) -> None:
     text = WITHOUT_FACTS[name](locale)
-    assert 0 < len(text) <= budget(locale)
+    assert text and fits(text, "", locale)
+
+
+@pytest.mark.parametrize("day", [7, 30, 90])
+def test_the_check_in_fits_one_segment(day: int) -> None:
+    text = t.checkin(LONGEST.worker_name, LONGEST.employer, day, LONGEST.link, "zh")
+    assert fits(text, LONGEST.link, "zh"), text
+    assert LONGEST.link in text and f"满{day}天" in text
 
 
 @pytest.mark.parametrize(("facts", "locale"), [(ZH, "zh"), (EN, "en"), (SHORT, "zh")])
@@ -99,7 +131,7 @@ def test_offer_made_says_what_she_decides_on(facts: OfferFacts, locale: str) -> 
     assert f"{facts.wage_min}-{facts.wage_max}" in text
     if locale == "zh":
         assert ("包住" if facts.housing else "不包住") in text
-        assert "回复1接受" in text and "2不接受" in text
+        assert "回1接受" in text and "2拒绝" in text
     else:
         assert ("housing provided" if facts.housing else "no housing") in text
         assert "Reply 1 to accept, 2 to decline" in text
@@ -108,8 +140,9 @@ def test_offer_made_says_what_she_decides_on(facts: OfferFacts, locale: str) -> 
 
 def test_long_names_lose_the_legal_form_before_anything_else() -> None:
     text = t.offer_made(ZH, "zh")
-    assert "江苏南通海门叠石桥家" in text and "股份有限公司" not in text
-    assert ZH.title in text  # the shorter name is left whole
+    assert "江苏南通" in text and "股份有限公司" not in text  # cut, but recognisable
+    assert "12500-18000" in text and ZH.link in text  # the wage and her link are never cut
+    assert t.offer_made(SHORT, "zh").count(SHORT.title) == 1  # short names stay whole
 
 
 @pytest.mark.parametrize("locale", ["zh", "en"])
@@ -117,7 +150,7 @@ def test_other_texts_name_what_they_should(locale: str) -> None:
     f = SHORT
     assert f.employer in t.offer_expiring(f, locale) and f.link in t.offer_expiring(f, locale)
     confirmed = t.offer_confirmed(f, PHONE, locale)
-    assert f.employer in confirmed and f.city in confirmed and PHONE in confirmed
+    assert f.employer in confirmed and PHONE in confirmed
     assert f.link in confirmed  # her rights page
     starting = t.placement_starting(f, PHONE, locale)
     assert f.employer in starting and f.city in starting and PHONE in starting
@@ -129,4 +162,4 @@ def test_other_texts_name_what_they_should(locale: str) -> None:
 
 def test_confirmed_without_an_office_points_to_her_agency() -> None:
     text = t.offer_confirmed(SHORT, None, "zh")
-    assert "有问题找您的劳务中介" in text and "办事处您的" not in text
+    assert "有事找您的劳务中介" in text and "办事处您的" not in text

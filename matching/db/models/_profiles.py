@@ -139,3 +139,18 @@ class Erasure(Base):
     reason: Mapped[str] = mapped_column(String(500))
     kept: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     removed: Mapped[dict[str, int]] = mapped_column(JSON)
+
+
+class PriorityPolicy(IdMixin, Base):
+    """Which priority groups (重点群体) are placed first in matching: one row per change an
+    admin makes, the newest in force; none yet means the reference list's defaults."""
+
+    __tablename__ = "priority_policies"
+
+    groups: Mapped[list[str]] = mapped_column(JSON)
+    """The codes that carry priority from ``changed_at`` on; every other group is recorded only."""
+    note: Mapped[str | None] = mapped_column(String(500))
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    changed_at: Mapped[dt.datetime] = mapped_column(default=clock.now, index=True)
