@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from babel.core import negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -29,6 +31,30 @@ _CATALOG_OF = {"zh": "zh_CN"}  # English is the message ids themselves
 def lang_of(value: str | None) -> str:
     """A supported language code; anything else is the default (Chinese)."""
     return value if value in LANGS else DEFAULT_LANG
+
+
+def accepted_lang(header: str | None) -> str:
+    """The language an ``Accept-Language`` header prefers among ours (Babel negotiates);
+    no header, or none of ours, is the default."""
+    if not header:
+        return DEFAULT_LANG
+    ranked: list[tuple[float, str]] = []
+    for part in header.split(","):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        if tag and weight > 0:
+            ranked.append((weight, tag.strip().replace("-", "_")))
+    preferred = [tag for _, tag in sorted(ranked, key=lambda r: -r[0])]
+    found = negotiate_locale(preferred, ["zh_CN", "zh", "en"])
+    return "en" if found == "en" else DEFAULT_LANG
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """The catalog's gettext for one language, as domain errors render with it."""
+    return lambda message: gettext(lang, message)
 
 
 @functools.cache

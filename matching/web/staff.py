@@ -17,7 +17,7 @@ from matching.api.access import record
 from matching.api.deps import Ctx, DbSession, runtime, transaction
 from matching.api.request_id import request_id
 from matching.lib import clock
-from matching.lib.errors import DomainError, Forbidden
+from matching.lib.errors import DomainError, Forbidden, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID
@@ -510,7 +510,7 @@ async def offer_action(
     else:
         from matching.lib.errors import NotFound
 
-        raise NotFound(f"no action {action!r}")
+        raise NotFound(msg("no action {action!r}"), action=action)
     sep = "&" if "?" in back else "?"
     return see_other(f"{back}{sep}done={done}")
 

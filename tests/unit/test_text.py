@@ -13,7 +13,7 @@ from matching.lib.text import BIDI, BLANK, CONTROL, INVISIBLE, NUL, clean_option
 def _clean(value: str) -> tuple[str, dict[str, str]]:
     errors = FieldErrors()
     cleaned = clean_text(errors, "name", value)
-    return cleaned, dict(errors.items)
+    return cleaned, {f: str(m) for f, m in errors.items}
 
 
 @pytest.mark.parametrize(
