@@ -201,6 +201,11 @@ def _check_required(errors: FieldErrors, skills: Sequence[RequiredSkill]) -> Non
         seen.add(s.code)
 
 
+def _check_headcount(errors: FieldErrors, headcount: int) -> None:
+    if headcount < 1:
+        errors.add("headcount", msg("must be at least {n}"), n=1)
+
+
 def _check_terms(errors: FieldErrors, wage_min: int, wage_max: int) -> None:
     if wage_min > wage_max:
         errors.add("monthly_wage_min", msg("must not exceed monthly_wage_max"))
@@ -276,6 +281,7 @@ async def post_opening(
     title = clean_optional(errors, "title", data.title)
     city = clean_optional(errors, "city", data.city)
     county = clean_optional(errors, "county", data.county)
+    _check_headcount(errors, data.headcount)
     _check_terms(errors, data.monthly_wage_min, data.monthly_wage_max)
     if data.start_date < clock.today():
         errors.add("start_date", msg("is in the past"))
@@ -323,6 +329,8 @@ async def update_opening(
     for f in ("title", "city", "county"):
         if f in given:
             given[f] = clean_optional(errors, f, given[f])
+    if "headcount" in given:
+        _check_headcount(errors, given["headcount"])
     _check_terms(
         errors,
         given.get("monthly_wage_min", current.monthly_wage_min),

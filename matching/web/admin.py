@@ -18,7 +18,7 @@ from matching.openings import service as openings
 from matching.openings import standing
 from matching.openings.schemas import EmployerCreate
 from matching.web import forms
-from matching.web.console import Me, Pager, field_errors, render, see_other, t
+from matching.web.console import Me, Pager, field_errors, render, say, see_other
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -96,7 +96,7 @@ async def admin_create(request: AnyRequest, db_session: DbSession, me: Me) -> Re
         else:
             raise NotFound(msg("nothing to create at {what!r}"), what=what)
     except forms.FormErrors as exc:
-        errors = {k: t(request, v) for k, v in exc.errors.items()}
+        errors = {k: say(request, v) for k, v in exc.errors.items()}
     except DomainError as exc:
         if exc.status_code in (403, 404):
             raise
