@@ -405,6 +405,16 @@ async def open_link(session: AsyncSession, code: str) -> LinkedOffer | None:
     )
 
 
+async def link_phone(session: AsyncSession, code: str) -> str | None:
+    """Her office's phone from a link that no longer opens her offer (expired, used, answered),
+    so even that page tells her whom to call; None for a code that was never issued."""
+    link = await repo.link(session, code)
+    if link is None:
+        return None
+    v = await repo.view(session, link.offer_id)
+    return await office_phone(session, v.agency_id, v.city)
+
+
 async def respond_by_link(
     session: AsyncSession, code: str, offer_id: int, *, accept: bool
 ) -> LinkedOffer | None:

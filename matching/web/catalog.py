@@ -118,9 +118,24 @@ FLASH = {
 }
 
 
-def status_label(code: str) -> str:
-    """The message id of a status, role or kind code: ``wage_arrears`` → ``wage arrears``."""
-    return str(code).replace("_", " ")
+STATUS_KINDS = {"opening": ("open", "closed"), "employer": ("active", "suspended")}
+"""Records whose status words differ from a case's: their message ids are ``opening: open``."""
+
+
+def status_label(code: str, kind: str = "") -> str:
+    """The message id of a status, role or kind code: ``wage_arrears`` → ``wage arrears``;
+    with a ``kind`` of STATUS_KINDS, that record's own word (``opening: open``)."""
+    label = str(code).replace("_", " ")
+    return f"{kind}: {label}" if code in STATUS_KINDS.get(kind, ()) else label
+
+
+@pass_context
+def _status_word(ctx: Context, code: str, kind: str = "") -> str:
+    """A status in the render's language; English is the code itself (``open``)."""
+    lg = lang_of(ctx.get("lang"))
+    if lg == "en":
+        return status_label(code)
+    return gettext(lg, status_label(code, kind))
 
 
 def flash_text(code: str) -> str:
@@ -169,16 +184,31 @@ def day(value: dt.datetime | dt.date | None) -> str:
     return value.isoformat()
 
 
+# A proposal's reasons are stored as she reads them (您, "your"); staff read of her.
+_ABOUT_HER = {
+    "zh": (("您的", "她的"), ("您", "她")),
+    "en": (("you are", "she is"), ("as you need", "as she needs"), ("your", "her")),
+}
+
+
+@pass_context
+def _about_her(ctx: Context, text: str) -> str:
+    for yours, hers in _ABOUT_HER[lang_of(ctx.get("lang"))]:
+        text = text.replace(yours, hers)
+    return text
+
+
 def install_labels(env: Any) -> None:
     from matching.lib.reference import reference
 
-    env.filters.update(when=when, day=day)
+    env.filters.update(when=when, day=day, about_her=_about_her)
     env.globals.update(
         skills=lambda: reference().skills,
         groups=lambda: list(reference().groups),
         skill_name=_skill_name,
         group_name=_group_name,
         status_label=status_label,
+        status_word=_status_word,
         flash_text=flash_text,
         followup_day=followup_day,
     )

@@ -66,3 +66,14 @@ def test_each_translation_keeps_its_placeholders() -> None:
         if sorted(names.findall(m)) != sorted(names.findall(gettext("zh", m)))
     ]
     assert not wrong, wrong
+
+
+def test_every_record_status_word_has_its_chinese() -> None:
+    """Status words of a kind (an opening's 招聘中) are looked up by a built id the templates'
+    ``_("…")`` scan cannot see."""
+    from matching.web.catalog import STATUS_KINDS, gettext, status_label
+
+    ids = [status_label(code, kind) for kind, codes in STATUS_KINDS.items() for code in codes]
+    missing = [i for i in ids if gettext("zh", i) == i]
+    assert not missing, missing
+    assert gettext("zh", status_label("open", "opening")) != gettext("zh", status_label("open"))
