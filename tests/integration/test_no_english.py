@@ -58,7 +58,7 @@ def english_in(html: str) -> list[str]:
 
 
 async def _crawl(
-    api: Api, start: list[str], limit: int = 80, least: int = 4
+    api: Api, start: list[str], limit: int = 80, least: int = 4, who: str = "her"
 ) -> dict[str, list[str]]:
     """Follows every same-site link from ``start`` (once per path, first page of a list)."""
     seen: set[str] = set()
@@ -74,7 +74,7 @@ async def _crawl(
         if not r.headers.get("content-type", "").startswith("text/html"):
             continue
         if found := english_in(r.text):
-            bad[url] = found
+            bad[f"{who} {url}"] = found
         todo += [h.replace("&amp;", "&") for h in _SAFE_GET.findall(r.text)]
     assert len(seen) >= least, seen
     return bad
@@ -93,7 +93,7 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
         ("employer", {"employer_id": w["employer"]["id"]}),
     ):
         token = await _login(api, await _account(api, role, **scope))
-        bad |= await _crawl(api, ["/", "/no/such/page", "/workers/999999", "/admin"])
+        bad |= await _crawl(api, ["/", "/no/such/page", "/workers/999999", "/admin"], who=role)
         # forms sent back with their errors
         wrong = {"_csrf_token": token, "name": "", "phone": "1", "headcount": "0", "skill_x": "9"}
         for path in ("/workers", "/openings"):
@@ -102,7 +102,7 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
                 bad[f"POST {path} as {role}"] = found
     await api.admin()
     await _login(api, "root", PASSWORD)
-    bad |= await _crawl(api, ["/", "/dashboard", "/admin", "/no/such/page"])
+    bad |= await _crawl(api, ["/", "/dashboard", "/admin", "/no/such/page"], who="admin")
     assert not bad, "\n".join(f"{url}: {found}" for url, found in bad.items())
 
 
