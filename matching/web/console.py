@@ -245,6 +245,8 @@ def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Re
         me = None
     lg = lang(request)
     title = gettext(lg, titles.get(status, "Something went wrong"))
+    if not detail:
+        detail = gettext(lg, _UNSAID.get(status, ""))
     template = request.app.template_engine.get_template("console/error.html")  # type: ignore[union-attr]
     back = _back_of(request.url.path, me)
     body = template.render(
@@ -258,6 +260,14 @@ def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Re
         back=back,
     )
     return Response(body, status_code=status, media_type=MediaType.HTML)
+
+
+_UNSAID = {
+    404: "There is no such page here.",
+    405: "This page cannot be opened this way; please use its buttons.",
+    401: "Please sign in, then try again.",
+}
+"""What an error page says when the error itself said nothing she could read."""
 
 
 def _back_of(path: str, me: Principal | None) -> str:

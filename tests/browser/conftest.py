@@ -55,6 +55,8 @@ def chromium_path() -> str:
 
 
 def _free_port() -> int:
+    if os.environ.get("LAOWU_BROWSER_PORT"):  # a machine that allots ports picks one
+        return int(os.environ["LAOWU_BROWSER_PORT"])
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
