@@ -26,7 +26,7 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from matching.api.auth import PUBLIC, invalidate_epochs, session_is_live
 from matching.api.deps import DbSession, after_commit
-from matching.lib.errors import DomainError, Invalid, Message, Translate
+from matching.lib.errors import DomainError, Invalid, Message, Translate, msg
 from matching.lib.keys import Keys
 from matching.lib.principal import Principal
 from matching.network import signin
@@ -263,9 +263,9 @@ def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Re
 
 
 _UNSAID = {
-    404: "There is no such page here.",
-    405: "This page cannot be opened this way; please use its buttons.",
-    401: "Please sign in, then try again.",
+    404: msg("There is no such page here."),
+    405: msg("This page cannot be opened this way; please use its buttons."),
+    401: msg("Please sign in, then try again."),
 }
 """What an error page says when the error itself said nothing she could read."""
 
