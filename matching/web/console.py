@@ -32,7 +32,7 @@ from matching.lib.principal import Principal
 from matching.network import signin
 from matching.network.service import Login, TooManyAttempts
 from matching.settings import Settings
-from matching.web.catalog import accepted_lang, gettext, lang_of, translator
+from matching.web.catalog import DEFAULT_LANG, accepted_lang, gettext, lang_of, translator
 
 SESSION_COOKIE = "laowu_session"
 LANG_COOKIE = "laowu_lang"
@@ -57,17 +57,15 @@ class LoginRequired(Exception):
 
 
 def lang(request: Request[Any, Any, Any]) -> str:
-    """The page language: ``?lang=`` for one page, else the switch's cookie, else the
-    browser's ``Accept-Language``, else Chinese. The API reads only ``Accept-Language``."""
+    """The page language: ``?lang=`` for one page, else the switch's cookie, else Chinese (a
+    browser's own ``Accept-Language`` is not asked: a clerk's machine may be set to English).
+    The API reads only ``Accept-Language``."""
     if request.url.path.startswith("/api/"):
         return accepted_lang(request.headers.get("accept-language"))
     q = request.query_params.get("lang")
     if q is not None:
         return lang_of(q)
-    cookie = request.cookies.get(LANG_COOKIE)
-    if cookie is not None:
-        return lang_of(cookie)
-    return accepted_lang(request.headers.get("accept-language"))
+    return lang_of(request.cookies.get(LANG_COOKIE, DEFAULT_LANG))
 
 
 def reader_translate(request: Request[Any, Any, Any]) -> Translate:
