@@ -24,7 +24,7 @@ from matching.api.access import AccessLog
 from matching.api.auth import build_jwt_auth
 from matching.api.deps import Runtime, provide_ctx, provide_principal, provide_session
 from matching.api.openapi import ProblemDocs
-from matching.api.problems import EXCEPTION_HANDLERS
+from matching.api.problems import EXCEPTION_HANDLERS, TRANSLATE
 from matching.api.request_id import outermost as request_id_first
 from matching.api.request_id import send_request_id
 from matching.api.strict import strict_json_body
@@ -79,7 +79,7 @@ from matching.training.controllers import (
     TrainingSessionController,
     worker_training,
 )
-from matching.web import catalog, fair_page
+from matching.web import catalog, console, fair_page
 from matching.web.app import session_middleware, web_router
 from matching.web.worker import CheckinController, WorkerLinkController
 
@@ -208,7 +208,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             "ctx": Provide(provide_ctx, sync_to_thread=False),
             "principal": Provide(provide_principal, sync_to_thread=False),
         },
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={k: console.html_for_browsers(v) for k, v in EXCEPTION_HANDLERS.items()},
         on_app_init=[jwt_auth.on_app_init, request_metrics.first, request_id_first],
         plugins=[ProblemDocs()],
         middleware=[*_proxy_middleware(settings), session_middleware(settings)],
@@ -238,5 +238,6 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
         logging_config=None,
     )
     app.state.jwt_auth = jwt_auth
+    app.state[TRANSLATE] = console.reader_translate
     app.state.settings = settings
     return app

@@ -86,7 +86,9 @@ class Api:
     async def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, **kw: Any
     ) -> Any:
-        return await self.client.request(method, "/api/v1" + path, headers=headers, **kw)
+        # The tests read English messages; the default (no header) is Chinese, see test_languages.
+        sent = {"Accept-Language": "en", **(headers or {})}
+        return await self.client.request(method, "/api/v1" + path, headers=sent, **kw)
 
     async def login(self, username: str, password: str = PASSWORD) -> dict[str, str]:
         r = await self.request(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from matching.api.access import AccessLog
 from matching.api.auth import EpochCache
 from matching.lib.context import Context
-from matching.lib.errors import Unauthorized
+from matching.lib.errors import Unauthorized, msg
 from matching.lib.principal import Principal
 
 # Explicit markers for handler parameters (Litestar 3 drops inferred dependencies).
@@ -102,7 +102,7 @@ def principal_of(request: AnyRequest) -> Principal:
     """Who asks: the principal the bearer-token middleware put on the request."""
     user = request.scope.get("user")
     if not isinstance(user, Principal):
-        raise Unauthorized("log in first: POST /api/v1/auth/token")
+        raise Unauthorized(msg("log in first: POST /api/v1/auth/token"))
     return user
 
 

@@ -13,7 +13,7 @@ from litestar.exceptions import HTTPException, SerializationException, Validatio
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from matching.lib.errors import DomainError, Invalid
+from matching.lib.errors import DomainError, Invalid, Message, Translate, from_msgspec, msg
 
 log = logging.getLogger("laowu.errors")
 
@@ -24,6 +24,19 @@ REFUSED_FIELD = "refused_field"
 """A route's ``opt`` key: a function naming why a field its body must not carry is refused
 (the service that owns the rule supplies it; this module only maps)."""
 RefusedField = Callable[[str], str | None]
+TRANSLATE = "translate"
+"""The app's ``state`` key: ``(request) -> Translate``, the reader's language (the composition
+root wires the console's catalog in; without it messages stay English)."""
+
+
+def translate_for(request: Request[Any, Any, Any]) -> Translate:
+    chooser = request.app.state.get(TRANSLATE)
+    return chooser(request) if chooser is not None else (lambda text: text)
+
+
+def _say(request: Request[Any, Any, Any], message: str | Message) -> str:
+    m = message if isinstance(message, Message) else Message(message)
+    return m.render(translate_for(request))
 
 
 def problem(
@@ -34,9 +47,10 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     extra: dict[str, Any] | None = None,
 ) -> Response[dict[str, Any]]:
+    tr = translate_for(request)
     body: dict[str, Any] = {
         "type": "about:blank",
-        "title": title,
+        "title": tr(title),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -48,19 +62,21 @@ def problem(
     return Response(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _field_of(key: str | None, message: str, refused: RefusedField | None) -> tuple[str, str]:
+def _field_of(
+    key: str | None, message: str, refused: RefusedField | None
+) -> tuple[str, str | Message]:
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         name = unknown.group(1)
-        return name, (refused(name) if refused else None) or "is not a field of this resource"
+        return name, (refused(name) if refused else None) or msg("is not a field of this resource")
     missing = _MISSING_FIELD.search(message)
     if missing and (not key or key == "data"):
-        return missing.group(1), "is required"
+        return missing.group(1), msg("is required")
     if message == "'data'":  # an empty or null body: there is no object to read fields from
-        return "body", "must be a JSON object"
+        return "body", msg("must be a JSON object")
     if not key or key == "data":
-        return "body", message
-    return key, message
+        return "body", from_msgspec(message)
+    return key, from_msgspec(message)
 
 
 def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -70,11 +86,11 @@ def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> 
     refused = handler.opt.get(REFUSED_FIELD) if handler is not None else None
     for item in extra:
         if isinstance(item, dict):
-            message = str(item.get("message", "is invalid"))
-            field, message = _field_of(item.get("key"), message, refused)
-            errors.append({"field": field, "message": message})
+            text = str(item.get("message", "is invalid"))
+            field, message = _field_of(item.get("key"), text, refused)
+            errors.append({"field": field, "message": _say(request, message)})
     if not errors:
-        errors.append({"field": "body", "message": exc.detail or "is invalid"})
+        errors.append({"field": "body", "message": _say(request, exc.detail or "is invalid")})
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(request, 422 if _is_body(extra) else 400, "Invalid input", detail, errors)
 
@@ -87,8 +103,9 @@ def _is_body(extra: list[Any]) -> bool:
 def on_domain(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     if exc.status_code >= 500:  # ours to fix (a key missing from the ring): the operator's log
         log.error("HTTP %s on %s: %s", exc.status_code, request.url.path, exc.detail)
-    errors = exc.errors if isinstance(exc, Invalid) else None
-    return problem(request, exc.status_code, exc.title, exc.detail, errors, exc.extra)
+    tr = translate_for(request)
+    errors = exc.rendered_errors(tr) if isinstance(exc, Invalid) else None
+    return problem(request, exc.status_code, exc.title, exc.rendered(tr), errors, exc.extra)
 
 
 def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
@@ -107,11 +124,13 @@ def on_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any
     detail = exc.detail
     undecodable = isinstance(exc.__cause__, SerializationException)
     if status == 400 and (undecodable or "malformed" in detail.lower()):
-        detail = f"the body is not valid JSON ({detail})"
+        detail = _say(
+            request, Message(msg("the body is not valid JSON ({reason})"), {"reason": detail})
+        )
         return problem(
             request, 400, "Malformed JSON", detail, [{"field": "body", "message": detail}]
         )
-    response = problem(request, status, titles.get(status, "Error"), detail)
+    response = problem(request, status, titles.get(status, "Error"), _say(request, detail))
     response.headers.update(exc.headers or {})  # e.g. a 405's Allow, which RFC 9110 requires
     if status == 401:
         response.headers["WWW-Authenticate"] = "Bearer"
@@ -122,7 +141,7 @@ def on_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Respon
     """msgspec gives up on absurdly nested JSON with a RecursionError: the client's fault."""
     if "deserializ" not in str(exc):
         return on_unexpected(request, exc)
-    detail = "the body is not valid JSON (nested too deeply)"
+    detail = _say(request, msg("the body is not valid JSON (nested too deeply)"))
     return problem(request, 400, "Malformed JSON", detail, [{"field": "body", "message": detail}])
 
 
@@ -139,8 +158,13 @@ def on_database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[An
             request,
             409,
             "Conflict",
-            "this conflicts with a record written at the same moment (a duplicate or a changed "
-            "reference); reload and try again",
+            _say(
+                request,
+                msg(
+                    "this conflicts with a record written at the same moment (a duplicate or a "
+                    "changed reference); reload and try again"
+                ),
+            ),
         )
     sqlstate = str(getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None) or "")
     if not sqlstate.startswith(_DATA_EXCEPTION):
@@ -158,9 +182,12 @@ def on_database(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[An
     log.info(
         "refused a value the database cannot store on %s: %s", request.url.path, _db_cause(exc)
     )
-    detail = (
-        "a value cannot be stored: a number is out of range or a text holds a character "
-        "(such as NUL) that is not allowed"
+    detail = _say(
+        request,
+        msg(
+            "a value cannot be stored: a number is out of range or a text holds a character "
+            "(such as NUL) that is not allowed"
+        ),
     )
     return problem(request, 422, "Invalid input", detail, [{"field": "body", "message": detail}])
 
@@ -185,7 +212,10 @@ def _internal(request: Request[Any, Any, Any]) -> Response[Any]:
         request,
         HTTP_500_INTERNAL_SERVER_ERROR,
         "Internal error",
-        "something went wrong on our side; nothing was saved. The error is logged.",
+        _say(
+            request,
+            msg("something went wrong on our side; nothing was saved. The error is logged."),
+        ),
     )
 
 
@@ -198,4 +228,11 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     Exception: on_unexpected,
 }
 
-__all__ = ["EXCEPTION_HANDLERS", "PROBLEM_JSON", "REFUSED_FIELD", "problem"]
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "REFUSED_FIELD",
+    "TRANSLATE",
+    "problem",
+    "translate_for",
+]

@@ -49,12 +49,43 @@ async def strict_json_body(request: Request[Any, Any, Any]) -> None:
     try:
         _decoder(param.annotation).decode(body)
     except msgspec.ValidationError as exc:
-        message = str(exc)
-        match = _PATH.search(message)
-        key = match.group(1) if match and match.group(1) else "data"
-        text = _PATH.sub("", message)
-        raise ValidationException(
-            detail="Validation failed", extra=[{"message": text, "key": key, "source": "body"}]
-        ) from exc
+        extra = every_error(param.annotation, body) or [_item(str(exc), "")]
+        raise ValidationException(detail="Validation failed", extra=extra) from exc
     except msgspec.DecodeError:
         return  # malformed JSON: Litestar's own decoding reports it
+
+
+def _item(message: str, prefix: str) -> dict[str, str]:
+    match = _PATH.search(message)
+    path = match.group(1) if match and match.group(1) else ""
+    key = prefix + (("" if path.startswith("[") or not prefix else ".") + path if path else "")
+    return {"message": _PATH.sub("", message), "key": key or "data", "source": "body"}
+
+
+def every_error(body_type: Any, body: bytes) -> list[dict[str, str]]:
+    """msgspec stops at the first wrong field; a body is checked field by field here, so one
+    answer names every field at fault (an unknown one, a missing one, each wrong value)."""
+    if not (isinstance(body_type, type) and issubclass(body_type, msgspec.Struct)):
+        return []
+    try:
+        data = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return []
+    if not isinstance(data, dict):
+        return []
+    fields = {f.encode_name: f for f in msgspec.structs.fields(body_type)}
+    errors: list[dict[str, str]] = []
+    if body_type.__struct_config__.forbid_unknown_fields:
+        for name in data:
+            if name not in fields:
+                errors.append(_item(f"Object contains unknown field `{name}`", ""))
+    for name, f in fields.items():
+        if name not in data:
+            if f.required:
+                errors.append(_item(f"Object missing required field `{name}`", ""))
+            continue
+        try:
+            _decoder(f.type).decode(msgspec.json.encode(data[name]))
+        except msgspec.ValidationError as exc:
+            errors.append(_item(str(exc), name))
+    return errors

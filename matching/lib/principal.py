@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from sqlalchemy import ColumnElement
 
-from matching.lib.errors import Forbidden
+from matching.lib.errors import Forbidden, msg
 
 Role = Literal["admin", "staff", "employer"]
 
@@ -36,7 +36,7 @@ class Principal:
 
     def require(self, *roles: Role) -> None:
         if self.role not in roles:
-            raise Forbidden(f"the {self.role} role may not do this")
+            raise Forbidden(msg("the {role} role may not do this"), role=self.role)
 
 
 SYSTEM = Principal(account_id=0, username="system", role="admin")

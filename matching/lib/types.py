@@ -9,6 +9,11 @@ import msgspec
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 LongName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Place = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+# The same lengths with no minimum, for fields the service checks with the text rule (blank,
+# control characters): a blank one is then named together with every other wrong field.
+NameText = Annotated[str, msgspec.Meta(max_length=100)]
+LongNameText = Annotated[str, msgspec.Meta(max_length=200)]
+PlaceText = Annotated[str, msgspec.Meta(max_length=100)]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 Level = Annotated[int, msgspec.Meta(ge=1, le=5)]
 Yuan = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]

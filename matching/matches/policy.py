@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib import clock
-from matching.lib.errors import FieldErrors
+from matching.lib.errors import FieldErrors, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.matches import repository as repo
@@ -67,9 +67,13 @@ async def change(session: AsyncSession, principal: Principal, data: PolicyChange
     seen: set[str] = set()
     for i, code in enumerate(data.groups):
         if code not in known:
-            errors.add(f"groups[{i}]", f"unknown priority group {code!r}; see GET /priority-groups")
+            errors.add(
+                f"groups[{i}]",
+                msg("unknown priority group {code!r}; see GET /priority-groups"),
+                code=code,
+            )
         elif code in seen:
-            errors.add(f"groups[{i}]", f"{code!r} is listed twice")
+            errors.add(f"groups[{i}]", msg("{code!r} is listed twice"), code=code)
         seen.add(code)
     errors.raise_if_any()
     note = (data.note or "").strip() or None

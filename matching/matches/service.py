@@ -17,7 +17,7 @@ from matching.db import models as m
 from matching.db.reads import worker_visible
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal, visible
 from matching.matches import repository as repo
 from matching.matches.repository import (  # the run's writes keep their names here
@@ -100,8 +100,10 @@ async def request_run(
         live = await repo.live_run(session)
     if live is not None:
         raise Conflict(
-            f"match run {live.id} is {live.status}; wait for it to finish",
+            msg("match run {id} is {status}; wait for it to finish"),
             extra={"running_run_id": live.id},
+            id=live.id,
+            status=live.status,
         )
     run = repo.add_run(
         session,
@@ -120,7 +122,7 @@ async def request_run(
     try:
         await session.flush()
     except IntegrityError as exc:  # another request queued one in the same instant
-        raise Conflict("another match run was just started") from exc
+        raise Conflict(msg("another match run was just started")) from exc
     return run_out(run)
 
 
@@ -243,7 +245,7 @@ async def get_run(session: AsyncSession, principal: Principal, run_id: int) -> M
     _require_reader(principal)
     run = await repo.run_by_id(session, run_id)
     if run is None:
-        raise NotFound(f"no match run with id {run_id}")
+        raise NotFound(msg("no match run with id {run_id}"), run_id=run_id)
     return run_out(run)
 
 
@@ -273,10 +275,10 @@ async def list_proposals(
     offset: int,
 ) -> ProposalPage:
     if lang not in ("zh", "en"):
-        raise Invalid("lang", "must be zh or en")
+        raise Invalid("lang", msg("must be zh or en"))
     if principal.is_employer:
         if await repo.run_by_id(session, run_id) is None:
-            raise NotFound(f"no match run with id {run_id}")
+            raise NotFound(msg("no match run with id {run_id}"), run_id=run_id)
     else:
         await get_run(session, principal, run_id)
     # Staff see their agency's workers' proposals, an employer those for its openings.
@@ -307,7 +309,7 @@ async def list_unproposed(
 ) -> UnproposedPage:
     """The workers a run left out, each with the one reason she was not proposed."""
     if lang not in ("zh", "en"):
-        raise Invalid("lang", "must be zh or en")
+        raise Invalid("lang", msg("must be zh or en"))
     await get_run(session, principal, run_id)
     where = visible(principal, agency=repo.W.agency_id)
     rows, total = await repo.unproposed_page(session, run_id, where, limit=limit, offset=offset)
@@ -324,10 +326,10 @@ async def worker_outcome(
     """Why she was proposed, or why not."""
     _require_reader(principal)
     if lang not in ("zh", "en"):
-        raise Invalid("lang", "must be zh or en")
+        raise Invalid("lang", msg("must be zh or en"))
     await get_run(session, principal, run_id)
     if not await worker_visible(session, worker_id, visible(principal, agency=repo.W.agency_id)):
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     prop = await repo.proposal_of(session, run_id, worker_id)
     if prop is not None:
         return WorkerOutcome(

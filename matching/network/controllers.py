@@ -11,7 +11,7 @@ from matching.api.auth import PUBLIC, invalidate_epochs, issue_token
 from matching.api.deps import Ctx, DbSession, Who, after_commit
 from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId
-from matching.api.problems import problem
+from matching.api.problems import problem, translate_for
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.network import service, signin
 from matching.network.schemas import (
@@ -37,7 +37,9 @@ AnyRequest = Request[Any, Any, Any]
 
 def too_many(request: AnyRequest, exc: TooManyAttempts) -> Response[Any]:
     """429 problem details with ``Retry-After`` (seconds)."""
-    response = problem(request, 429, exc.title, exc.detail, extra=exc.extra)
+    response = problem(
+        request, 429, exc.title, exc.rendered(translate_for(request)), extra=exc.extra
+    )
     response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

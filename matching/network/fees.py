@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound, msg
 from matching.lib.principal import Principal, may_see
 from matching.lib.reference import reference
 from matching.lib.text import clean_optional
@@ -98,11 +98,11 @@ def _schedule_out(s: m.FeeSchedule) -> FeeScheduleOut:
 async def _check_agency(session: AsyncSession, principal: Principal, agency_id: int) -> None:
     """Admins see every agency, staff their own (another's is 404, as for agencies)."""
     if principal.is_employer:
-        raise Forbidden("employers do not see agencies' fee schedules")
+        raise Forbidden(msg("employers do not see agencies' fee schedules"))
     if not may_see(principal, agency_id=agency_id):
-        raise NotFound(f"no agency with id {agency_id}")
+        raise NotFound(msg("no agency with id {agency_id}"), agency_id=agency_id)
     if await repository.agency(session, agency_id) is None:
-        raise NotFound(f"no agency with id {agency_id}")
+        raise NotFound(msg("no agency with id {agency_id}"), agency_id=agency_id)
 
 
 async def publish_schedule(
@@ -119,7 +119,11 @@ async def publish_schedule(
         industry = clean_optional(errors, f"rules[{i}].industry", r.industry, blank=ANY)
         key = (city, industry)
         if key in seen:
-            errors.add(f"rules[{i}]", f"repeats the city and industry of rules[{seen[key]}]")
+            errors.add(
+                f"rules[{i}]",
+                msg("repeats the city and industry of rules[{value}]"),
+                value=seen[key],
+            )
         seen.setdefault(key, i)
         rules.append({"destination_city": city, "industry": industry, "amount": r.amount})
     errors.raise_if_any()
@@ -134,7 +138,7 @@ async def publish_schedule(
     try:
         await repository.add(session, schedule)
     except IntegrityError as exc:  # another version was published at the same moment
-        raise Conflict("another version of this schedule was published a moment ago") from exc
+        raise Conflict(msg("another version of this schedule was published a moment ago")) from exc
     return _schedule_out(schedule)
 
 
@@ -144,5 +148,7 @@ async def current_schedule(
     await _check_agency(session, principal, agency_id)
     schedule = await repository.latest_fee_schedule(session, agency_id)
     if schedule is None:
-        raise NotFound(f"agency {agency_id} has not published a fee schedule")
+        raise NotFound(
+            msg("agency {agency_id} has not published a fee schedule"), agency_id=agency_id
+        )
     return _schedule_out(schedule)

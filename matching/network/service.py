@@ -22,6 +22,7 @@ from matching.lib.errors import (
     Invalid,
     NotFound,
     Unauthorized,
+    msg,
 )
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.text import clean_text
@@ -87,8 +88,9 @@ class TooManyAttempts(DomainError):
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(
-            f"too many failed logins; try again in {retry_after} seconds",
+            msg("too many failed logins; try again in {retry_after} seconds"),
             extra={"retry_after": retry_after},
+            retry_after=retry_after,
         )
         self.retry_after = retry_after
 
@@ -129,7 +131,7 @@ async def authenticate(session: AsyncSession, username: str, password: str) -> L
     account = await repository.account_by_username(session, username)
     ok = verify_password(account.password_hash if account else None, password)
     if account is None or not ok or not account.active:
-        raise Unauthorized("wrong username or password")
+        raise Unauthorized(msg("wrong username or password"))
     return Login(principal_of(account), account.token_epoch, account.must_change_password)
 
 
@@ -155,7 +157,9 @@ async def create_agency(session: AsyncSession, principal: Principal, name: str) 
     clean = clean_text(errors, "name", name)
     errors.raise_if_any()
     if await repository.agency_named(session, clean):
-        raise Conflict(f"an agency named {clean!r} exists", extra={"field": "name"})
+        raise Conflict(
+            msg("an agency named {clean!r} exists"), extra={"field": "name"}, clean=clean
+        )
     agency = m.Agency(name=clean)
     await repository.add(session, agency)
     return agency_out(agency)
@@ -175,15 +179,15 @@ async def create_office(
     name = clean_text(errors, "name", data.name)
     city = clean_text(errors, "city", data.city)
     if "\x00" in (data.phone or ""):
-        errors.add("phone", "must not contain a NUL character")
+        errors.add("phone", msg("must not contain a NUL character"))
     if await repository.agency(session, data.agency_id) is None:
-        errors.add("agency_id", f"no agency with id {data.agency_id}")
+        errors.add("agency_id", msg("no agency with id {agency_id}"), agency_id=data.agency_id)
     errors.raise_if_any()
     office = m.Office(agency_id=data.agency_id, name=name, city=city, phone=data.phone)
     try:
         await repository.add(session, office)
     except IntegrityError as exc:
-        raise Conflict(f"the agency already has an office named {name!r}") from exc
+        raise Conflict(msg("the agency already has an office named {name!r}"), name=name) from exc
     return office_out(office)
 
 
@@ -227,27 +231,31 @@ async def _check_scope(
     data = _Scope(agency_id, office_id, employer_id)
     if role == "staff":
         if data.agency_id is None:
-            errors.add("agency_id", "staff belong to an agency")
+            errors.add("agency_id", msg("staff belong to an agency"))
         elif await repository.agency(session, data.agency_id) is None:
-            errors.add("agency_id", f"no agency with id {data.agency_id}")
+            errors.add("agency_id", msg("no agency with id {agency_id}"), agency_id=data.agency_id)
         if data.office_id is not None:
             office = await repository.office(session, data.office_id)
             if office is None or office.agency_id != data.agency_id:
-                errors.add("office_id", "no such office in that agency")
+                errors.add("office_id", msg("no such office in that agency"))
         if data.employer_id is not None:
-            errors.add("employer_id", "only employer accounts belong to an employer")
+            errors.add("employer_id", msg("only employer accounts belong to an employer"))
     elif role == "employer":
         if data.employer_id is None:
-            errors.add("employer_id", "an employer account belongs to an employer")
+            errors.add("employer_id", msg("an employer account belongs to an employer"))
         elif await repository.employer(session, data.employer_id) is None:
-            errors.add("employer_id", f"no employer with id {data.employer_id}")
+            errors.add(
+                "employer_id",
+                msg("no employer with id {employer_id}"),
+                employer_id=data.employer_id,
+            )
         for f in ("agency_id", "office_id"):
             if getattr(data, f) is not None:
-                errors.add(f, "employer accounts have no agency or office")
+                errors.add(f, msg("employer accounts have no agency or office"))
     else:
         for f in ("agency_id", "office_id", "employer_id"):
             if getattr(data, f) is not None:
-                errors.add(f, "admins are not scoped")
+                errors.add(f, msg("admins are not scoped"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,7 +280,7 @@ async def update_account(
     principal.require("admin")
     account = await repository.account(session, account_id)
     if account is None:
-        raise NotFound(f"no account with id {account_id}")
+        raise NotFound(msg("no account with id {account_id}"), account_id=account_id)
     errors = FieldErrors()
     role = account.role if data.role is UNSET else data.role
     scope = {f: getattr(account, f) for f in ("agency_id", "office_id", "employer_id")}
@@ -284,9 +292,9 @@ async def update_account(
             scope[f] = None  # a role change drops the scope the new role does not have
     if account.id == principal.account_id:
         if data.active is False:
-            errors.add("active", "an admin may not deactivate her own account")
+            errors.add("active", msg("an admin may not deactivate her own account"))
         if role != account.role:
-            errors.add("role", "an admin may not change her own role")
+            errors.add("role", msg("an admin may not change her own role"))
     await _check_scope(session, errors, role, **scope)
     errors.raise_if_any()
     active = account.active if data.active is UNSET else data.active
@@ -308,9 +316,9 @@ async def change_password(
     A wrong current password raises Unauthorized (counted as a failed login by the edge)."""
     account = await repository.account(session, principal.account_id)
     if account is None or not account.active:
-        raise Unauthorized("this sign-in has ended; sign in again")
+        raise Unauthorized(msg("this sign-in has ended; sign in again"))
     if not verify_password(account.password_hash, current):
-        raise Invalid("current_password", "is not the account's password")
+        raise Invalid("current_password", msg("is not the account's password"))
     problem = password_problem(new, account.username)
     if problem is None and new == current:
         problem = "must differ from the current password"
@@ -332,7 +340,7 @@ async def reset_password(
     principal.require("admin")
     account = await repository.account(session, account_id)
     if account is None:
-        raise NotFound(f"no account with id {account_id}")
+        raise NotFound(msg("no account with id {account_id}"), account_id=account_id)
     one_time = secrets.token_urlsafe(12)
     while password_problem(one_time, account.username):  # pragma: no cover (all but never)
         one_time = secrets.token_urlsafe(12)
@@ -358,7 +366,9 @@ async def _insert_account(
     employer_id: int | None = None,
 ) -> StaffOut:
     if await repository.username_taken(session, username):
-        raise Conflict(f"username {username!r} is taken", extra={"field": "username"})
+        raise Conflict(
+            msg("username {username!r} is taken"), extra={"field": "username"}, username=username
+        )
     account = m.Account(
         username=username,
         password_hash=hash_password(password),
@@ -371,7 +381,7 @@ async def _insert_account(
     try:
         await repository.add(session, account)
     except IntegrityError as exc:
-        raise Conflict(f"username {username!r} is taken") from exc
+        raise Conflict(msg("username {username!r} is taken"), username=username) from exc
     return staff_out(account)
 
 
@@ -379,7 +389,7 @@ async def create_admin(session: AsyncSession, username: str, password: str) -> S
     """`laowu admin create`: the first account has no one to grant it, so no principal."""
     errors = FieldErrors()
     if not (3 <= len(username) <= 100):
-        errors.add("username", "must be 3–100 characters")
+        errors.add("username", msg("must be 3–100 characters"))
     problem = password_problem(password, username)
     if problem:
         errors.add("password", problem)
@@ -404,9 +414,9 @@ async def account_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, 
 async def get_agency(session: AsyncSession, principal: Principal, agency_id: int) -> AgencyOut:
     if not may_see(principal, agency_id=agency_id):
         if principal.is_employer:
-            raise Forbidden("employers do not see agencies")
-        raise NotFound(f"no agency with id {agency_id}")
+            raise Forbidden(msg("employers do not see agencies"))
+        raise NotFound(msg("no agency with id {agency_id}"), agency_id=agency_id)
     agency = await repository.agency(session, agency_id)
     if agency is None:
-        raise NotFound(f"no agency with id {agency_id}")
+        raise NotFound(msg("no agency with id {agency_id}"), agency_id=agency_id)
     return agency_out(agency)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib import clock
-from matching.lib.errors import Conflict, NotFound
+from matching.lib.errors import Conflict, NotFound, msg
 from matching.lib.principal import Principal, visible
 from matching.notices import repository as repo
 from matching.notices.schemas import NoticeOut, NoticePage
@@ -63,7 +63,7 @@ async def list_notices(
 async def _get(session: AsyncSession, principal: Principal, notice_id: int) -> Any:
     row = await repo.one(session, notice_id, _scope(principal))
     if row is None:
-        raise NotFound(f"no notice with id {notice_id}")
+        raise NotFound(msg("no notice with id {notice_id}"), notice_id=notice_id)
     return row
 
 
@@ -72,9 +72,13 @@ async def retry(session: AsyncSession, principal: Principal, notice_id: int) -> 
     idempotency key: if an earlier attempt did reach her phone, the gateway drops the repeat."""
     row = await _get(session, principal, notice_id)
     if row.status != "failed":
-        raise Conflict(f"notice {notice_id} is {row.status}; only a failed notice is retried")
+        raise Conflict(
+            msg("notice {notice_id} is {status}; only a failed notice is retried"),
+            notice_id=notice_id,
+            status=row.status,
+        )
     if not await repo.requeue_failed(session, notice_id, clock.now()):
-        raise Conflict(f"notice {notice_id} changed a moment ago")
+        raise Conflict(msg("notice {notice_id} changed a moment ago"), notice_id=notice_id)
     return _out(await _get(session, principal, notice_id))
 
 

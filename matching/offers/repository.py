@@ -23,7 +23,7 @@ from matching.db.reads import count_of
 from matching.db.rules import live_offer
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import NotFound
+from matching.lib.errors import NotFound, msg
 from matching.notices import facts, templates
 from matching.notices.outbox import cause_key, notice_row
 
@@ -108,7 +108,7 @@ async def views(session: AsyncSession, offer_ids: Sequence[int]) -> list[OfferVi
 async def view(session: AsyncSession, offer_id: int) -> OfferView:
     found = await views(session, [offer_id])
     if not found:
-        raise NotFound(f"no offer with id {offer_id}")
+        raise NotFound(msg("no offer with id {offer_id}"), offer_id=offer_id)
     return found[0]
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db.reads import worker_visible
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound, msg
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.text import clean_text
 from matching.network.repository import office_phone
@@ -78,15 +78,15 @@ def new_codes(n: int) -> list[str]:
 def _may_answer_for(principal: Principal, v: OfferView) -> None:
     """Staff answer for their agency's workers; admins for all; employers never for her."""
     if principal.is_employer:
-        raise Forbidden("an employer cannot answer an offer for the worker")
+        raise Forbidden(msg("an employer cannot answer an offer for the worker"))
     if not may_see(principal, agency_id=v.agency_id):
-        raise NotFound(f"no offer with id {v.id}")
+        raise NotFound(msg("no offer with id {id}"), id=v.id)
 
 
 def _may_decide(principal: Principal, v: OfferView) -> None:
     """Confirm, withdraw or read: the opening's employer account, staff of her agency, admins."""
     if not may_see(principal, agency_id=v.agency_id, employer_id=v.employer_id):
-        raise NotFound(f"no offer with id {v.id}")
+        raise NotFound(msg("no offer with id {id}"), id=v.id)
 
 
 async def view_for(session: AsyncSession, principal: Principal, offer_id: int) -> OfferView:
@@ -146,14 +146,20 @@ async def respond(session: AsyncSession, v: OfferView, *, accept: bool, by: str)
     """Her answer (through her link, an SMS reply, or staff on her behalf)."""
     now = clock.now()
     if v.status != "pending":
-        raise Conflict(f"offer {v.id} is {v.status}; only a pending offer can be answered")
+        raise Conflict(
+            msg("offer {id} is {status}; only a pending offer can be answered"),
+            id=v.id,
+            status=v.status,
+        )
     if v.expires_at <= now:
-        raise Conflict(f"offer {v.id} expired at {v.expires_at.isoformat()}")
+        raise Conflict(
+            msg("offer {id} expired at {expires_at}"), id=v.id, expires_at=v.expires_at.isoformat()
+        )
     to = "accepted" if accept else "declined"
     if not await repo.set_status(
         session, v.id, ["pending"], to, responded_at=now, responded_by=by[:32]
     ):
-        raise Conflict(f"offer {v.id} was answered a moment ago")
+        raise Conflict(msg("offer {id} was answered a moment ago"), id=v.id)
     if not accept:
         await repo.free_worker(session, v.worker_id)
     return await repo.view(session, v.id)
@@ -218,7 +224,9 @@ async def confirm(
     if not v.wage_min <= wage <= v.wage_max:
         errors.add(
             "monthly_wage",
-            f"must lie within the opening's range, {v.wage_min}–{v.wage_max} yuan a month",
+            msg("must lie within the opening's range, {wage_min}–{wage_max} yuan a month"),
+            wage_min=v.wage_min,
+            wage_max=v.wage_max,
         )
     if job_fair_id is not None:
         problem = await job_fairs.hire_problem(session, principal, job_fair_id, v.employer_id)
@@ -226,11 +234,15 @@ async def confirm(
             errors.add("job_fair_id", problem)
     errors.raise_if_any()
     if v.status != "accepted":
-        raise Conflict(f"offer {offer_id} is {v.status}; only an accepted offer can be confirmed")
+        raise Conflict(
+            msg("offer {offer_id} is {status}; only an accepted offer can be confirmed"),
+            offer_id=offer_id,
+            status=v.status,
+        )
     if not await repo.set_status(
         session, offer_id, ["accepted"], "confirmed", job_fair_id=job_fair_id
     ):
-        raise Conflict(f"offer {offer_id} changed a moment ago")
+        raise Conflict(msg("offer {offer_id} changed a moment ago"), offer_id=offer_id)
     placement_id = await placements.start(
         session,
         placements.Start(
@@ -331,7 +343,11 @@ async def _withdraw(
     text: str | None = None,
 ) -> OfferView:
     if v.status not in LIVE:
-        raise Conflict(f"offer {v.id} is {v.status}; only a live offer can be withdrawn")
+        raise Conflict(
+            msg("offer {id} is {status}; only a live offer can be withdrawn"),
+            id=v.id,
+            status=v.status,
+        )
     if not await repo.set_status(
         session,
         v.id,
@@ -341,7 +357,7 @@ async def _withdraw(
         responded_at=clock.now(),
         responded_by=by[:32],
     ):
-        raise Conflict(f"offer {v.id} changed a moment ago")
+        raise Conflict(msg("offer {id} changed a moment ago"), id=v.id)
     await repo.free_worker(session, v.worker_id)
     await enqueue(
         session,
@@ -389,6 +405,16 @@ async def open_link(session: AsyncSession, code: str) -> LinkedOffer | None:
     )
 
 
+async def link_phone(session: AsyncSession, code: str) -> str | None:
+    """Her office's phone from a link that no longer opens her offer (expired, used, answered),
+    so even that page tells her whom to call; None for a code that was never issued."""
+    link = await repo.link(session, code)
+    if link is None:
+        return None
+    v = await repo.view(session, link.offer_id)
+    return await office_phone(session, v.agency_id, v.city)
+
+
 async def respond_by_link(
     session: AsyncSession, code: str, offer_id: int, *, accept: bool
 ) -> LinkedOffer | None:
@@ -425,9 +451,9 @@ async def worker_offers(
 ) -> OfferPage:
     """A worker's offers, newest first (staff: their agency's workers)."""
     if principal.is_employer:
-        raise Forbidden("employer accounts see candidates through their openings' proposals")
+        raise Forbidden(msg("employer accounts see candidates through their openings' proposals"))
     if not await worker_visible(session, worker_id, visible(principal, agency=repo.W.agency_id)):
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     found, total = await repo.of_worker(session, worker_id, limit=limit, offset=offset)
     return OfferPage(items=[offer_out(r) for r in found], total=total)
 
@@ -468,7 +494,7 @@ async def candidates(
 ) -> tuple[list[Candidate], int]:
     """The workers proposed to an employer account's openings, as the employer may see them."""
     if not principal.is_employer or principal.employer_id is None:
-        raise Forbidden("this list is for employer accounts")
+        raise Forbidden(msg("this list is for employer accounts"))
     where = visible(principal, employer=repo.OP.employer_id)
     where.append(repo.OF.status == status if status else repo.OF.status.in_(LIVE))
     return await repo.candidates(session, where, limit=limit, offset=offset)

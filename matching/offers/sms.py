@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, DomainError, Invalid, Unauthorized
+from matching.lib.errors import Conflict, DomainError, Invalid, Unauthorized, msg
 from matching.lib.identity import normalise_mobile
 from matching.notices import templates
 from matching.notices.outbox import enqueue, notice_row
@@ -48,12 +48,12 @@ def _parse(body: bytes) -> InboundIn:
         where = _AT.search(message) or _FIELD.search(message)
         field = where.group(1) if where else "body"
         if "unknown field" in message:
-            raise Invalid(field, "is not a field of this resource") from exc
+            raise Invalid(field, msg("is not a field of this resource")) from exc
         if "missing required field" in message:
-            raise Invalid(field, "is required") from exc
+            raise Invalid(field, msg("is required")) from exc
         raise Invalid(field, message.split(" - at ")[0]) from exc
     except msgspec.DecodeError as exc:
-        raise MalformedBody("body", f"is not valid JSON ({exc})") from exc
+        raise MalformedBody(msg("body"), f"is not valid JSON ({exc})") from exc
 
 
 def _answer(text: str) -> bool | None:
@@ -73,7 +73,9 @@ async def receive(
     """Check the gateway's signature, record her reply, act on it, queue our answer."""
     secret = ctx.settings.notify_webhook_secret
     if not secret:
-        raise Unavailable("SMS replies are not accepted: LAOWU_NOTIFY_WEBHOOK_SECRET is not set")
+        raise Unavailable(
+            msg("SMS replies are not accepted: LAOWU_NOTIFY_WEBHOOK_SECRET is not set")
+        )
     try:
         signed = verify(secret, timestamp, signature, body, clock.now())
     except BadSignature as exc:
@@ -88,7 +90,7 @@ async def receive(
     # transaction rolls back, so the replay changes nothing).
     inbound_id = await repo.record_inbound(session, phone, data.text, signed, clock.now())
     if inbound_id is None:
-        raise Conflict("this request was received already (same signature)")
+        raise Conflict(msg("this request was received already (same signature)"))
 
     worker = await repo.worker_by_phone(session, phone)
     action: InboundAction

@@ -104,7 +104,7 @@ async def import_openings(
         errors = FieldErrors()
         cleaned = service.check_new_opening(errors, data)
         for path, message in errors.items:
-            failed.setdefault(field_of(path), message)
+            failed.setdefault(field_of(path), str(message))
         if data.employer_id not in refusals:
             refusals[data.employer_id] = await service.employer_for_opening(
                 session, principal, data.employer_id

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound, msg
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.reference import reference
 from matching.lib.text import clean_optional
@@ -69,7 +69,7 @@ async def _employer(session: AsyncSession, principal: Principal, employer_id: in
     where = _pool_scope(principal, repository.E.id)
     employer = await repository.employer_where(session, employer_id, where)
     if employer is None:
-        raise NotFound(f"no employer with id {employer_id}")
+        raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     return employer
 
 
@@ -81,20 +81,26 @@ def _require_owner(principal: Principal, employer: m.Employer) -> None:
     if not may_see(principal, agency_id=employer.agency_id, employer_id=employer.id):
         if employer.agency_id is None:
             raise Forbidden(
-                f"employer {employer.id} was registered by an admin; only an admin changes it "
-                "and its openings"
+                msg(
+                    "employer {id} was registered by an admin; only an admin changes it "
+                    "and its openings"
+                ),
+                id=employer.id,
             )
         raise Forbidden(
-            f"employer {employer.id} was registered by another agency; only that agency or an "
-            "admin changes it and its openings"
+            msg(
+                "employer {id} was registered by another agency; only that agency or "
+                "an admin changes it and its openings"
+            ),
+            id=employer.id,
         )
 
 
 async def _check_agency(session: AsyncSession, principal: Principal, agency_id: int) -> None:
     if not principal.is_admin:
-        raise Forbidden("only an admin hands an employer to an agency")
+        raise Forbidden(msg("only an admin hands an employer to an agency"))
     if await network_repo.agency(session, agency_id) is None:
-        raise Invalid("agency_id", f"no agency with id {agency_id}")
+        raise Invalid("agency_id", msg("no agency with id {agency_id}"), agency_id=agency_id)
 
 
 async def create_employer(
@@ -104,10 +110,10 @@ async def create_employer(
     if not principal.is_admin and (
         data.reputation is not None or data.labour_protection is not None
     ):
-        raise Forbidden("only an admin sets an employer's standing scores")
+        raise Forbidden(msg("only an admin sets an employer's standing scores"))
     agency_id = principal.agency_id if principal.is_staff else data.agency_id
     if data.agency_id is not None and data.agency_id != agency_id:
-        raise Forbidden("staff register employers for their own agency only")
+        raise Forbidden(msg("staff register employers for their own agency only"))
     if principal.is_admin and agency_id is not None:
         await _check_agency(session, principal, agency_id)
     errors = FieldErrors()
@@ -153,11 +159,11 @@ async def update_employer(
     given = _given(patch)
     given.pop("version")
     if not principal.is_admin and ({"reputation", "labour_protection"} & given.keys()):
-        raise Forbidden("only an admin sets an employer's standing scores")
+        raise Forbidden(msg("only an admin sets an employer's standing scores"))
     if given.get("agency_id") is not None:
         await _check_agency(session, principal, given["agency_id"])
     elif "agency_id" in given and not principal.is_admin:
-        raise Forbidden("only an admin hands an employer to an agency")
+        raise Forbidden(msg("only an admin hands an employer to an agency"))
     errors = FieldErrors()
     for f in ("name", "city"):
         if f in given:
@@ -165,13 +171,15 @@ async def update_employer(
     errors.raise_if_any()
     if patch.version != employer.version:  # also keeps an out-of-range version from the database
         raise Conflict(
-            f"employer {employer_id} was changed by someone else; reload and try again",
+            msg("employer {employer_id} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": employer.version},
+            employer_id=employer_id,
         )
     if not await repository.update_employer_at_version(session, employer_id, patch.version, given):
         raise Conflict(
-            f"employer {employer_id} was changed by someone else; reload and try again",
+            msg("employer {employer_id} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": employer.version},
+            employer_id=employer_id,
         )
     await repository.reload(session, employer)
     return employer_out(employer)
@@ -183,10 +191,14 @@ def _check_required(errors: FieldErrors, skills: Sequence[RequiredSkill]) -> Non
     for i, s in enumerate(skills):
         if s.code not in known:
             errors.add(
-                f"required_skills[{i}].code", f"unknown skill code {s.code!r}; see GET /skills"
+                f"required_skills[{i}].code",
+                msg("unknown skill code {code!r}; see GET /skills"),
+                code=s.code,
             )
         elif s.code in seen:
-            errors.add(f"required_skills[{i}].code", f"skill {s.code!r} is listed twice")
+            errors.add(
+                f"required_skills[{i}].code", msg("skill {code!r} is listed twice"), code=s.code
+            )
         seen.add(s.code)
 
 
@@ -195,16 +207,21 @@ def _check_free_text(errors: FieldErrors, field: str, text: str | None) -> None:
         errors.add(field, rules.GENDER_IN_TEXT)
 
 
+def _check_headcount(errors: FieldErrors, headcount: int) -> None:
+    if headcount < 1:
+        errors.add("headcount", msg("must be at least {n}"), n=1)
+
+
 def _check_start(errors: FieldErrors, day: dt.date) -> None:
     if day < clock.today():
-        errors.add("start_date", "is in the past")
+        errors.add("start_date", msg("is in the past"))
     elif not clock.plausible(day):
         errors.add("start_date", clock.OUT_OF_RANGE)
 
 
 def _check_terms(errors: FieldErrors, wage_min: int, wage_max: int) -> None:
     if wage_min > wage_max:
-        errors.add("monthly_wage_min", "must not exceed monthly_wage_max")
+        errors.add("monthly_wage_min", msg("must not exceed monthly_wage_max"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +262,7 @@ async def get_opening(session: AsyncSession, principal: Principal, opening_id: i
     where = _pool_scope(principal, repository.O.employer_id)
     row = await repository.opening_row(session, opening_id, where)
     if row is None:
-        raise NotFound(f"no opening with id {opening_id}")
+        raise NotFound(msg("no opening with id {opening_id}"), opening_id=opening_id)
     return (await _openings_out(session, [row]))[0]
 
 
@@ -272,9 +289,9 @@ def list_conditions(principal: Principal, flt: OpeningFilter) -> list[ColumnElem
     naming every filter value that names no status or skill."""
     errors = FieldErrors()
     if flt.status and flt.status not in ("open", "closed"):
-        errors.add("status", "must be open or closed")
+        errors.add("status", msg("must be open or closed"))
     if flt.skill and flt.skill not in reference().skill_codes:
-        errors.add("skill", f"unknown skill code {flt.skill!r}")
+        errors.add("skill", msg("unknown skill code {skill!r}"), skill=flt.skill)
     errors.raise_if_any()
     where = repository.opening_conditions(
         city=flt.city,
@@ -295,7 +312,7 @@ async def post_opening(
     title, city, county = check_new_opening(errors, data)
     errors.raise_if_any()
     if employer.suspended:
-        raise Conflict(f"employer {employer.id} is suspended and may not post openings")
+        raise Conflict(msg("employer {id} is suspended and may not post openings"), id=employer.id)
     opening_id = await write_opening(session, principal, data, title, city, county)
     return await get_opening(session, principal, opening_id)
 
@@ -307,6 +324,7 @@ def check_new_opening(errors: FieldErrors, data: OpeningCreate) -> tuple[str, st
     _check_free_text(errors, "title", title)
     city = clean_optional(errors, "city", data.city)
     county = clean_optional(errors, "county", data.county)
+    _check_headcount(errors, data.headcount)
     _check_terms(errors, data.monthly_wage_min, data.monthly_wage_max)
     _check_start(errors, data.start_date)
     _check_required(errors, data.required_skills)
@@ -379,6 +397,8 @@ async def update_opening(
             given[f] = clean_optional(errors, f, given[f])
     if "title" in given:
         _check_free_text(errors, "title", given["title"])
+    if "headcount" in given:
+        _check_headcount(errors, given["headcount"])
     _check_terms(
         errors,
         given.get("monthly_wage_min", current.monthly_wage_min),
@@ -392,14 +412,16 @@ async def update_opening(
     errors.raise_if_any()
     if patch.version != current.version:  # also keeps an out-of-range version from the database
         raise Conflict(
-            f"opening {opening_id} was changed by someone else; reload and try again",
+            msg("opening {opening_id} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": current.version},
+            opening_id=opening_id,
         )
     given["updated_at"] = clock.now()
     if not await repository.update_opening_at_version(session, opening_id, patch.version, given):
         raise Conflict(
-            f"opening {opening_id} was changed by someone else; reload and try again",
+            msg("opening {opening_id} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": current.version},
+            opening_id=opening_id,
         )
     if skills is not None:
         await _write_required(session, opening_id, skills)

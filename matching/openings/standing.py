@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.types import Response
 from matching.offers import service as offers
@@ -36,7 +36,7 @@ async def history(session: AsyncSession, principal: Principal, employer_id: int)
     principal.require("admin", "staff")
     employer = await repository.employer(session, employer_id)
     if employer is None:
-        raise NotFound(f"no employer with id {employer_id}")
+        raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     changes = await repository.standing_changes(session, employer_id)
     return StandingHistory(
         employer_id=employer.id,
@@ -58,7 +58,7 @@ async def set_partner(
     principal.require("admin")
     employer = await repository.employer(session, employer_id)
     if employer is None:
-        raise NotFound(f"no employer with id {employer_id}")
+        raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     await repository.update_employer(session, employer_id, {"partner": partner})
     return await history(session, principal, employer_id)
 
@@ -70,12 +70,12 @@ async def suspend(
     principal.require("admin")
     reason = reason.strip()
     if not reason:
-        raise Invalid("reason", "must not be blank")
+        raise Invalid("reason", msg("must not be blank"))
     employer = await repository.employer(session, employer_id)
     if employer is None:
-        raise NotFound(f"no employer with id {employer_id}")
+        raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     if employer.suspended:
-        raise Conflict(f"employer {employer_id} is suspended already")
+        raise Conflict(msg("employer {employer_id} is suspended already"), employer_id=employer_id)
     await repository.update_employer(session, employer_id, {"suspended": True})
     await offers.withdraw_for_employer(
         session, ctx, principal, employer_id, f"用工单位已暂停合作 / employer suspended: {reason}"
@@ -89,8 +89,8 @@ async def reinstate(
     principal.require("admin")
     employer = await repository.employer(session, employer_id)
     if employer is None:
-        raise NotFound(f"no employer with id {employer_id}")
+        raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     if not employer.suspended:
-        raise Conflict(f"employer {employer_id} is not suspended")
+        raise Conflict(msg("employer {employer_id} is not suspended"), employer_id=employer_id)
     await repository.update_employer(session, employer_id, {"suspended": False})
     return await history(session, principal, employer_id)

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
-from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.types import Id, Request, Response, Yuan
 from matching.placements import repository as repo
@@ -203,10 +203,14 @@ async def create_case(session: AsyncSession, principal: Principal, data: CaseCre
     principal.require("admin", "staff")
     summary = data.summary.strip()
     if not summary:
-        raise Invalid("summary", "must not be blank")
+        raise Invalid("summary", msg("must not be blank"))
     placement = await repo.get_placement(session, data.placement_id)
     if placement is None or not may_see(principal, agency_id=placement.agency_id):
-        raise Invalid("placement_id", f"no placement with id {data.placement_id}")
+        raise Invalid(
+            "placement_id",
+            msg("no placement with id {placement_id}"),
+            placement_id=data.placement_id,
+        )
     case = await open_case(session, principal, placement, data.type, summary, data.money_claimed)
     return await get_case(session, principal, case.id)
 
@@ -214,7 +218,7 @@ async def create_case(session: AsyncSession, principal: Principal, data: CaseCre
 async def _load(session: AsyncSession, principal: Principal, case_id: int) -> m.Case:
     case = await repo.find_case(session, case_id, _scope(principal))
     if case is None:
-        raise NotFound(f"no case with id {case_id}")
+        raise NotFound(msg("no case with id {case_id}"), case_id=case_id)
     return case
 
 
@@ -289,7 +293,7 @@ def list_conditions(
     on a status that is none."""
     conditions = _scope(principal)
     if status is not None and status not in NEXT:
-        raise Invalid("status", f"must be one of {', '.join(NEXT)}")
+        raise Invalid("status", msg("must be one of {choices}"), choices=", ".join(NEXT))
     return conditions + repo.case_conditions(
         status=status, office_id=office_id, worker_id=worker_id
     )
@@ -301,9 +305,13 @@ async def add_entry(
     case = await _load(session, principal, case_id)
     text = data.text.strip()
     if not text:
-        raise Invalid("text", "must not be blank")
+        raise Invalid("text", msg("must not be blank"))
     if case.status in FINAL:
-        raise Conflict(f"case {case_id} is {case.status}; its log is closed")
+        raise Conflict(
+            msg("case {case_id} is {status}; its log is closed"),
+            case_id=case_id,
+            status=case.status,
+        )
     await _entry(session, case.id, _who(principal), data.action, text)
     return await get_case(session, principal, case_id)
 
@@ -315,9 +323,9 @@ async def record_recovery(
     case = await _load(session, principal, case_id)
     note = data.note.strip()
     if not note:
-        raise Invalid("note", "must not be blank")
+        raise Invalid("note", msg("must not be blank"))
     if case.status in FINAL:
-        raise Conflict(f"case {case_id} is {case.status}")
+        raise Conflict(msg("case {case_id} is {status}"), case_id=case_id, status=case.status)
     await repo.add_recovered(session, case_id, data.amount)
     await _entry(session, case_id, _who(principal), "recovered", note, amount=data.amount)
     return await get_case(session, principal, case_id)
@@ -329,19 +337,27 @@ async def change_status(
     case = await _load(session, principal, case_id)
     note = data.note.strip()
     if not note:
-        raise Invalid("note", "must not be blank")
+        raise Invalid("note", msg("must not be blank"))
     if data.version != case.version:
         raise Conflict(
-            f"case {case_id} was changed by someone else; reload and try again",
+            msg("case {case_id} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": case.version},
+            case_id=case_id,
         )
     if data.status not in NEXT[case.status]:
         allowed = ", ".join(NEXT[case.status]) or "nothing (it is final)"
-        raise Invalid("status", f"a {case.status} case can move to {allowed}")
+        raise Invalid(
+            "status",
+            msg("a {status} case can move to {allowed}"),
+            status=case.status,
+            allowed=allowed,
+        )
     if data.status in FINAL and data.outcome is None:
-        raise Invalid("outcome", f"closing a case ({data.status}) requires an outcome")
+        raise Invalid(
+            "outcome", msg("closing a case ({status}) requires an outcome"), status=data.status
+        )
     if data.status not in FINAL and data.outcome is not None:
-        raise Invalid("outcome", "an outcome is given when the case is resolved or closed")
+        raise Invalid("outcome", msg("an outcome is given when the case is resolved or closed"))
     now = clock.now()
     changed = await repo.set_case_status(
         session,
@@ -352,7 +368,7 @@ async def change_status(
         closed_at=now if data.status in FINAL else None,
     )
     if not changed:
-        raise Conflict(f"case {case_id} was changed a moment ago")
+        raise Conflict(msg("case {case_id} was changed a moment ago"), case_id=case_id)
     await _entry(
         session,
         case_id,

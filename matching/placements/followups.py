@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal, may_see
 from matching.lib.types import Request, Yuan
 from matching.notices import templates
@@ -77,14 +77,17 @@ async def record(
 ) -> None:
     """Store a check-in; open a task (and, for late wages, a case) when it worries."""
     if follow_up.status == "done":
-        raise Conflict(f"follow-up {follow_up.n} was answered already")
+        raise Conflict(msg("follow-up {n} was answered already"), n=follow_up.n)
     placement = await repo.get_placement(session, follow_up.placement_id)
     assert placement is not None
     if clock.today() < placement.start_date:  # nothing to check on before she has started
         raise Conflict(
-            f"placement {placement.id} starts on {placement.start_date.isoformat()}: "
-            "a check-in is recorded once she has started",
+            msg(
+                "placement {id} starts on {start_date}: a check-in is recorded once she has started"
+            ),
             extra={"field": "n"},
+            id=placement.id,
+            start_date=placement.start_date.isoformat(),
         )
     stored: dict[str, Any] = msgspec.to_builtins(answers)
     await repo.mark_follow_up_done(
@@ -130,9 +133,9 @@ async def record_by_staff(
     principal.require("admin", "staff")
     placement = await repo.get_placement(session, placement_id)
     if placement is None or not may_see(principal, agency_id=placement.agency_id):
-        raise NotFound(f"no placement with id {placement_id}")
+        raise NotFound(msg("no placement with id {placement_id}"), placement_id=placement_id)
     if n not in DAYS_OF:
-        raise Invalid("n", "follow-ups are numbered 1 (day 7), 2 (day 30) and 3 (day 90)")
+        raise Invalid("n", msg("follow-ups are numbered 1 (day 7), 2 (day 30) and 3 (day 90)"))
     follow_up = await repo.follow_up(session, placement_id, n)
     await record(
         session,

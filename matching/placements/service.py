@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal, may_see, visible
 from matching.network.fees import quote_fee
 from matching.network.repository import office_phone
@@ -101,7 +101,7 @@ async def start(session: AsyncSession, s: Start) -> int:
 
 def _scope_check(principal: Principal, p: m.Placement) -> None:
     if not may_see(principal, agency_id=p.agency_id, employer_id=p.employer_id):
-        raise NotFound(f"no placement with id {p.id}")
+        raise NotFound(msg("no placement with id {id}"), id=p.id)
 
 
 async def get_placement(
@@ -109,7 +109,7 @@ async def get_placement(
 ) -> PlacementOut:
     p = await repo.get_placement(session, placement_id)
     if p is None:
-        raise NotFound(f"no placement with id {placement_id}")
+        raise NotFound(msg("no placement with id {placement_id}"), placement_id=placement_id)
     _scope_check(principal, p)
     fus = await repo.follow_ups_of(session, p.id)
     # The employer sees when she is followed up, never what she answered (her check-ins name
@@ -178,17 +178,19 @@ async def end_placement(
     principal.require("admin", "staff")
     p = await repo.get_placement(session, placement_id)
     if p is None:
-        raise NotFound(f"no placement with id {placement_id}")
+        raise NotFound(msg("no placement with id {placement_id}"), placement_id=placement_id)
     _scope_check(principal, p)
     if p.status != "active":
-        raise Conflict(f"placement {placement_id} ended already")
+        raise Conflict(msg("placement {placement_id} ended already"), placement_id=placement_id)
     day = ended_on or clock.today()
     _check_end(p, reason, day)
     ended = await repo.end_active(
         session, placement_id, ended_on=day, reason=reason, note=(note or "").strip() or None
     )
     if not ended:
-        raise Conflict(f"placement {placement_id} ended a moment ago")
+        raise Conflict(
+            msg("placement {placement_id} ended a moment ago"), placement_id=placement_id
+        )
     await repo.miss_scheduled_follow_ups(session, placement_id)
     await repo.release_placed_worker(session, p.worker_id)
     await _after_leaving(session, p, reason)
@@ -200,7 +202,7 @@ def _check_end(p: m.Placement, reason: str, day: dt.date) -> None:
     """A confirmed placement ends on a day between its start and today, whatever the reason;
     before the start only the employer's cancellation ends it (on the day it cancels)."""
     if day > clock.today():
-        raise Invalid("ended_on", "must not be after today")
+        raise Invalid("ended_on", msg("must not be after today"))
     if reason == CANCELLED:
         if day >= p.start_date:
             raise Invalid("reason", STARTED)
@@ -269,7 +271,7 @@ def list_conditions(
     """The placement list's conditions for ``principal`` (the list and its export alike), or
     422 on a status that is none."""
     if status and status not in PLACEMENT_STATUSES:
-        raise Invalid("status", f"must be one of {', '.join(PLACEMENT_STATUSES)}")
+        raise Invalid("status", msg("must be one of {choices}"), choices=", ".join(PLACEMENT_STATUSES))
     where = visible(principal, agency=repo.PL.agency_id, employer=repo.PL.employer_id)
     if status:
         where.append(repo.PL.status == status)
@@ -303,5 +305,5 @@ async def placement_names(
     """The worker, opening and employer names a placement page shows (scoped as the service)."""
     row = await repo.names(session, placement_id)
     if row is None or not may_see(principal, agency_id=row.agency_id, employer_id=row.employer_id):
-        raise NotFound(f"no placement with id {placement_id}")
+        raise NotFound(msg("no placement with id {placement_id}"), placement_id=placement_id)
     return dict(row._mapping)

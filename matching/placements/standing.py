@@ -18,7 +18,7 @@ import datetime as dt
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib import clock
-from matching.lib.errors import NotFound
+from matching.lib.errors import NotFound, msg
 from matching.placements import repository as repo
 
 PROTECTION_CASES = {"wage_arrears", "unpaid_overtime", "injury", "housing", "harassment"}
@@ -46,7 +46,7 @@ async def move(
         return False
     employer = await repo.lock_employer(session, employer_id)
     if employer is None:
-        raise NotFound(f"no employer with id {employer_id}")
+        raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     values: dict[str, int] = {}
     rows = []
     for field, delta in deltas.items():

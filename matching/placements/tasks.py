@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
-from matching.lib.errors import Conflict, Invalid, NotFound
+from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal, visible
 from matching.lib.types import Response
 from matching.network.repository import office_in
@@ -106,7 +106,7 @@ async def list_tasks(
 ) -> TaskPage:
     conditions = _scoped(principal)
     if status is not None and status not in ("open", "done"):
-        raise Invalid("status", "must be open or done")
+        raise Invalid("status", msg("must be open or done"))
     rows, total = await repo.tasks(
         session, conditions, status=status, office_id=office_id, limit=limit, offset=offset
     )
@@ -118,9 +118,9 @@ async def finish_task(
 ) -> TaskOut:
     task = await repo.find_task(session, task_id, _scoped(principal))
     if task is None:
-        raise NotFound(f"no task with id {task_id}")
+        raise NotFound(msg("no task with id {task_id}"), task_id=task_id)
     if task.status == "done":
-        raise Conflict(f"task {task_id} is done already")
+        raise Conflict(msg("task {task_id} is done already"), task_id=task_id)
     await repo.finish_open_task(
         session,
         task_id,

@@ -23,7 +23,7 @@ from matching.api.access import AccessLog
 from matching.db.engine import checkpoint_truncate
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.text import ERASED, clean_text
 from matching.matches import repository as matches_repo
@@ -59,7 +59,7 @@ def _reason(errors: FieldErrors, reason: str, name: str, phone: str | None) -> s
     clean = clean_text(errors, "reason", reason, blank="say why she is erased")
     digits = (phone or "").removeprefix("+86")
     if clean and (name in clean or (digits and digits in clean.replace(" ", ""))):
-        errors.add("reason", "must not name her or give her phone: the reason is kept")
+        errors.add("reason", msg("must not name her or give her phone: the reason is kept"))
     return clean
 
 
@@ -87,14 +87,16 @@ async def erase_worker(
 ) -> ErasureOut:
     """Erase her identity (admins, or staff of her agency). A second erasure is a conflict."""
     if principal.is_employer:
-        raise Forbidden("an employer account may not erase a worker")
+        raise Forbidden(msg("an employer account may not erase a worker"))
     target = await repo.erasure_target(session, worker_id, worker_scope(principal))
     if target is None:
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     if target.erased_at is not None:
         raise Conflict(
-            f"worker {worker_id} was erased already, at {target.erased_at.isoformat()}",
+            msg("worker {worker_id} was erased already, at {erased_at}"),
             extra={"erased_at": target.erased_at.isoformat()},
+            worker_id=worker_id,
+            erased_at=target.erased_at.isoformat(),
         )
     errors = FieldErrors()
     clean = _reason(errors, reason, target.name, target.phone)

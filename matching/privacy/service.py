@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import FieldErrors, NotFound
+from matching.lib.errors import FieldErrors, NotFound, msg
 from matching.lib.principal import Principal, visible
 from matching.privacy import repository as repo
 from matching.privacy.schemas import AccessEntry, AccessPage, WorkerExport
@@ -34,7 +34,7 @@ async def export_worker(
         denied="only agency staff and admins may export a worker's data",
     )
     if await repo.worker_agency(session, worker_id, where) is None:
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     now = clock.now()
     await repo.append(
         session,
@@ -98,10 +98,10 @@ def _moment(errors: FieldErrors, field: str, raw: str | None, *, end: bool) -> d
         return clock.local(dt.datetime.fromisoformat(text)).astimezone(dt.UTC)
     except ValueError:
         errors.add(
-            field, "must be a date (2026-12-01) or an ISO 8601 time (2026-12-01T08:00+08:00)"
+            field, msg("must be a date (2026-12-01) or an ISO 8601 time (2026-12-01T08:00+08:00)")
         )
     except OverflowError:
-        errors.add(field, "is out of range")
+        errors.add(field, msg("is out of range"))
     return None
 
 
@@ -123,9 +123,9 @@ async def audit_log(
     start = _moment(errors, "from", since, end=False)
     stop = _moment(errors, "to", until, end=True)
     if start is not None and stop is not None and stop < start:
-        errors.add("to", "is before from")
+        errors.add("to", msg("is before from"))
     if action is not None and action not in m.ACCESS_ACTIONS:
-        errors.add("action", f"must be one of {', '.join(m.ACCESS_ACTIONS)}")
+        errors.add("action", msg("must be one of {choices}"), choices=", ".join(m.ACCESS_ACTIONS))
     errors.raise_if_any()
     flt = repo.AccessFilter(worker_id, actor_id, action, start, stop)
     rows, total = await repo.entries(session, flt, limit=limit, offset=offset)

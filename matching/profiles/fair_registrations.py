@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, FieldErrors, NotFound
+from matching.lib.errors import Conflict, FieldErrors, NotFound, msg
 from matching.lib.identity import normalise_mobile
 from matching.lib.principal import Principal
 from matching.profiles import service as profiles
@@ -84,7 +84,7 @@ async def _queue_of(session: AsyncSession, principal: Principal, fair_id: int) -
     if fair is None or not (
         principal.is_admin or (fair.agency_id is not None and fair.agency_id == principal.agency_id)
     ):
-        raise NotFound(f"no job fair with id {fair_id}")
+        raise NotFound(msg("no job fair with id {fair_id}"), fair_id=fair_id)
     return fair
 
 
@@ -130,9 +130,13 @@ async def queue(
 async def _queued(session: AsyncSession, fair_id: int, reg_id: int) -> Any:
     r = await repo.registration(session, fair_id, reg_id)
     if r is None:
-        raise NotFound(f"no registration with id {reg_id} at job fair {fair_id}")
+        raise NotFound(
+            msg("no registration with id {reg_id} at job fair {fair_id}"),
+            reg_id=reg_id,
+            fair_id=fair_id,
+        )
     if r.status != "queued":
-        raise Conflict(f"this registration was handled already ({r.status})")
+        raise Conflict(msg("this registration was handled already ({status})"), status=r.status)
     return r
 
 
@@ -146,7 +150,7 @@ async def _handle(
 ) -> Registration:
     by = principal.account_id or None
     if await repo.handle_registration(session, reg_id, status, worker_id, by, clock.now()) != 1:
-        raise Conflict("this registration was handled already")
+        raise Conflict(msg("this registration was handled already"))
     found = await repo.registration(session, fair_id, reg_id)
     return await _out(session, found)
 

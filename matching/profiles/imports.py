@@ -173,7 +173,7 @@ def _check_row(
     errors = FieldErrors()
     ok = service.check_new_worker(ctx, errors, data)
     for path, message in errors.items:
-        failed.setdefault(field_of(path), message)
+        failed.setdefault(field_of(path), str(message))
     return data, (None if failed else ok)
 
 

@@ -8,10 +8,22 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from matching.lib.types import Code, Id, Level, Name, Place, Request, Response, Yuan
+from matching.lib.types import (
+    Code,
+    Id,
+    Level,
+    Name,
+    NameText,
+    Place,
+    PlaceText,
+    Request,
+    Response,
+    Yuan,
+)
 
 IdNumber = Annotated[str, msgspec.Meta(max_length=32)]
-Phone = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
+Phone = Annotated[str, msgspec.Meta(max_length=32)]
+"""Checked by ``lib.identity`` in the service (blank included), beside her other fields."""
 Locale = Literal["zh", "en"]
 Sex = Literal["female", "male"]
 """For the federation's figures only; read from her ID number when there is one."""
@@ -26,10 +38,10 @@ class SkillLevel(Request):
 
 
 class WorkerCreate(Request):
-    name: Name
+    name: NameText
     phone: Phone
     birth_date: dt.date
-    home_county: Place
+    home_county: PlaceText
     consent_matching: bool
     sex: Sex | None = None
     """Declared; with an ID number it is read from it (and a contradicting value refused)."""

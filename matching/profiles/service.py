@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound, msg
 from matching.lib.identity import (
     mask_id_number,
     normalise_mobile,
@@ -57,7 +57,7 @@ def worker_scope(principal: Principal) -> int | None:
         return None
     if principal.is_staff and principal.agency_id is not None:
         return principal.agency_id
-    raise Forbidden("only agency staff and admins may see worker profiles")
+    raise Forbidden(msg("only agency staff and admins may see worker profiles"))
 
 
 def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str]) -> Worker:
@@ -122,9 +122,13 @@ def _check_skills(errors: FieldErrors, skills: Sequence[SkillLevel]) -> None:
     seen: set[str] = set()
     for i, skill in enumerate(skills):
         if skill.code not in known:
-            errors.add(f"skills[{i}].code", f"unknown skill code {skill.code!r}; see GET /skills")
+            errors.add(
+                f"skills[{i}].code",
+                msg("unknown skill code {code!r}; see GET /skills"),
+                code=skill.code,
+            )
         elif skill.code in seen:
-            errors.add(f"skills[{i}].code", f"skill {skill.code!r} is listed twice")
+            errors.add(f"skills[{i}].code", msg("skill {code!r} is listed twice"), code=skill.code)
         seen.add(skill.code)
 
 
@@ -133,11 +137,15 @@ def _check_groups(errors: FieldErrors, groups: Sequence[str]) -> list[str]:
     out: list[str] = []
     for i, code in enumerate(groups):
         if code not in ref.group_codes:
-            errors.add(f"priority_groups[{i}]", f"unknown priority group {code!r}")
+            errors.add(f"priority_groups[{i}]", msg("unknown priority group {code!r}"), code=code)
         elif code not in ref.assignable_group_codes:
-            errors.add(f"priority_groups[{i}]", f"{code!r} is set by the service, not by hand")
+            errors.add(
+                f"priority_groups[{i}]",
+                msg("{code!r} is set by the service, not by hand"),
+                code=code,
+            )
         elif code in out:
-            errors.add(f"priority_groups[{i}]", f"{code!r} is listed twice")
+            errors.add(f"priority_groups[{i}]", msg("{code!r} is listed twice"), code=code)
         else:
             out.append(code)
     return out
@@ -146,11 +154,15 @@ def _check_groups(errors: FieldErrors, groups: Sequence[str]) -> list[str]:
 def _check_birth(errors: FieldErrors, birth: dt.date) -> None:
     today = clock.today()
     if birth > today:
-        errors.add("birth_date", "is in the future")
+        errors.add("birth_date", msg("is in the future"))
     elif clock.age_on(birth, today) < MIN_AGE:
-        errors.add("birth_date", f"she must be at least {MIN_AGE} to register (Labour Law art. 15)")
+        errors.add(
+            "birth_date",
+            msg("she must be at least {MIN_AGE} to register (Labour Law art. 15)"),
+            MIN_AGE=MIN_AGE,
+        )
     elif not clock.plausible(birth):
-        errors.add("birth_date", "is not a plausible birth date")
+        errors.add("birth_date", msg("is not a plausible birth date"))
 
 
 def _check_available(errors: FieldErrors, day: dt.date | None) -> None:
@@ -193,7 +205,9 @@ def _id_number(ctx: Context, errors: FieldErrors, raw: str | None, birth: dt.dat
         errors.add("id_number", str(exc))
         return _IdNumber(None, None, None)
     if born != birth:
-        errors.add("id_number", f"its birth date {born.isoformat()} differs from birth_date")
+        errors.add(
+            "id_number", msg("its birth date {born} differs from birth_date"), born=born.isoformat()
+        )
     return _IdNumber(
         ctx.keys.encrypt(value),
         ctx.keys.lookup_hash(value),
@@ -229,8 +243,10 @@ async def _refuse_duplicates(
         field, existing = dup
         label = "phone number" if field == "phone" else "ID number"
         raise Conflict(
-            f"a worker with this {label} is already registered (id {existing})",
+            msg("a worker with this {label} is already registered (id {existing})"),
             extra={"field": field, "existing_id": existing},
+            label=label,
+            existing=existing,
         )
 
 
@@ -239,14 +255,14 @@ async def agency_for_new_worker(
 ) -> int:
     if principal.is_staff:
         if requested is not None and requested != principal.agency_id:
-            raise Forbidden("staff register workers for their own agency only")
+            raise Forbidden(msg("staff register workers for their own agency only"))
         assert principal.agency_id is not None
         return principal.agency_id
     principal.require("admin")
     if requested is None:
-        raise Invalid("agency_id", "an admin must say which agency registers her")
+        raise Invalid("agency_id", msg("an admin must say which agency registers her"))
     if await network_repo.agency(session, requested) is None:
-        raise Invalid("agency_id", f"no agency with id {requested}")
+        raise Invalid("agency_id", msg("no agency with id {requested}"), requested=requested)
     return requested
 
 
@@ -296,7 +312,7 @@ async def get_worker(
     one has begun) or straight from the engine (a read on its own)."""
     found = await repo.get_with_skills_and_groups(source, worker_id, worker_scope(principal))
     if found is None:
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     return _to_worker(found.row, found.skills, found.groups)
 
 
@@ -344,8 +360,11 @@ def check_new_worker(ctx: Context, errors: FieldErrors, data: WorkerCreate) -> C
     if not sensitive and data.priority_groups:
         errors.add(
             "priority_groups",
-            "she did not consent to holding sensitive information (consent_sensitive is false), "
-            "so no priority group may be recorded (PIPL art. 29)",
+            msg(
+                "she did not consent to holding sensitive information "
+                "(consent_sensitive is false), so no priority group may be recorded "
+                "(PIPL art. 29)"
+            ),
         )
     return CheckedWorker(
         name=name,
@@ -452,7 +471,7 @@ async def register_worker(
     try:
         await repo.add_worker(session, worker)
     except IntegrityError as exc:  # a concurrent registration won the race
-        raise Conflict("a worker with this phone or ID number is already registered") from exc
+        raise Conflict(msg("a worker with this phone or ID number is already registered")) from exc
     await _write_skills_groups(session, worker.id, data.skills, ok.groups, new=True)
     consents = registration_consents(worker.id, principal, data, ok, consented_at or now)
     await repo.insert_consents(session, consents)
@@ -464,7 +483,7 @@ async def update_worker(
 ) -> Worker:
     row = await repo.get_row(session, worker_id, worker_scope(principal))
     if row is None:
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     errors = FieldErrors()
     values: dict[str, Any] = {}
     given = {
@@ -502,7 +521,7 @@ async def update_worker(
         assert enc is not None
         stored, born = parse_id_number(ctx.keys.decrypt(enc))
         if "birth_date" in given and born != birth:
-            errors.add("birth_date", "differs from the birth date in her ID number")
+            errors.add("birth_date", msg("differs from the birth date in her ID number"))
         if "sex" in given:
             from_id = sex_of_id_number(stored)
             if given["sex"] != from_id:
@@ -543,9 +562,14 @@ async def update_worker(
     errors.raise_if_any()
     await _refuse_duplicates(session, values.get("phone"), id_hashes, worker_id)
     stale = Conflict(
-        f"worker {worker_id} was changed by someone else (you sent version {patch.version}, "
-        f"it is now {row.version}); reload and try again",
+        msg(
+            "worker {worker_id} was changed by someone else (you sent version "
+            "{version}, it is now {current}); reload and try again"
+        ),
         extra={"field": "version", "current_version": row.version},
+        worker_id=worker_id,
+        version=patch.version,
+        current=row.version,
     )
     if patch.version != row.version:  # also keeps an out-of-range version away from the database
         raise stale
@@ -605,16 +629,20 @@ def _consent_changes(
     if sensitive is False and groups:
         errors.add(
             "priority_groups",
-            "cannot be recorded while she withdraws her consent to holding sensitive "
-            "information (consent_sensitive is false; PIPL art. 29)",
+            msg(
+                "cannot be recorded while she withdraws her consent to holding "
+                "sensitive information (consent_sensitive is false; PIPL art. 29)"
+            ),
         )
     elif sensitive is None and groups and not row.consent_sensitive:
         out["sensitive"] = True  # staff record her groups in person: the consent with them
     if not out and ("consent_channel" in given or "consent_version" in given):
         errors.add(
             "consent_channel" if "consent_channel" in given else "consent_version",
-            "says how a consent was given or withdrawn; send it with consent_matching or "
-            "consent_sensitive",
+            msg(
+                "says how a consent was given or withdrawn; send it with "
+                "consent_matching or consent_sensitive"
+            ),
         )
     return out
 
@@ -653,15 +681,19 @@ def checked_filter(principal: Principal, flt: repo.WorkerFilter) -> repo.WorkerF
     scope = worker_scope(principal)
     if scope is not None:
         if flt.agency_id not in (None, scope):
-            raise Forbidden("staff see their own agency's workers only")
+            raise Forbidden(msg("staff see their own agency's workers only"))
         flt = repo.WorkerFilter(scope, flt.skill, flt.priority_group, flt.status, flt.q)
     errors = FieldErrors()
     if flt.skill is not None and flt.skill not in reference().skill_codes:
-        errors.add("skill", f"unknown skill code {flt.skill!r}")
+        errors.add("skill", msg("unknown skill code {skill!r}"), skill=flt.skill)
     if flt.priority_group is not None and flt.priority_group not in reference().group_codes:
-        errors.add("priority_group", f"unknown priority group {flt.priority_group!r}")
+        errors.add(
+            "priority_group",
+            msg("unknown priority group {priority_group!r}"),
+            priority_group=flt.priority_group,
+        )
     if flt.status is not None and flt.status not in WORKER_STATUSES:
-        errors.add("status", f"must be one of {', '.join(WORKER_STATUSES)}")
+        errors.add("status", msg("must be one of {choices}"), choices=", ".join(WORKER_STATUSES))
     errors.raise_if_any()
     return flt
 
@@ -671,7 +703,7 @@ async def list_consents(
 ) -> ConsentPage:
     """Her consent events, newest first (staff of her agency, admins)."""
     if await repo.get_row(session, worker_id, worker_scope(principal)) is None:
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     rows, total = await repo.consents(session, worker_id, limit=limit, offset=offset)
     return ConsentPage(
         items=[

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib import clock
-from matching.lib.errors import FieldErrors, Forbidden
+from matching.lib.errors import FieldErrors, Forbidden, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.network import repository as network_repo
@@ -57,17 +57,17 @@ def period(raw_from: str | None, raw_to: str | None) -> tuple[dt.date, dt.date]:
     days: dict[str, dt.date] = {}
     for field, raw in (("from", raw_from), ("to", raw_to)):
         if raw is None or not raw.strip():
-            errors.add(field, "is required: a date as YYYY-MM-DD")
+            errors.add(field, msg("is required: a date as YYYY-MM-DD"))
             continue
         try:
             days[field] = dt.date.fromisoformat(raw.strip())
         except ValueError:
-            errors.add(field, "is not a date as YYYY-MM-DD")
+            errors.add(field, msg("is not a date as YYYY-MM-DD"))
             continue
         if not MIN_YEAR <= days[field].year <= MAX_YEAR:
             errors.add(field, YEARS)
     if not errors and days["from"] > days["to"]:
-        errors.add("from", "is after the last day of the period (to)")
+        errors.add("from", msg("is after the last day of the period (to)"))
     errors.raise_if_any()
     return days["from"], days["to"]
 
@@ -78,18 +78,20 @@ async def _scope(
     """Staff see their agency; admins everything (or the agency they ask for)."""
     if principal.is_staff:
         if agency_id not in (None, principal.agency_id):
-            raise Forbidden("staff see their own agency's figures only")
+            raise Forbidden(msg("staff see their own agency's figures only"))
         agency_id = principal.agency_id
     elif not principal.is_admin:
-        raise Forbidden("only agency staff and admins may read the figures")
+        raise Forbidden(msg("only agency staff and admins may read the figures"))
     errors = FieldErrors()
     if agency_id is not None and await network_repo.agency(session, agency_id) is None:
-        errors.add("agency_id", f"no agency with id {agency_id}")
+        errors.add("agency_id", msg("no agency with id {agency_id}"), agency_id=agency_id)
     office = None
     if office_id is not None:
         found = await repo.offices(session, [repo.OFC.id == office_id])
         if not found or (agency_id is not None and found[0].agency_id != agency_id):
-            errors.add("office_id", f"no office with id {office_id} in the agency")
+            errors.add(
+                "office_id", msg("no office with id {office_id} in the agency"), office_id=office_id
+            )
         else:
             office = found[0]
     errors.raise_if_any()
@@ -238,7 +240,7 @@ async def put_labour_force(
     if not MIN_YEAR <= year <= MAX_YEAR:
         errors.add("year", YEARS)
     if await network_repo.agency(session, data.agency_id) is None:
-        errors.add("agency_id", f"no agency with id {data.agency_id}")
+        errors.add("agency_id", msg("no agency with id {agency_id}"), agency_id=data.agency_id)
     errors.raise_if_any()
     await repo.put_labour_force(
         session, data.agency_id, year, data.count, principal.account_id or None

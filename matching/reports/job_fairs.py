@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
 from matching.lib import clock
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.text import clean_text
 from matching.network import repository as network_repo
@@ -32,7 +32,7 @@ async def _changeable(session: AsyncSession, principal: Principal, fair_id: int)
     principal.require("admin", "staff")
     fair = await _fair(session, principal, fair_id)
     if not (principal.is_admin or fair.agency_id == principal.agency_id):
-        raise Forbidden("only the agency holding a fair (or an admin) changes it")
+        raise Forbidden(msg("only the agency holding a fair (or an admin) changes it"))
     return fair
 
 
@@ -57,7 +57,7 @@ async def _out(session: AsyncSession, fair: m.JobFair) -> JobFair:
 async def _fair(session: AsyncSession, principal: Principal, fair_id: int) -> m.JobFair:
     fair = await repo.fair(session, fair_id)
     if fair is None or not _may_see(principal, fair):
-        raise NotFound(f"no job fair with id {fair_id}")
+        raise NotFound(msg("no job fair with id {fair_id}"), fair_id=fair_id)
     return fair
 
 
@@ -71,10 +71,10 @@ async def create(session: AsyncSession, principal: Principal, data: JobFairCreat
     agency_id = data.agency_id
     if principal.is_staff:
         if agency_id not in (None, principal.agency_id):
-            raise Forbidden("staff hold job fairs for their own agency only")
+            raise Forbidden(msg("staff hold job fairs for their own agency only"))
         agency_id = principal.agency_id
     elif agency_id is not None and await network_repo.agency(session, agency_id) is None:
-        errors.add("agency_id", f"no agency with id {agency_id}")
+        errors.add("agency_id", msg("no agency with id {agency_id}"), agency_id=agency_id)
     errors.raise_if_any()
     fair = m.JobFair(
         name=name,
@@ -115,9 +115,14 @@ async def update_counts(
         if getattr(patch, f) is not msgspec.UNSET
     }
     stale = Conflict(
-        f"job fair {fair_id} was changed by someone else (you sent version {patch.version}, "
-        f"it is now {fair.version}); reload and try again",
+        msg(
+            "job fair {fair_id} was changed by someone else (you sent version "
+            "{version}, it is now {current}); reload and try again"
+        ),
         extra={"field": "version", "current_version": fair.version},
+        fair_id=fair_id,
+        version=patch.version,
+        current=fair.version,
     )
     if patch.version != fair.version:
         raise stale
@@ -133,9 +138,15 @@ async def add_employer(
     """An employer (from the shared pool) attends the fair with its openings."""
     fair = await _changeable(session, principal, fair_id)
     if await network_repo.employer(session, employer_id) is None:
-        raise Invalid("employer_id", f"no employer with id {employer_id}")
+        raise Invalid(
+            "employer_id", msg("no employer with id {employer_id}"), employer_id=employer_id
+        )
     if not await repo.add_fair_employer(session, fair_id, employer_id):
-        raise Conflict(f"employer {employer_id} attends job fair {fair_id} already")
+        raise Conflict(
+            msg("employer {employer_id} attends job fair {fair_id} already"),
+            employer_id=employer_id,
+            fair_id=fair_id,
+        )
     return await _out(session, fair)
 
 

@@ -17,7 +17,7 @@ from prometheus_client.registry import Collector
 from matching.api import metrics as process_metrics
 from matching.api.auth import PUBLIC
 from matching.api.deps import AnyRequest, DbSession, runtime
-from matching.lib.errors import Forbidden, Unauthorized
+from matching.lib.errors import Forbidden, Unauthorized, msg
 from matching.reports import service
 from matching.reports.service import Operations
 
@@ -36,10 +36,10 @@ def _allow(request: AnyRequest) -> None:
         return
     token = runtime(request.app.state).ctx.settings.metrics_token
     if token is None:
-        raise Forbidden("/metrics answers this host only; set LAOWU_METRICS_TOKEN for others")
+        raise Forbidden(msg("/metrics answers this host only; set LAOWU_METRICS_TOKEN for others"))
     scheme, _, given = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.encode(), token.encode()):
-        raise Unauthorized("/metrics needs the bearer token of LAOWU_METRICS_TOKEN")
+        raise Unauthorized(msg("/metrics needs the bearer token of LAOWU_METRICS_TOKEN"))
 
 
 class _Figures(Collector):

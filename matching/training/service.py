@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.db.reads import worker_visible
 from matching.lib import clock
-from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound
+from matching.lib.errors import Conflict, FieldErrors, Forbidden, Invalid, NotFound, msg
 from matching.lib.principal import Principal, may_see, visible
 from matching.lib.reference import reference
 from matching.lib.text import clean_text
@@ -102,13 +102,13 @@ async def _agency_for_course(
 ) -> int:
     if principal.is_staff:
         if requested is not None and not may_see(principal, agency_id=requested):
-            raise Forbidden("staff create courses for their own agency only")
+            raise Forbidden(msg("staff create courses for their own agency only"))
         assert principal.agency_id is not None
         return principal.agency_id
     if requested is None:
-        raise Invalid("agency_id", "an admin must say which agency runs the course")
+        raise Invalid("agency_id", msg("an admin must say which agency runs the course"))
     if await network_repo.agency(session, requested) is None:
-        raise Invalid("agency_id", f"no agency with id {requested}")
+        raise Invalid("agency_id", msg("no agency with id {requested}"), requested=requested)
     return requested
 
 
@@ -121,16 +121,20 @@ async def create_course(
     name = clean_text(errors, "name", data.name)
     if data.kind == "skill":
         if data.skill_code is None:
-            errors.add("skill_code", "is required for a skill course; see GET /skills")
+            errors.add("skill_code", msg("is required for a skill course; see GET /skills"))
         elif data.skill_code not in reference().skill_codes:
-            errors.add("skill_code", f"unknown skill code {data.skill_code!r}; see GET /skills")
+            errors.add(
+                "skill_code",
+                msg("unknown skill code {skill_code!r}; see GET /skills"),
+                skill_code=data.skill_code,
+            )
         if data.level is None:
-            errors.add("level", "is required for a skill course: the level it certifies (1–5)")
+            errors.add("level", msg("is required for a skill course: the level it certifies (1–5)"))
     else:
         if data.skill_code is not None:
-            errors.add("skill_code", "a legal-rights course certifies no skill; leave it out")
+            errors.add("skill_code", msg("a legal-rights course certifies no skill; leave it out"))
         if data.level is not None:
-            errors.add("level", "a legal-rights course certifies no level; leave it out")
+            errors.add("level", msg("a legal-rights course certifies no level; leave it out"))
     errors.raise_if_any()
     course = repo.add_course(
         session,
@@ -158,7 +162,7 @@ async def list_courses(
 ) -> CoursePage:
     where = _visible(principal, C.agency_id)
     if principal.is_staff and agency_id not in (None, principal.agency_id):
-        raise Forbidden("staff see their own agency's courses only")
+        raise Forbidden(msg("staff see their own agency's courses only"))
     if principal.is_admin and agency_id is not None:  # staff are confined to theirs already
         where.append(C.agency_id == agency_id)
     rows, total = await repo.courses_page(session, where, limit=limit, offset=offset)
@@ -168,7 +172,7 @@ async def list_courses(
 async def _course(session: AsyncSession, principal: Principal, course_id: int) -> m.Course:
     course = await repo.course_by_id(session, course_id, _visible(principal, C.agency_id))
     if course is None:
-        raise NotFound(f"no course with id {course_id}")
+        raise NotFound(msg("no course with id {course_id}"), course_id=course_id)
     return course
 
 
@@ -178,13 +182,13 @@ async def add_session(
     course = await _course(session, principal, course_id)
     errors = FieldErrors()
     if data.starts_on < clock.today():
-        errors.add("starts_on", "is in the past")
+        errors.add("starts_on", msg("is in the past"))
     elif not clock.plausible(data.starts_on):
         errors.add("starts_on", clock.OUT_OF_RANGE)
     if not clock.plausible(data.ends_on):
         errors.add("ends_on", clock.OUT_OF_RANGE)
     if data.ends_on < data.starts_on:
-        errors.add("ends_on", "must not be before starts_on")
+        errors.add("ends_on", msg("must not be before starts_on"))
     place = clean_text(errors, "place", data.place)
     errors.raise_if_any()
     ts = repo.add_training_session(
@@ -222,7 +226,7 @@ async def _session_and_course(
         session, session_id, _visible(principal, C.agency_id), lock=lock
     )
     if found is None:
-        raise NotFound(f"no training session with id {session_id}")
+        raise NotFound(msg("no training session with id {session_id}"), session_id=session_id)
     return found
 
 
@@ -232,23 +236,38 @@ async def enrol(
     """Enrol one of the course agency's workers; free for priority groups, recorded as waived."""
     ts, course = await _session_and_course(session, principal, session_id, lock=True)
     if ts.ends_on < clock.today():
-        raise Conflict(f"training session {session_id} ended on {ts.ends_on.isoformat()}")
+        raise Conflict(
+            msg("training session {session_id} ended on {ends_on}"),
+            session_id=session_id,
+            ends_on=ts.ends_on.isoformat(),
+        )
     # The course trains its own agency's workers (an admin too enrols only those).
     if not await repo.worker_of_agency(session, worker_id, course.agency_id):
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     existing = await repo.enrolment_of(session, ts.id, worker_id)
     if existing is not None and existing.status != "withdrawn":
         raise Conflict(
-            f"worker {worker_id} is already enrolled in training session {session_id} "
-            f"(enrolment {existing.id}, {existing.status})",
+            msg(
+                "worker {worker_id} is already enrolled in training session "
+                "{session_id} (enrolment {id}, {status})"
+            ),
             extra={"field": "worker_id", "enrolment_id": existing.id},
+            worker_id=worker_id,
+            session_id=session_id,
+            id=existing.id,
+            status=existing.status,
         )
     taken = (await _taken(session, [ts.id])).get(ts.id, 0)
     if taken >= ts.capacity:
         raise Conflict(
-            f"training session {session_id} is full: its capacity is {ts.capacity} and "
-            f"{taken} places are taken",
+            msg(
+                "training session {session_id} is full: its capacity is {capacity} and "
+                "{taken} places are taken"
+            ),
             extra={"field": "capacity", "capacity": ts.capacity},
+            session_id=session_id,
+            capacity=ts.capacity,
+            taken=taken,
         )
     waived = await is_priority_worker(session, worker_id)
     fee_due = 0 if waived else course.fee
@@ -271,11 +290,16 @@ async def enrol(
         )
     # Every enrolment moves the session's version: two that raced past the count cannot both land.
     if not await repo.bump_session_version(session, ts.id, ts.version):
-        raise Conflict(f"training session {session_id} changed a moment ago; try again")
+        raise Conflict(
+            msg("training session {session_id} changed a moment ago; try again"),
+            session_id=session_id,
+        )
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"worker {worker_id} was enrolled a moment ago") from exc
+        raise Conflict(
+            msg("worker {worker_id} was enrolled a moment ago"), worker_id=worker_id
+        ) from exc
     return _enrolment_out(enrolment, ts, course)
 
 
@@ -286,16 +310,21 @@ async def _enrolment(
         session, enrolment_id, _visible(principal, C.agency_id)
     )
     if found is None:
-        raise NotFound(f"no enrolment with id {enrolment_id}")
+        raise NotFound(msg("no enrolment with id {enrolment_id}"), enrolment_id=enrolment_id)
     return found
 
 
 async def _move(session: AsyncSession, e: m.Enrolment, to: str, **values: Any) -> None:
     """enrolled → ``to``, once: a second completion or withdrawal is a conflict."""
     if e.status != "enrolled":
-        raise Conflict(f"enrolment {e.id} is {e.status} already", extra={"status": e.status})
+        raise Conflict(
+            msg("enrolment {id} is {status} already"),
+            extra={"status": e.status},
+            id=e.id,
+            status=e.status,
+        )
     if not await repo.move_enrolment(session, e, "enrolled", to, **values):
-        raise Conflict(f"enrolment {e.id} changed a moment ago")
+        raise Conflict(msg("enrolment {id} changed a moment ago"), id=e.id)
 
 
 async def _certify(
@@ -328,10 +357,12 @@ async def complete(
     day = completed_on or clock.today()
     if e.status == "enrolled":
         if day > clock.today():
-            raise Invalid("completed_on", "is in the future")
+            raise Invalid("completed_on", msg("is in the future"))
         if day < ts.starts_on:
             raise Invalid(
-                "completed_on", f"is before the session starts ({ts.starts_on.isoformat()})"
+                "completed_on",
+                msg("is before the session starts ({starts_on})"),
+                starts_on=ts.starts_on.isoformat(),
             )
     await _move(session, e, "completed", completed_on=day)
     if course.kind == "skill" and course.skill_code is not None and course.level is not None:
@@ -353,7 +384,7 @@ async def worker_training(
     """Her enrolments, oldest first, with the course, the fee and whether it was waived."""
     where = _visible(principal, repo.W.agency_id)
     if not await worker_visible(session, worker_id, where):
-        raise NotFound(f"no worker with id {worker_id}")
+        raise NotFound(msg("no worker with id {worker_id}"), worker_id=worker_id)
     rows = await repo.enrolments_of_worker(session, worker_id)
     items = [_enrolment_out(e, ts, c) for e, ts, c in rows]
     return EnrolmentPage(items=items, total=len(items))

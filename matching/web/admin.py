@@ -10,7 +10,7 @@ from litestar.response import Template
 
 from matching.api.auth import invalidate_epochs
 from matching.api.deps import Ctx, DbSession, after_commit
-from matching.lib.errors import DomainError, NotFound
+from matching.lib.errors import DomainError, NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.matches import policy
@@ -20,7 +20,7 @@ from matching.openings import service as openings
 from matching.openings import standing
 from matching.openings.schemas import EmployerCreate
 from matching.web import forms
-from matching.web.console import Me, Pager, field_errors, render, see_other, t
+from matching.web.console import Me, Pager, field_errors, render, say, see_other
 
 AnyRequest = Request[Any, Any, Any]
 
@@ -96,9 +96,9 @@ async def admin_create(request: AnyRequest, db_session: DbSession, me: Me) -> Re
             )
             await openings.create_employer(db_session, me, data_e)
         else:
-            raise NotFound(f"nothing to create at {what!r}")
+            raise NotFound(msg("nothing to create at {what!r}"), what=what)
     except forms.FormErrors as exc:
-        errors = {k: t(request, v) for k, v in exc.errors.items()}
+        errors = {k: say(request, v) for k, v in exc.errors.items()}
     except DomainError as exc:
         if exc.status_code in (403, 404):
             raise
@@ -130,7 +130,7 @@ async def admin_employer(
     elif action in ("partner", "unpartner"):
         await standing.set_partner(db_session, me, employer_id, action == "partner")
     else:
-        raise NotFound(f"no action {action!r}")
+        raise NotFound(msg("no action {action!r}"), action=action)
     return see_other("/admin", done="saved")
 
 
@@ -154,7 +154,7 @@ async def admin_account(
         elif action == "reset-password":
             reset = await network.reset_password(db_session, me, account_id)
         else:
-            raise NotFound(f"no action {action!r}")
+            raise NotFound(msg("no action {action!r}"), action=action)
     except DomainError as exc:
         if exc.status_code in (403, 404):
             raise

@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from babel.core import negotiate_locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
@@ -29,6 +31,30 @@ _CATALOG_OF = {"zh": "zh_CN"}  # English is the message ids themselves
 def lang_of(value: str | None) -> str:
     """A supported language code; anything else is the default (Chinese)."""
     return value if value in LANGS else DEFAULT_LANG
+
+
+def accepted_lang(header: str | None) -> str:
+    """The language an ``Accept-Language`` header prefers among ours (Babel negotiates);
+    no header, or none of ours, is the default."""
+    if not header:
+        return DEFAULT_LANG
+    ranked: list[tuple[float, str]] = []
+    for part in header.split(","):
+        tag, _, q = part.strip().partition(";q=")
+        try:
+            weight = float(q) if q else 1.0
+        except ValueError:
+            weight = 0.0
+        if tag and weight > 0:
+            ranked.append((weight, tag.strip().replace("-", "_")))
+    preferred = [tag for _, tag in sorted(ranked, key=lambda r: -r[0])]
+    found = negotiate_locale(preferred, ["zh_CN", "zh", "en"])
+    return "en" if found == "en" else DEFAULT_LANG
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """The catalog's gettext for one language, as domain errors render with it."""
+    return lambda message: gettext(lang, message)
 
 
 @functools.cache
@@ -104,9 +130,24 @@ FLASH = {
 }
 
 
-def status_label(code: str) -> str:
-    """The message id of a status, role or kind code: ``wage_arrears`` → ``wage arrears``."""
-    return str(code).replace("_", " ")
+STATUS_KINDS = {"opening": ("open", "closed"), "employer": ("active", "suspended")}
+"""Records whose status words differ from a case's: their message ids are ``opening: open``."""
+
+
+def status_label(code: str, kind: str = "") -> str:
+    """The message id of a status, role or kind code: ``wage_arrears`` → ``wage arrears``;
+    with a ``kind`` of STATUS_KINDS, that record's own word (``opening: open``)."""
+    label = str(code).replace("_", " ")
+    return f"{kind}: {label}" if code in STATUS_KINDS.get(kind, ()) else label
+
+
+@pass_context
+def _status_word(ctx: Context, code: str, kind: str = "") -> str:
+    """A status in the render's language; English is the code itself (``open``)."""
+    lg = lang_of(ctx.get("lang"))
+    if lg == "en":
+        return status_label(code)
+    return gettext(lg, status_label(code, kind))
 
 
 def flash_text(code: str) -> str:
@@ -155,16 +196,31 @@ def day(value: dt.datetime | dt.date | None) -> str:
     return value.isoformat()
 
 
+# A proposal's reasons are stored as she reads them (您, "your"); staff read of her.
+_ABOUT_HER = {
+    "zh": (("您的", "她的"), ("您", "她")),
+    "en": (("you are", "she is"), ("as you need", "as she needs"), ("your", "her")),
+}
+
+
+@pass_context
+def _about_her(ctx: Context, text: str) -> str:
+    for yours, hers in _ABOUT_HER[lang_of(ctx.get("lang"))]:
+        text = text.replace(yours, hers)
+    return text
+
+
 def install_labels(env: Any) -> None:
     from matching.lib.reference import reference
 
-    env.filters.update(when=when, day=day)
+    env.filters.update(when=when, day=day, about_her=_about_her)
     env.globals.update(
         skills=lambda: reference().skills,
         groups=lambda: list(reference().groups),
         skill_name=_skill_name,
         group_name=_group_name,
         status_label=status_label,
+        status_word=_status_word,
         flash_text=flash_text,
         followup_day=followup_day,
     )

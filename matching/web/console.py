@@ -26,13 +26,13 @@ from litestar.status_codes import HTTP_303_SEE_OTHER
 
 from matching.api.auth import PUBLIC, invalidate_epochs, session_is_live
 from matching.api.deps import DbSession, after_commit
-from matching.lib.errors import DomainError, Invalid
+from matching.lib.errors import DomainError, Invalid, Message, Translate, msg
 from matching.lib.keys import Keys
 from matching.lib.principal import Principal
 from matching.network import signin
 from matching.network.service import Login, TooManyAttempts
 from matching.settings import Settings
-from matching.web.catalog import DEFAULT_LANG, gettext, lang_of
+from matching.web.catalog import DEFAULT_LANG, accepted_lang, gettext, lang_of, translator
 
 SESSION_COOKIE = "laowu_session"
 LANG_COOKIE = "laowu_lang"
@@ -57,11 +57,20 @@ class LoginRequired(Exception):
 
 
 def lang(request: Request[Any, Any, Any]) -> str:
-    """The page language: ``?lang=`` for one page, else the switch's cookie, else Chinese."""
+    """The page language: ``?lang=`` for one page, else the switch's cookie, else Chinese (a
+    browser's own ``Accept-Language`` is not asked: a clerk's machine may be set to English).
+    The API reads only ``Accept-Language``."""
+    if request.url.path.startswith("/api/"):
+        return accepted_lang(request.headers.get("accept-language"))
     q = request.query_params.get("lang")
     if q is not None:
         return lang_of(q)
     return lang_of(request.cookies.get(LANG_COOKIE, DEFAULT_LANG))
+
+
+def reader_translate(request: Request[Any, Any, Any]) -> Translate:
+    """How a domain error reads to whoever asked (``app.state.translate``)."""
+    return translator(lang(request))
 
 
 def principal(request: Request[Any, Any, Any]) -> Principal:
@@ -165,14 +174,21 @@ def field_of(name: str) -> str:
 def field_errors(request: Request[Any, Any, Any], exc: DomainError) -> dict[str, str]:
     """The service's per-field errors, translated where the catalog knows the message."""
     out: dict[str, str] = {}
+    tr = reader_translate(request)
     if isinstance(exc, Invalid):
-        for e in exc.errors:
-            out.setdefault(field_of(e["field"]), t(request, e["message"]))
+        for f, m in exc.messages:
+            out.setdefault(field_of(f), m.render(tr))
     elif "field" in exc.extra:
-        out[str(exc.extra["field"])] = t(request, exc.detail)
+        out[str(exc.extra["field"])] = exc.rendered(tr)
     else:
-        out["_form"] = t(request, exc.detail)
+        out["_form"] = exc.rendered(tr)
     return out
+
+
+def say(request: Request[Any, Any, Any], message: str | Message) -> str:
+    """A message or a template with values, in the page's language."""
+    m = message if isinstance(message, Message) else Message(message)
+    return m.render(reader_translate(request))
 
 
 # --- error pages ---
@@ -193,23 +209,33 @@ def _on_login_required(request: Request[Any, Any, Any], _exc: Exception) -> Resp
 
 def _on_domain_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, DomainError)
-    return _html_error(request, exc.status_code, t(request, exc.detail))
+    return _html_error(request, exc.status_code, exc.rendered(reader_translate(request)))
 
 
 def _on_http_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     assert isinstance(exc, HTTPException)
-    detail = exc.detail if not isinstance(exc, ValidationException) else ""
+    detail = _known(request, exc.detail) if not isinstance(exc, ValidationException) else ""
     return _html_error(request, exc.status_code, detail)
+
+
+def _known(request: Request[Any, Any, Any], text: str) -> str:
+    """A framework's detail ("Not Found") only where the catalog has it in her language."""
+    said = t(request, text)
+    return said if said != text or lang(request) == "en" else ""
 
 
 def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Response[Any]:
     titles = {
         400: "The request was not valid",
+        401: "Please sign in first",
         403: "You may not do this",
         404: "Not found",
         405: "Not allowed",
         409: "This could not be done now",
+        413: "The request was too large",
         422: "The request was not valid",
+        429: "Too many requests; please wait a moment",
+        500: "Something went wrong on our side",
     }
     try:
         me: Principal | None = principal(request)
@@ -217,11 +243,70 @@ def _html_error(request: Request[Any, Any, Any], status: int, detail: str) -> Re
         me = None
     lg = lang(request)
     title = gettext(lg, titles.get(status, "Something went wrong"))
+    if not detail:
+        detail = gettext(lg, _UNSAID.get(status, ""))
     template = request.app.template_engine.get_template("console/error.html")  # type: ignore[union-attr]
+    back = _back_of(request.url.path, me)
     body = template.render(
-        lang=lg, me=me, path=request.url.path, title=title, detail=detail, here="/", flash=None
+        lang=lg,
+        me=me,
+        path=request.url.path,
+        title=title,
+        detail=detail,
+        here="/",
+        flash=None,
+        back=back,
     )
     return Response(body, status_code=status, media_type=MediaType.HTML)
+
+
+_UNSAID = {
+    404: msg("There is no such page here."),
+    405: msg("This page cannot be opened this way; please use its buttons."),
+    401: msg("Please sign in, then try again."),
+}
+"""What an error page says when the error itself said nothing she could read."""
+
+
+def _back_of(path: str, me: Principal | None) -> str:
+    """Where an error page leads back to: her own phone page, else the console's home."""
+    parts = path.split("/")
+    if len(parts) > 2 and parts[1] in ("o", "c") and parts[2]:
+        return f"/{parts[1]}/{quote(parts[2])}"
+    return home_of(me) if me is not None else "/"
+
+
+def wants_html(request: Request[Any, Any, Any]) -> bool:
+    """A browser on a console or phone route: its ``Accept`` prefers HTML (API clients, and
+    any path under ``/api/``, get problem details)."""
+    path = request.url.path
+    if path.startswith(("/api/", "/schema", "/swagger", "/static/")):
+        return False
+    if "text/html" not in request.headers.get("accept", ""):
+        return False
+    best = request.accept.best_match(["text/html", "application/problem+json", "application/json"])
+    return best == "text/html"
+
+
+def html_for_browsers(handler: Any) -> Any:
+    """Wraps an app-level handler: the problem it answers becomes an HTML page, in the reader's
+    language with a way back, when a browser asked (an unknown page, a 405, a 500 …)."""
+
+    def handle(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+        response = handler(request, exc)
+        if not wants_html(request):
+            return response
+        body = response.content if isinstance(response.content, dict) else {}
+        detail = str(body.get("detail", ""))
+        if isinstance(exc, HTTPException) and response.status_code < 500:
+            detail = _known(request, exc.detail)
+        page = _html_error(request, response.status_code, detail)
+        for key in ("allow", "retry-after"):
+            if key in response.headers:
+                page.headers[key] = response.headers[key]
+        return page
+
+    return handle
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

@@ -22,7 +22,7 @@ from litestar.response import Response, Template
 from matching.api.auth import PUBLIC
 from matching.api.deps import Ctx, DbSession
 from matching.db import models as m
-from matching.lib.errors import FieldErrors, Invalid
+from matching.lib.errors import FieldErrors, Invalid, msg
 from matching.lib.reference import reference
 from matching.profiles import fair_registrations as registrations
 from matching.profiles.schemas import WorkerCreate
@@ -77,26 +77,26 @@ def _parse(form: dict[str, str], errors: FieldErrors) -> tuple[WorkerCreate, boo
     def text(name: str) -> str:
         value = form.get(name, "").strip()
         if not value:
-            errors.add(name, "must not be blank")
+            errors.add(name, msg("must not be blank"))
         return value or "-"
 
     birth = dt.date(2000, 1, 1)
     raw_birth = form.get("birth_date", "").strip()
     if not raw_birth:
-        errors.add("birth_date", "must not be blank")
+        errors.add("birth_date", msg("must not be blank"))
     else:
         try:
             birth = dt.date.fromisoformat(raw_birth)
         except ValueError:
-            errors.add("birth_date", "enter a date as YYYY-MM-DD")
+            errors.add("birth_date", msg("enter a date as YYYY-MM-DD"))
     relocate = form.get("willing_to_relocate", "")
     if relocate not in ("yes", "no"):
-        errors.add("willing_to_relocate", "choose yes or no")
+        errors.add("willing_to_relocate", msg("choose yes or no"))
     skills = []
     for code in sorted(reference().skill_codes):
         raw = form.get(f"skill_{code}", "0")
         if raw not in ("0", "1", "2", "3", "4", "5"):
-            errors.add("skills", "is not valid")
+            errors.add("skills", msg("is not valid"))
         elif raw != "0":
             skills.append({"code": code, "level": int(raw)})
     data = msgspec.convert(

@@ -7,6 +7,7 @@ service refuses afterwards, comes back as ``{field: message}`` to show beside ea
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -14,16 +15,24 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from matching.lib.errors import Message, from_msgspec, msg
 from matching.lib.reference import reference
 
 T = TypeVar("T", bound=msgspec.Struct)
-_AT = re.compile(r"at `\$\.([A-Za-z_]+)")
+Errors = dict[str, str | Message]
 
 
 class FormErrors(Exception):
-    def __init__(self, errors: dict[str, str]) -> None:
+    """Every field the form itself refuses; ``data`` is the request with a harmless stand-in
+    for each of them (or None), so the service can still name what else is wrong."""
+
+    def __init__(self, errors: Errors, data: Any = None) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
         self.errors = errors
+        self.data = data
+
+
+_ADULT = dt.date(1990, 1, 1)  # a stand-in birth date while hers is missing or unreadable
 
 
 def values(form: Mapping[str, Any]) -> dict[str, str]:
@@ -35,7 +44,7 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
-def _date(form: Mapping[str, Any], name: str, errors: dict[str, str], required: bool) -> Any:
+def _date(form: Mapping[str, Any], name: str, errors: Errors, required: bool) -> Any:
     raw = _text(form, name)
     if not raw:
         if required:
@@ -48,7 +57,7 @@ def _date(form: Mapping[str, Any], name: str, errors: dict[str, str], required: 
         return None
 
 
-def _int(form: Mapping[str, Any], name: str, errors: dict[str, str], required: bool) -> Any:
+def _int(form: Mapping[str, Any], name: str, errors: Errors, required: bool) -> Any:
     raw = _text(form, name)
     if not raw:
         if required:
@@ -65,27 +74,52 @@ def _checked(form: Mapping[str, Any], name: str) -> bool:
     return str(form.get(name, "")) in ("on", "true", "1", "yes")
 
 
-def _levels(form: Mapping[str, Any], prefix: str) -> list[tuple[str, int]]:
-    """The per-skill level selects (``skill_sewing`` = 0..5; 0 means none)."""
+def _levels(form: Mapping[str, Any], prefix: str, errors: Errors) -> list[tuple[str, int]]:
+    """The per-skill level selects (``skill_sewing`` = 0..5; 0 means none). A level out of
+    range or a skill we do not know (a crafted form) is refused, never dropped."""
     out: list[tuple[str, int]] = []
-    for code in sorted(reference().skill_codes):
-        raw = _text(form, f"{prefix}{code}")
-        if raw.isdigit() and 1 <= int(raw) <= 5:
+    known = reference().skill_codes
+    for key in sorted(k for k in form if str(k).startswith(prefix)):
+        code, raw = str(key)[len(prefix) :], _text(form, str(key))
+        if code not in known:
+            errors["skills"] = Message(msg("unknown skill code {code!r}"), {"code": code})
+        elif not raw or raw == "0":
+            continue
+        elif raw.isdigit() and 1 <= int(raw) <= 5:
             out.append((code, int(raw)))
+        else:
+            errors["skills"] = Message(msg("a skill level is 1 to 5 (0: none)"))
     return out
 
 
-def _convert(data: dict[str, Any], type_: type[T], errors: dict[str, str]) -> T:
-    if errors:
-        raise FormErrors(errors)
+def _convert(
+    data: dict[str, Any], type_: type[T], errors: Errors, safe: dict[str, Any] | None = None
+) -> T:
+    """The struct, checking each field on its own so every wrong one is named at once; a wrong
+    field gets a stand-in (``safe``, else its default) to let the service check the rest."""
+    for f in msgspec.structs.fields(type_):
+        if f.name not in data:
+            continue
+        try:
+            msgspec.convert(data[f.name], f.type)
+        except msgspec.ValidationError as exc:
+            errors.setdefault(f.name, from_msgspec(str(exc)))
+            if safe and f.name in safe:
+                data[f.name] = safe[f.name]
+            else:
+                data.pop(f.name)
     try:
-        return msgspec.convert(data, type_)
+        struct = msgspec.convert(data, type_)
     except msgspec.ValidationError as exc:
-        found = _AT.search(str(exc))
-        raise FormErrors({found.group(1) if found else "_form": "is not valid"}) from exc
+        if not errors:
+            errors["_form"] = from_msgspec(str(exc))
+        raise FormErrors(errors) from exc
+    if errors:
+        raise FormErrors(errors, struct)
+    return struct
 
 
-def _required_text(form: Mapping[str, Any], names: tuple[str, ...], errors: dict[str, str]) -> None:
+def _required_text(form: Mapping[str, Any], names: tuple[str, ...], errors: Errors) -> None:
     for n in names:
         if not _text(form, n):
             errors[n] = "must not be blank"
@@ -94,7 +128,7 @@ def _required_text(form: Mapping[str, Any], names: tuple[str, ...], errors: dict
 def worker_create(form: Mapping[str, Any], *, agency_id: int | None) -> Any:
     from matching.profiles.schemas import WorkerCreate
 
-    errors: dict[str, str] = {}
+    errors: Errors = {}
     _required_text(form, ("name", "phone", "home_county"), errors)
     birth = _date(form, "birth_date", errors, required=True)
     available = _date(form, "available_from", errors, required=False)
@@ -111,7 +145,7 @@ def worker_create(form: Mapping[str, Any], *, agency_id: int | None) -> Any:
         "consent_sensitive": True
         if _checked(form, "consent_sensitive")
         else (False if groups else None),
-        "skills": [{"code": c, "level": lv} for c, lv in _levels(form, "skill_")],
+        "skills": [{"code": c, "level": lv} for c, lv in _levels(form, "skill_", errors)],
         "priority_groups": groups,
         "willing_to_relocate": _checked(form, "willing_to_relocate"),
         "preferred_cities": cities,
@@ -124,13 +158,20 @@ def worker_create(form: Mapping[str, Any], *, agency_id: int | None) -> Any:
     }
     if agency_id is not None:
         data["agency_id"] = agency_id
-    return _convert(data, WorkerCreate, errors)
+    safe = {"name": "-", "phone": "13800000000", "home_county": "-", "birth_date": _ADULT}
+    if data["birth_date"] is None:  # her ID number's own birth date, so it is not refused too
+        digits = str(data["id_number"] or "")[6:14]
+        data["birth_date"] = _ADULT
+        if digits.isdigit():
+            with contextlib.suppress(ValueError):
+                data["birth_date"] = dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    return _convert(data, WorkerCreate, errors, safe)
 
 
 def opening_create(form: Mapping[str, Any], *, employer_id: int | None) -> Any:
     from matching.openings.schemas import OpeningCreate
 
-    errors: dict[str, str] = {}
+    errors: Errors = {}
     _required_text(form, ("title", "city"), errors)
     emp = employer_id if employer_id is not None else _int(form, "employer_id", errors, True)
     data: dict[str, Any] = {
@@ -143,14 +184,26 @@ def opening_create(form: Mapping[str, Any], *, employer_id: int | None) -> Any:
         "monthly_wage_max": _int(form, "monthly_wage_max", errors, required=True),
         "housing_provided": _checked(form, "housing_provided"),
         "start_date": _date(form, "start_date", errors, required=True),
-        "required_skills": [{"code": c, "min_level": lv} for c, lv in _levels(form, "skill_")],
+        "required_skills": [
+            {"code": c, "min_level": lv} for c, lv in _levels(form, "skill_", errors)
+        ],
     }
-    return _convert(data, OpeningCreate, errors)
+    # stand-ins that pass, so the service still names the other fields (min above max …)
+    safe = {"title": "-", "city": "-", "headcount": 1, "housing_provided": False}
+    if data["headcount"] is None:
+        data["headcount"] = 1
+    if data["monthly_wage_min"] is None:
+        data["monthly_wage_min"] = 0
+    if data["monthly_wage_max"] is None:
+        data["monthly_wage_max"] = max(data["monthly_wage_min"], 0)
+    if data["start_date"] is None:
+        data["start_date"] = dt.date.max
+    return _convert(data, OpeningCreate, errors, safe)
 
 
 def struct(form: Mapping[str, Any], type_: type[T], ints: tuple[str, ...] = ()) -> T:
     """A small struct straight from text fields (admin and case forms)."""
-    errors: dict[str, str] = {}
+    errors: Errors = {}
     data: dict[str, Any] = {}
     for name in type_.__struct_fields__:
         if name in ints:

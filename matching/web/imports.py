@@ -12,7 +12,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from matching.api.deps import Ctx, DbSession
-from matching.lib.errors import DomainError, Forbidden, Invalid
+from matching.lib.errors import DomainError, Forbidden, Invalid, msg
 from matching.lib.imports import XLSX, ImportResult, InvalidRows
 from matching.lib.sheets import SheetProblem
 from matching.network import service as network
@@ -141,7 +141,7 @@ def _translated(request: AnyRequest, errors: list[dict[str, Any]]) -> list[dict[
 async def imports_template(me: Me, kind: FromPath[str]) -> Response[bytes]:
     me.require("admin", "staff")
     if kind not in KINDS:
-        raise Invalid("kind", "must be workers or openings")
+        raise Invalid("kind", msg("must be workers or openings"))
     content = worker_imports.template() if kind == "workers" else opening_imports.template()
     name = "workers-template.xlsx" if kind == "workers" else "openings-template.xlsx"
     return Response(

@@ -5,6 +5,7 @@ rebuilt from the login session, so scoping is the API's: a foreign record is a 4
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any, get_args
 
 import msgspec
@@ -17,7 +18,7 @@ from matching.api.access import record
 from matching.api.deps import Ctx, DbSession, runtime, transaction
 from matching.api.request_id import request_id
 from matching.lib import clock
-from matching.lib.errors import DomainError, Forbidden, Invalid
+from matching.lib.errors import DomainError, Forbidden, Invalid, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID
@@ -37,7 +38,17 @@ from matching.profiles.schemas import Channel, WorkerPatch
 from matching.reports import service as reports
 from matching.training import service as training
 from matching.web import forms
-from matching.web.console import Me, Pager, field_errors, lang, render, safe_next, see_other, t
+from matching.web.console import (
+    Me,
+    Pager,
+    field_errors,
+    lang,
+    render,
+    safe_next,
+    say,
+    see_other,
+    t,
+)
 
 AnyRequest = Request[Any, Any, Any]
 CONSENT_CHANNELS: tuple[str, ...] = get_args(Channel)
@@ -125,6 +136,29 @@ async def _agencies_for(db_session: DbSession, me: Principal) -> list[Any]:
     return list((await network.list_agencies(db_session, me)).items)
 
 
+async def _every_error(
+    request: AnyRequest,
+    db_session: DbSession,
+    exc: forms.FormErrors,
+    attempt: Callable[[Any], Awaitable[Any]],
+) -> dict[str, str]:
+    """The form's own errors, and what the service says of her other fields: it is tried with
+    stand-ins for the fields the form refused, then rolled back, so every problem shows at once
+    and nothing is stored."""
+    errors = {k: say(request, v) for k, v in exc.errors.items()}
+    if exc.data is not None:
+        try:
+            await attempt(exc.data)
+        except Forbidden:
+            raise
+        except DomainError as refused:
+            for k, v in field_errors(request, refused).items():
+                if k != "_form":  # a refusal of the whole form waits for its fields
+                    errors.setdefault(k, v)
+        await db_session.rollback()
+    return errors
+
+
 @get("/workers/new")
 async def worker_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
     _staff(me)
@@ -147,7 +181,9 @@ async def worker_create(
         data = forms.worker_create(form, agency_id=agency)
         worker = await profiles.register_worker(db_session, ctx, me, data)
     except forms.FormErrors as exc:
-        errors = {k: t(request, v) for k, v in exc.errors.items()}
+        errors = await _every_error(
+            request, db_session, exc, lambda d: profiles.register_worker(db_session, ctx, me, d)
+        )
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
@@ -353,7 +389,9 @@ async def opening_create(request: AnyRequest, db_session: DbSession, me: Me) -> 
         data = forms.opening_create(form, employer_id=me.employer_id if me.is_employer else None)
         opening = await openings.post_opening(db_session, me, data)
     except forms.FormErrors as exc:
-        errors = {k: t(request, v) for k, v in exc.errors.items()}
+        errors = await _every_error(
+            request, db_session, exc, lambda d: openings.post_opening(db_session, me, d)
+        )
     except DomainError as exc:
         if isinstance(exc, Forbidden):
             raise
@@ -521,7 +559,7 @@ async def offer_action(
     else:
         from matching.lib.errors import NotFound
 
-        raise NotFound(f"no action {action!r}")
+        raise NotFound(msg("no action {action!r}"), action=action)
     sep = "&" if "?" in back else "?"
     return see_other(f"{back}{sep}done={done}")
 
@@ -663,7 +701,7 @@ async def case_entry(
         data = forms.struct(form, case_service.EntryCreate)
         await case_service.add_entry(db_session, me, case_id, data)
     except forms.FormErrors as exc:
-        errs = {k: t(request, v) for k, v in exc.errors.items()}
+        errs = {k: say(request, v) for k, v in exc.errors.items()}
         return await case_view(request, db_session, me, case_id, errs, 422)
     return see_other(f"/cases/{case_id}", done="saved")
 
@@ -678,7 +716,7 @@ async def case_status(
         data = forms.struct(form, case_service.StatusChange, ints=("version",))
         await case_service.change_status(db_session, me, case_id, data)
     except forms.FormErrors as exc:
-        errs = {k: t(request, v) for k, v in exc.errors.items()}
+        errs = {k: say(request, v) for k, v in exc.errors.items()}
         return await case_view(request, db_session, me, case_id, errs, 422)
     except DomainError as exc:
         if isinstance(exc, Forbidden):

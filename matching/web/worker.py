@@ -35,10 +35,17 @@ class AnswerForm(Request):
 Form = Annotated[AnswerForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
-def _gone(lang: str, status: int = 404, message: str | None = None) -> Template:
+HER_REASONS = ("priority", "skill", "place", "pay", "housing", "start", "training")
+"""The reasons her page tells her, in plain words: her groups, skill, city, the pay against her
+minimum, housing, the start date (the score and the employer's ratings are staff's)."""
+
+
+def _gone(
+    lang: str, status: int = 404, message: str | None = None, phone: str | None = None
+) -> Template:
     return Template(
         template_name="worker/gone.html",
-        context={"t": TEXT[lang], "lang": lang, "message": message},
+        context={"t": TEXT[lang], "lang": lang, "message": message, "office_phone": phone},
         status_code=status,
     )
 
@@ -50,7 +57,7 @@ def _page(lang: str, code: str, opened: offers.LinkedOffer, message: str | None 
         "lang": lang,
         "o": o,
         "code": code,
-        "reasons": opened.reasons,
+        "reasons": [r for r in opened.reasons if r.get("kind") in HER_REASONS],
         "rights": RIGHTS_PACK[lang],
         "office_phone": opened.office_phone,
         "cases": opened.cases,
@@ -75,7 +82,7 @@ class WorkerLinkController(Controller):
             return _gone(language)
         opened = await offers.open_link(db_session, code)
         if opened is None:
-            return _gone(language)
+            return _gone(language, phone=await offers.link_phone(db_session, code))
         return _page(language, code, opened)
 
     @post("/{code:str}/accept", status_code=200)
@@ -105,7 +112,8 @@ class WorkerLinkController(Controller):
             return _gone(lang)
         done = await offers.respond_by_link(session, code, data.offer_id, accept=accept)
         if done is None:
-            return _gone(lang, 409, TEXT[lang]["refused"])
+            phone = await offers.link_phone(session, code)
+            return _gone(lang, 409, TEXT[lang]["refused"], phone)
         return _page(lang, code, done, TEXT[lang]["done_accept" if accept else "done_decline"])
 
 

@@ -57,6 +57,8 @@ def chromium_path() -> str:
 
 
 def _free_port() -> int:
+    if os.environ.get("LAOWU_BROWSER_PORT"):  # a machine that allots ports picks one
+        return int(os.environ["LAOWU_BROWSER_PORT"])
     span = os.environ.get("LAOWU_TEST_PORTS")  # "9800-9899": a shared machine's own range
     if span:
         low, high = (int(x) for x in span.split("-"))

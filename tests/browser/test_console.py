@@ -62,7 +62,7 @@ async def test_the_daily_loop(
             await page.click("main form button[type=submit]")
             error = page.locator("#e-phone")
             await expect(error).to_be_visible()
-            await expect(error).to_contain_text("手机号码")
+            await expect(error).to_contain_text("11位数字")
             await expect(page.locator("#f-phone")).to_have_attribute("aria-invalid", "true")
             await expect(page.locator("#f-name")).to_have_value(WORKER)  # what she typed stays
             await expect(page.locator("#f-skill_welding")).to_have_value("5")

@@ -13,7 +13,7 @@ from matching.lib.text import BIDI, BLANK, CONTROL, INVISIBLE, NUL, clean_option
 def _clean(value: str) -> tuple[str, dict[str, str]]:
     errors = FieldErrors()
     cleaned = clean_text(errors, "name", value)
-    return cleaned, dict(errors.items)
+    return cleaned, {f: str(m) for f, m in errors.items}
 
 
 @pytest.mark.parametrize(
@@ -84,4 +84,4 @@ def test_a_custom_blank_message_covers_invisible_only_values() -> None:
     errors = FieldErrors()
     assert clean_optional(errors, "industry", None, blank="leave it out") is None
     clean_optional(errors, "industry", "\u200b", blank="leave it out")
-    assert errors.items == [("industry", "leave it out")]
+    assert [(f, str(m)) for f, m in errors.items] == [("industry", "leave it out")]
