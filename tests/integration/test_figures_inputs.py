@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from matching.db import models as m
+from matching.lib import clock
 from tests.integration.test_aftercare import offer_of, run
 from tests.support import Api, assert_problem, error_for, id_number_for
 
@@ -193,7 +194,9 @@ async def test_the_wage_is_agreed_within_the_range_and_updated_by_her_check_ins(
     pid = done["placement_id"]
     assert (await placement_row(api, pid)).monthly_wage == 5200
 
-    # What she is actually paid, reported at a check-in, becomes the placement's wage.
+    # What she is actually paid, reported at a check-in (once she has started), becomes the
+    # placement's wage.
+    clock.travel(dt.date.fromisoformat(w["opening"]["start_date"]) - clock.today())
     checkin = {"channel": "phone", "wages_on_time": True, "hours_as_agreed": True}
     before = await api.digest()
     r = await api.request(
