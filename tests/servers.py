@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,19 +15,9 @@ from pathlib import Path
 
 import httpx
 
+from tests.processes import free_port
+
 LAOWU = str(Path(sys.executable).parent / "laowu")
-PORTS = range(9400, 9500)
-
-
-def free_port() -> int:
-    for port in PORTS:
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port in 9400-9499")
 
 
 @contextlib.contextmanager

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import msgspec
 import xlsxwriter
 
-from matching.lib.errors import Invalid
+from matching.lib.errors import Invalid, Message, Translate, msg
 from matching.lib.sheets import Cell, Sheet, header_key
 from matching.lib.types import Response
 
@@ -250,16 +250,31 @@ class InvalidRows(Invalid):
         ]
         self.errors = rows_named  # problem details' errors, each with its row
         rows = sorted({e.row for e in result.errors})
-        self.detail = (
-            f"{len(rows)} of {result.rows} rows cannot be imported, so nothing was written; "
-            "fix them and upload again, or send skip_invalid=true to import the others"
+        self.summary = Message(
+            msg(
+                "{bad} of {rows} rows cannot be imported, so nothing was written; "
+                "fix them and upload again, or send skip_invalid=true to import the others"
+            ),
+            {"bad": len(rows), "rows": result.rows},
         )
+        self.detail = self.summary.render()
         self.extra = {
             "rows": result.rows,
             "created": 0,
             "duplicates": result.duplicates,
             "invalid": result.invalid,
         }
+
+    def rendered(self, translate: Translate | None = None) -> str:
+        return self.summary.render(translate) if translate else self.summary.render()
+
+    def rendered_errors(self, translate: Translate | None = None) -> list[dict[str, str]]:
+        """Each bad row's error, its row kept beside its field, in the reader's language."""
+        said = [Message(e["message"]) for e in self.errors]
+        return [
+            {**e, "message": m.render(translate) if translate else m.render()}
+            for e, m in zip(self.errors, said, strict=True)
+        ]
 
 
 def errors_workbook(

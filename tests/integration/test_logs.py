@@ -142,7 +142,14 @@ def _her_road(anon: Client, gateway: Gateway) -> None:
     ):
         admin.call("POST", "/staff", 201, json={"username": username, "password": PASSWORD, **body})
     staff, hr = anon.login("clerk"), anon.login("hr-li")
-    staff.call("POST", "/openings", 201, json=opening_payload(employer["id"], headcount=1))
+    # It starts today: her check-in below is taken only once she has started.
+    today = clock.today().isoformat()
+    staff.call(
+        "POST",
+        "/openings",
+        201,
+        json=opening_payload(employer["id"], headcount=1, start_date=today),
+    )
 
     her = staff.call(
         "POST",

@@ -185,7 +185,8 @@ async def her_whole_record(api: Api) -> dict[str, Any]:
     await publish(
         api, agency["id"], [{"destination_city": "上海", "industry": "服装", "amount": 600}]
     )
-    await api.opening(staff, employer["id"], headcount=1)
+    # It starts today: her check-in below is taken only once she has started.
+    await api.opening(staff, employer["id"], headcount=1, start_date=clock.today().isoformat())
     id_number = id_number_for(dt.date(1990, 5, 17), serial=246)
     her = await api.worker(
         staff, name="王桂英", id_number=id_number, priority_groups=["left_behind"]
