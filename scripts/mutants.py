@@ -847,6 +847,47 @@ MUTANTS: list[dict[str, Any]] = [
         "new": "    if not v.wage_min <= wage:\n",
         "tests": [T_FIGURE_INPUTS],
     },
+    # --- this session's rules: words in a title, before the start, imports, the key ring ---
+    {
+        "id": "gender-in-title",
+        "rule": "an opening's title that asks for one sex is refused, as the field is",
+        "file": "matching/openings/rules.py",
+        "old": "        if found:\n            return found.group(0)\n",
+        "new": "        if found:\n            return None\n",
+        "tests": ["tests/integration/test_rules.py"],
+    },
+    {
+        "id": "checkin-before-start",
+        "rule": "no check-in is taken before the placement starts",
+        "file": "matching/placements/followups.py",
+        "old": "    if clock.today() < placement.start_date:",
+        "new": "    if False:",
+        "tests": ["tests/integration/test_rules.py"],
+    },
+    {
+        "id": "cancel-is-dismissal",
+        "rule": "an employer cancelling before she starts is treated as a dismissal",
+        "file": PLACEMENTS,
+        "old": 'DISMISSALS = ("dismissed", "contract_violation", "employer_cancelled")',
+        "new": 'DISMISSALS = ("dismissed", "contract_violation")',
+        "tests": ["tests/integration/test_rules.py"],
+    },
+    {
+        "id": "import-all-or-nothing",
+        "rule": "a sheet with a bad row writes nothing unless skip_invalid is asked",
+        "file": "matching/profiles/imports.py",
+        "old": "    if bad and not skip_invalid:\n        raise InvalidRows(result)\n",
+        "new": "    if False:\n        raise InvalidRows(result)\n",
+        "tests": ["tests/integration/test_imports.py"],
+    },
+    {
+        "id": "keyring-duplicates",
+        "rule": "a duplicate is found under every key of the ring, not only the current one",
+        "file": "matching/lib/keys.py",
+        "old": "        return tuple(k.hash(value) for k in self.ring)\n",
+        "new": "        return (self.ring[0].hash(value),)\n",
+        "tests": ["tests/integration/test_key_rotation.py"],
+    },
 ]
 
 

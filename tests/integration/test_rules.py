@@ -92,8 +92,9 @@ async def test_a_placement_ends_before_its_start_only_by_the_employer_cancelling
     for reason in ("quit", "completed", "dismissed", "contract_violation"):
         r = await api.request("POST", f"{path}/end", staff, json={"reason": reason})
         assert_problem(r, 422, "reason")
-    r = await api.request("POST", f"{path}/follow-ups/1", staff, json={"channel": "phone"})
-    assert r.status_code in (409, 422), r.text  # she has not started: nothing to check on
+    checkin = {"channel": "phone", "wages_on_time": True, "hours_as_agreed": True}
+    r = await api.request("POST", f"{path}/follow-ups/1", staff, json=checkin)
+    assert r.status_code == 409, r.text  # a whole check-in, refused: she has not started
     assert await api.digest() == before
     ended = await api.ok("POST", f"{path}/end", staff, json={"reason": "employer_cancelled"})
     assert ended["status"] == "ended" and ended["end_reason"] == "employer_cancelled"
