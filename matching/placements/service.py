@@ -271,7 +271,9 @@ def list_conditions(
     """The placement list's conditions for ``principal`` (the list and its export alike), or
     422 on a status that is none."""
     if status and status not in PLACEMENT_STATUSES:
-        raise Invalid("status", msg("must be one of {choices}"), choices=", ".join(PLACEMENT_STATUSES))
+        raise Invalid(
+            "status", msg("must be one of {choices}"), choices=", ".join(PLACEMENT_STATUSES)
+        )
     where = visible(principal, agency=repo.PL.agency_id, employer=repo.PL.employer_id)
     if status:
         where.append(repo.PL.status == status)
