@@ -52,7 +52,9 @@ async def office_contact(
         .limit(1)
     )
     row = (await session.execute(stmt)).first()
-    return None if row is None else (f"{row.name}（{row.city}）", row.phone)
+    if row is None:
+        return None
+    return (row.name if row.city in row.name else f"{row.name}（{row.city}）", row.phone)
 
 
 async def add(session: AsyncSession, entity: Any) -> None:
