@@ -38,6 +38,25 @@ async def office_phone(session: AsyncSession, agency_id: int, city: str) -> str 
     return None if found is None else found[1]
 
 
+async def office_contact(
+    session: AsyncSession, agency_id: int, city: str | None
+) -> tuple[str, str | None] | None:
+    """The name and phone of her agency's office to call: the one in ``city`` if there is one,
+    else the agency's first office with a phone (a printed letter or card names one office)."""
+    stmt = (
+        select(OFFICE.name, OFFICE.city, OFFICE.phone)
+        .where(OFFICE.agency_id == agency_id)
+        .order_by(
+            case((OFFICE.city == (city or ""), 0), else_=1), OFFICE.phone.is_(None), OFFICE.id
+        )
+        .limit(1)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        return None
+    return (row.name if row.city in row.name else f"{row.name}（{row.city}）", row.phone)
+
+
 async def add(session: AsyncSession, entity: Any) -> None:
     """A new agency, office, account or fee schedule, flushed so that its id is known and its
     constraints are checked (an ``IntegrityError`` comes out of here)."""

@@ -420,3 +420,12 @@ async def get_agency(session: AsyncSession, principal: Principal, agency_id: int
     if agency is None:
         raise NotFound(msg("no agency with id {agency_id}"), agency_id=agency_id)
     return agency_out(agency)
+
+
+async def agency_contact(
+    session: AsyncSession, principal: Principal, agency_id: int
+) -> tuple[str, str | None, str | None]:
+    """Her agency's name, and the office and phone a printed card gives her to call."""
+    agency = await get_agency(session, principal, agency_id)
+    office = await repository.office_contact(session, agency_id, None)
+    return (agency.name, *(office if office else (None, None)))

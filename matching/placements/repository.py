@@ -167,7 +167,9 @@ async def names(session: AsyncSession, placement_id: int) -> Any:
             W.name.label("worker_name"),
             OP.title,
             OP.city,
+            OP.county,
             E.name.label("employer"),
+            m.Agency.__table__.c.name.label("agency"),
             PL.agency_id,
             PL.employer_id,
         )
@@ -175,6 +177,7 @@ async def names(session: AsyncSession, placement_id: int) -> Any:
         .join(m.WorkerProfile.__table__, W.id == PL.worker_id)
         .join(m.Opening.__table__, OP.id == PL.opening_id)
         .join(m.Employer.__table__, E.id == PL.employer_id)
+        .join(m.Agency.__table__, m.Agency.__table__.c.id == PL.agency_id)
         .where(PL.id == placement_id)
     )
     return (await session.execute(stmt)).first()

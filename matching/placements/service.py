@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import Conflict, Invalid, NotFound, msg
+from matching.lib.errors import Conflict, Forbidden, Invalid, NotFound, msg
 from matching.lib.principal import Principal, may_see, visible
 from matching.network.fees import quote_fee
-from matching.network.repository import office_phone
+from matching.network.repository import office_contact, office_phone
 from matching.notices import facts, templates
 from matching.notices.outbox import enqueue, notice_row
 from matching.placements import repository as repo
@@ -309,3 +309,19 @@ async def placement_names(
     if row is None or not may_see(principal, agency_id=row.agency_id, employer_id=row.employer_id):
         raise NotFound(msg("no placement with id {placement_id}"), placement_id=placement_id)
     return dict(row._mapping)
+
+
+async def placement_letter(
+    session: AsyncSession, principal: Principal, placement_id: int
+) -> tuple[PlacementOut, dict[str, Any]]:
+    """What her placement letter (上岗介绍信) prints: the placement, its names, the workplace
+    (the employer has no address on file: the opening's city and county), and the office of her
+    agency she calls there. Staff of her agency and admins only: it is the agency's letter to
+    her, with whom to call when the employer wrongs her."""
+    if principal.is_employer:
+        raise Forbidden(msg("the placement letter is her agency's, not the employer's"))
+    p = await get_placement(session, principal, placement_id)
+    names = await placement_names(session, principal, placement_id)
+    office = await office_contact(session, names["agency_id"], names["city"])
+    names["office"], names["office_phone"] = office if office else (None, None)
+    return p, names

@@ -23,6 +23,7 @@ from matching.web import (
     fairs,
     imports,
     outbox,
+    printing,
     reports,
     staff,
 )
@@ -63,6 +64,7 @@ def web_router(settings: Settings) -> list[Any]:
             *reports.ROUTES,
             *exports.ROUTES,
             *fairs.ROUTES,
+            *printing.ROUTES,
         ],
     )
     # The import page takes a spreadsheet: the imports' own body limit, as the API's routes.
