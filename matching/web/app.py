@@ -25,6 +25,7 @@ from matching.web import (
     outbox,
     reports,
     staff,
+    training,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -56,6 +57,7 @@ def web_router(settings: Settings) -> list[Any]:
             console.switch_language,
             *staff.ROUTES,
             *aftercare.ROUTES,
+            *training.ROUTES,
             *editing.ROUTES,
             *outbox.ROUTES,
             *employer.ROUTES,
