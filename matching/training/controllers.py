@@ -82,6 +82,12 @@ class TrainingSessionController(Controller):
     ) -> EnrolmentOut:
         return await service.enrol(db_session, principal, session_id, data.worker_id)
 
+    @get("/{session_id:int}/enrolments", summary="The session's enrolments")
+    async def enrolments(
+        self, session_id: PathId, db_session: DbSession, principal: Who
+    ) -> EnrolmentPage:
+        return await service.session_enrolments(db_session, principal, session_id)
+
 
 class EnrolmentController(Controller):
     path = "/enrolments"

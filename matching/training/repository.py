@@ -218,3 +218,9 @@ async def bump_worker_version(
         .values(version=W.version + 1, updated_at=updated_at)
         .execution_options(synchronize_session=False)
     )
+
+
+async def enrolments_of_session(session: AsyncSession, session_id: int) -> list[m.Enrolment]:
+    """A session's enrolments, in the order they came."""
+    stmt = select(EN).where(EN.session_id == session_id).order_by(EN.enrolled_at, EN.id)
+    return list((await session.execute(stmt)).scalars())

@@ -388,3 +388,27 @@ async def worker_training(
     rows = await repo.enrolments_of_worker(session, worker_id)
     items = [_enrolment_out(e, ts, c) for e, ts, c in rows]
     return EnrolmentPage(items=items, total=len(items))
+
+
+async def get_course(session: AsyncSession, principal: Principal, course_id: int) -> CourseOut:
+    """One course the caller runs (staff: their agency's), or 404."""
+    return course_out(await _course(session, principal, course_id))
+
+
+async def get_session(
+    session: AsyncSession, principal: Principal, session_id: int
+) -> tuple[SessionOut, CourseOut]:
+    """One training session with its course and the places taken, or 404."""
+    ts, course = await _session_and_course(session, principal, session_id)
+    taken = (await _taken(session, [ts.id])).get(ts.id, 0)
+    return _session_out(ts, taken), course_out(course)
+
+
+async def session_enrolments(
+    session: AsyncSession, principal: Principal, session_id: int
+) -> EnrolmentPage:
+    """Who is enrolled in a session (withdrawn ones too), in the order they came."""
+    ts, course = await _session_and_course(session, principal, session_id)
+    rows = await repo.enrolments_of_session(session, ts.id)
+    items = [_enrolment_out(e, ts, course) for e in rows]
+    return EnrolmentPage(items=items, total=len(items))

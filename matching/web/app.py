@@ -26,6 +26,7 @@ from matching.web import (
     printing,
     reports,
     staff,
+    training,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -57,6 +58,7 @@ def web_router(settings: Settings) -> list[Any]:
             console.switch_language,
             *staff.ROUTES,
             *aftercare.ROUTES,
+            *training.ROUTES,
             *editing.ROUTES,
             *outbox.ROUTES,
             *employer.ROUTES,

@@ -127,6 +127,11 @@ FLASH = {
     "task_done": "The task is marked as done.",
     "notice_retried": "The notice goes out again.",
     "notices_retried": "Every failed notice goes out again.",
+    # r-training
+    "course_created": "The course is created; schedule its first session below.",
+    "session_created": "The session is scheduled; enrol her agency's workers below.",
+    "enrolled": "She is enrolled.",
+    "training_completed": "Her completion is recorded; a skill course certified its skill.",
 }
 
 
