@@ -29,7 +29,7 @@ from matching.placements import service as placements
 from matching.placements import tasks as task_service
 from matching.placements.schemas import EndReason
 from matching.profiles import service as profiles
-from matching.web import staff
+from matching.web import forms, staff
 from matching.web.console import Me, Pager, field_errors, lang, render, see_other, t
 
 AnyRequest = Request[Any, Any, Any]
@@ -58,17 +58,17 @@ def end_reasons() -> list[str]:
     return list(get_args(EndReason))
 
 
-# --- reading a form, field by field ---
+# --- reading a form, field by field (the training pages read theirs so too) ---
 
 
-def _text(form: Mapping[str, Any], name: str) -> str:
+def form_text(form: Mapping[str, Any], name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
-def _bounded_text(
+def bounded_text(
     form: Mapping[str, Any], name: str, errors: Errors, *, limit: int, required: bool = False
 ) -> str:
-    value = _text(form, name)
+    value = form_text(form, name)
     if required and not value:
         errors[name] = "must not be blank"
     elif len(value) > limit:
@@ -76,10 +76,10 @@ def _bounded_text(
     return value
 
 
-def _whole(
+def whole_number(
     form: Mapping[str, Any], name: str, errors: Errors, *, low: int, high: int, required: bool
 ) -> int | None:
-    raw = _text(form, name)
+    raw = form_text(form, name)
     if not raw:
         if required:
             errors[name] = "must not be blank"
@@ -91,7 +91,7 @@ def _whole(
 
 
 def _yes_no(form: Mapping[str, Any], name: str, errors: Errors, *, na: bool = False) -> Any:
-    raw = _text(form, name)
+    raw = form_text(form, name)
     if raw in ("yes", "no"):
         return raw == "yes"
     if na and raw == "na":
@@ -100,8 +100,8 @@ def _yes_no(form: Mapping[str, Any], name: str, errors: Errors, *, na: bool = Fa
     return None
 
 
-def _choice(form: Mapping[str, Any], name: str, allowed: Any, errors: Errors) -> str:
-    raw = _text(form, name)
+def choice(form: Mapping[str, Any], name: str, allowed: Any, errors: Errors) -> str:
+    raw = form_text(form, name)
     if raw not in allowed:
         errors[name] = "choose one of the options"
     return raw
@@ -231,10 +231,10 @@ async def placement_end(
     me.require("admin", "staff")
     form = await request.form()
     errors: Errors = {}
-    reason = _choice(form, "reason", end_reasons(), errors)
-    note = _bounded_text(form, "note", errors, limit=MAX_NOTE)
+    reason = choice(form, "reason", end_reasons(), errors)
+    note = bounded_text(form, "note", errors, limit=MAX_NOTE)
     ended_on = None
-    if raw := _text(form, "ended_on"):
+    if raw := form_text(form, "ended_on"):
         try:
             ended_on = dt.date.fromisoformat(raw)
         except ValueError:
@@ -256,14 +256,10 @@ async def placement_end(
         me,
         placement_id,
         errors=shown,
-        v=_values(form),
+        v=forms.values(form),
         form="end",
         status_code=422,
     )
-
-
-def _values(form: Mapping[str, Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in form.items() if k != "_csrf_token"}
 
 
 @post("/placements/{placement_id:int}/checkins", status_code=200)
@@ -275,15 +271,15 @@ async def placement_checkin(
     me.require("admin", "staff")
     form = await request.form()
     errors: Errors = {}
-    n = _whole(form, "n", errors, low=1, high=len(followups.DAYS_OF), required=True)
+    n = whole_number(form, "n", errors, low=1, high=len(followups.DAYS_OF), required=True)
     data = {
-        "channel": _choice(form, "channel", CHANNELS, errors),
+        "channel": choice(form, "channel", CHANNELS, errors),
         "wages_on_time": _yes_no(form, "wages_on_time", errors),
         "hours_as_agreed": _yes_no(form, "hours_as_agreed", errors),
         "housing_as_promised": _yes_no(form, "housing_as_promised", errors, na=True),
-        "wage_paid": _whole(form, "wage_paid", errors, low=0, high=1_000_000, required=False),
-        "problem": _bounded_text(form, "problem", errors, limit=MAX_NOTE),
-        "note": _bounded_text(form, "note", errors, limit=MAX_NOTE),
+        "wage_paid": whole_number(form, "wage_paid", errors, low=0, high=1_000_000, required=False),
+        "problem": bounded_text(form, "problem", errors, limit=MAX_NOTE),
+        "note": bounded_text(form, "note", errors, limit=MAX_NOTE),
     }
     shown = say(request, errors)
     if not errors and n is not None:
@@ -301,7 +297,7 @@ async def placement_checkin(
         me,
         placement_id,
         errors=shown,
-        v=_values(form),
+        v=forms.values(form),
         form="checkin",
         status_code=422,
     )
@@ -316,9 +312,9 @@ async def placement_case(
     await placements.get_placement(db_session, me, placement_id)  # hers to see, or 404
     form = await request.form()
     errors: Errors = {}
-    case_type = _choice(form, "type", CASE_TYPES, errors)
-    summary = _bounded_text(form, "summary", errors, limit=2000, required=True)
-    claimed = _whole(form, "money_claimed", errors, low=0, high=1_000_000, required=False)
+    case_type = choice(form, "type", CASE_TYPES, errors)
+    summary = bounded_text(form, "summary", errors, limit=2000, required=True)
+    claimed = whole_number(form, "money_claimed", errors, low=0, high=1_000_000, required=False)
     shown = say(request, errors)
     opened: list[int] = []
     if not errors:
@@ -337,7 +333,7 @@ async def placement_case(
         me,
         placement_id,
         errors=shown,
-        v=_values(form),
+        v=forms.values(form),
         form="case",
         status_code=422,
     )
@@ -354,8 +350,8 @@ async def case_recovered(
     me.require("admin", "staff")
     form = await request.form()
     errors: Errors = {}
-    amount = _whole(form, "amount", errors, low=1, high=10_000_000, required=True)
-    note = _bounded_text(form, "recovered_note", errors, limit=2000, required=True)
+    amount = whole_number(form, "amount", errors, low=1, high=10_000_000, required=True)
+    note = bounded_text(form, "recovered_note", errors, limit=2000, required=True)
     shown = say(request, errors)
     if not errors and amount is not None:
         data = case_service.Recovery(amount=amount, note=note)
@@ -367,7 +363,7 @@ async def case_recovered(
             shown["recovered_note"] = shown.pop("note")
         if not shown:
             return see_other(f"/cases/{case_id}", done="recovered")
-    return await staff.case_view(request, db_session, me, case_id, shown, 422, v=_values(form))
+    return await staff.case_view(request, db_session, me, case_id, shown, 422, v=forms.values(form))
 
 
 # --- the offices' tasks ---
@@ -433,7 +429,7 @@ async def task_done(
     me.require("admin", "staff")
     form = await request.form()
     errors: Errors = {}
-    note = _bounded_text(form, "note", errors, limit=MAX_NOTE)
+    note = bounded_text(form, "note", errors, limit=MAX_NOTE)
     shown = say(request, errors)
     if not errors:
         shown = await _attempt(

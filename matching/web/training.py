@@ -26,7 +26,16 @@ from matching.profiles import repository as profile_repo
 from matching.profiles import service as profiles
 from matching.training import service
 from matching.training.schemas import CourseCreate, CourseKind, SessionCreate
-from matching.web.aftercare import AnyRequest, Errors, say
+from matching.web import forms
+from matching.web.aftercare import (
+    AnyRequest,
+    Errors,
+    bounded_text,
+    choice,
+    form_text,
+    say,
+    whole_number,
+)
 from matching.web.console import Me, Pager, field_errors, render, see_other
 
 KINDS: tuple[str, ...] = get_args(CourseKind)
@@ -35,46 +44,6 @@ STATUS_LABELS = {"enrolled": "Enrolled", "completed": "Completed", "withdrawn": 
 
 
 # --- reading a form, field by field (as the after-hire pages do) ---
-
-
-def _text(form: Mapping[str, Any], name: str) -> str:
-    return str(form.get(name, "")).strip()
-
-
-def _values(form: Mapping[str, Any]) -> dict[str, str]:
-    return {k: str(v) for k, v in form.items() if k != "_csrf_token"}
-
-
-def _bounded_text(
-    form: Mapping[str, Any], name: str, errors: Errors, *, limit: int, required: bool = False
-) -> str:
-    value = _text(form, name)
-    if required and not value:
-        errors[name] = "must not be blank"
-    elif len(value) > limit:
-        errors[name] = f"at most {limit} characters"
-    return value
-
-
-def _whole(
-    form: Mapping[str, Any], name: str, errors: Errors, *, low: int, high: int, required: bool
-) -> int | None:
-    raw = _text(form, name)
-    if not raw:
-        if required:
-            errors[name] = "must not be blank"
-        return None
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        errors[name] = f"enter a whole number from {low} to {high}"
-        return None
-    return int(raw)
-
-
-def _choice(form: Mapping[str, Any], name: str, allowed: Any, errors: Errors) -> str:
-    raw = _text(form, name)
-    if raw not in allowed:
-        errors[name] = "choose one of the options"
-    return raw
 
 
 async def _attempt(
@@ -93,7 +62,7 @@ async def _attempt(
 
 
 def _date(form: Mapping[str, Any], name: str, errors: Errors, *, required: bool) -> dt.date | None:
-    raw = _text(form, name)
+    raw = form_text(form, name)
     if not raw:
         if required:
             errors[name] = "must not be blank"
@@ -151,14 +120,16 @@ async def course_create(request: AnyRequest, db_session: DbSession, me: Me) -> R
     me.require("admin", "staff")
     form = await request.form()
     errors: Errors = {}
-    name = _bounded_text(form, "name", errors, limit=200, required=True)
-    kind = _choice(form, "kind", KINDS, errors)
-    fee = _whole(form, "fee", errors, low=0, high=1_000_000, required=True)
-    skill_code = _text(form, "skill_code") or None
-    level = _whole(form, "level", errors, low=1, high=5, required=False)
+    name = bounded_text(form, "name", errors, limit=200, required=True)
+    kind = choice(form, "kind", KINDS, errors)
+    fee = whole_number(form, "fee", errors, low=0, high=1_000_000, required=True)
+    skill_code = form_text(form, "skill_code") or None
+    level = whole_number(form, "level", errors, low=1, high=5, required=False)
     agency_id = None
     if me.is_admin:
-        agency_id = _whole(form, "agency_id", errors, low=1, high=2_147_483_647, required=False)
+        agency_id = whole_number(
+            form, "agency_id", errors, low=1, high=2_147_483_647, required=False
+        )
     shown = say(request, errors)
     made: list[int] = []
     if not errors and fee is not None:
@@ -178,7 +149,7 @@ async def course_create(request: AnyRequest, db_session: DbSession, me: Me) -> R
         if not shown:
             return see_other(f"/training/courses/{made[0]}", done="course_created")
     return await _courses_page(
-        request, db_session, me, None, errors=shown, v=_values(form), status_code=422
+        request, db_session, me, None, errors=shown, v=forms.values(form), status_code=422
     )
 
 
@@ -230,8 +201,8 @@ async def session_create(
     errors: Errors = {}
     starts_on = _date(form, "starts_on", errors, required=True)
     ends_on = _date(form, "ends_on", errors, required=True)
-    place = _bounded_text(form, "place", errors, limit=200, required=True)
-    capacity = _whole(form, "capacity", errors, low=1, high=10_000, required=True)
+    place = bounded_text(form, "place", errors, limit=200, required=True)
+    capacity = whole_number(form, "capacity", errors, low=1, high=10_000, required=True)
     shown = say(request, errors)
     made: list[int] = []
     if not errors and starts_on and ends_on and capacity is not None:
@@ -244,7 +215,7 @@ async def session_create(
         if not shown:
             return see_other(f"/training/sessions/{made[0]}", done="session_created")
     return await _course_page(
-        request, db_session, me, course_id, errors=shown, v=_values(form), status_code=422
+        request, db_session, me, course_id, errors=shown, v=forms.values(form), status_code=422
     )
 
 
@@ -311,7 +282,7 @@ async def enrol(
     await service.get_session(db_session, me, session_id)  # theirs to run, or 404
     form = await request.form()
     errors: Errors = {}
-    worker_id = _whole(form, "worker_id", errors, low=1, high=2_147_483_647, required=True)
+    worker_id = whole_number(form, "worker_id", errors, low=1, high=2_147_483_647, required=True)
     shown = say(request, errors)
     if not errors and worker_id is not None:
         try:
@@ -330,9 +301,9 @@ async def enrol(
         db_session,
         me,
         session_id,
-        q=_text(form, "q"),
+        q=form_text(form, "q"),
         errors=shown,
-        v=_values(form),
+        v=forms.values(form),
         status_code=422,
     )
 
@@ -345,7 +316,7 @@ async def complete(
     certifies its level on her profile."""
     me.require("admin", "staff")
     form = await request.form()
-    session_id = _whole(form, "session_id", {}, low=1, high=2_147_483_647, required=True)
+    session_id = whole_number(form, "session_id", {}, low=1, high=2_147_483_647, required=True)
     errors: Errors = {}
     day = _date(form, "completed_on", errors, required=False)
     shown = say(request, errors)
@@ -359,7 +330,7 @@ async def complete(
         raise NotFound(msg("no training session with id {session_id}"), session_id="")
     shown = {f"{k}-{enrolment_id}": v for k, v in shown.items()}
     return await _session_page(
-        request, db_session, me, session_id, errors=shown, v=_values(form), status_code=422
+        request, db_session, me, session_id, errors=shown, v=forms.values(form), status_code=422
     )
 
 
