@@ -52,6 +52,7 @@ from matching.openings.import_controllers import OpeningImportController
 from matching.placements.aftercare_controllers import (
     CaseController,
     FollowUpController,
+    FollowUpListController,
     TaskController,
 )
 from matching.placements.controllers import PlacementController
@@ -168,6 +169,7 @@ def create_app(settings: Settings | None = None, *, lifespans: Sequence[Lifespan
             OfferController,
             PlacementController,
             FollowUpController,
+            FollowUpListController,
             TaskController,
             CaseController,
             StandingController,

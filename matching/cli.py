@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import getpass
 import json
 import os
@@ -363,6 +364,17 @@ def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
             written = await case_exports.placements_list(
                 session, SYSTEM, path, seen, **where, progress=progress
             )
+        elif args.what == "followups":
+            written = await case_exports.followups_list(
+                session,
+                SYSTEM,
+                path,
+                seen,
+                status=args.status,
+                worker_id=args.worker_id,
+                due_before=args.due_before,
+                progress=progress,
+            )
         else:
             filters = {
                 "status": args.status,
@@ -526,11 +538,19 @@ def build_parser() -> argparse.ArgumentParser:
         ("openings", ("city", "skill", "status", "employer-id")),
         ("placements", ("status", "worker-id")),
         ("cases", ("status", "office-id", "worker-id")),
+        ("followups", ("status", "worker-id", "due-before")),
     ):
         one = export_sub.add_parser(what, help=f"the {what} list, with its filters")
         one.add_argument("file", help="FILE.xlsx or FILE.csv (UTF-8 with a BOM)")
         for name in filters:
-            one.add_argument(f"--{name}", type=int if name.endswith("-id") else str)
+            kind: Any = (
+                int
+                if name.endswith("-id")
+                else dt.date.fromisoformat
+                if name.endswith("-before")
+                else str
+            )
+            one.add_argument(f"--{name}", type=kind)
         one.set_defaults(func=cmd_export)
     imp = sub.add_parser("import", help="load a spreadsheet (.xlsx, or .csv in UTF-8 or GBK)")
     imp.add_argument("what", choices=["workers", "openings"])

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.response import Stream
 
 from matching.api.deps import AnyRequest, DbSession, Who
@@ -39,6 +40,69 @@ class FollowUpController(Controller):
     ) -> PlacementOut:
         await followups.record_by_staff(db_session, principal, placement_id, n, data)
         return await service.get_placement(db_session, principal, placement_id)
+
+
+class FollowUpListController(Controller):
+    path = "/followups"
+    tags = ["aftercare"]
+
+    EXPORT = (
+        "Follow-ups (回访) as a spreadsheet, with the calendar's filters: without a status the "
+        "ones not yet done of active placements; by status, worker, or due before a date"
+    )
+
+    @get("/export.xlsx", media_type=XLSX_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_xlsx(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        worker_id: OptId = None,
+        due_before: FromQuery[dt.date | None] = None,
+    ) -> Stream:
+        return await _export_followups(
+            XLSX, request, db_session, principal, status, worker_id, due_before
+        )
+
+    @get("/export.csv", media_type=CSV_TYPE, summary=EXPORT, opt=answers(422))
+    async def export_csv(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        worker_id: OptId = None,
+        due_before: FromQuery[dt.date | None] = None,
+    ) -> Stream:
+        return await _export_followups(
+            CSV, request, db_session, principal, status, worker_id, due_before
+        )
+
+
+async def _export_followups(
+    suffix: str,
+    request: AnyRequest,
+    session: DbSession,
+    principal: Who,
+    status: str | None,
+    worker_id: int | None,
+    due_before: dt.date | None,
+) -> Stream:
+    seen = logged(request, principal, "followup.list.export", suffix)
+    return await send(
+        "followups",
+        suffix,
+        lambda path: exports.followups_list(
+            session,
+            principal,
+            path,
+            seen,
+            status=status,
+            worker_id=worker_id,
+            due_before=due_before,
+        ),
+    )
 
 
 class TaskController(Controller):

@@ -11,10 +11,11 @@ from litestar.response import Stream
 from matching.api.access import record
 from matching.api.deps import AnyRequest, DbSession, Who
 from matching.api.openapi import answers
-from matching.api.params import OptId, PathId
+from matching.api.params import Limit, Offset, OptId, PathId
 from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, logged, send
+from matching.lib.pagination import DEFAULT_LIMIT
 from matching.placements import exports, service
-from matching.placements.schemas import EndRequest, PlacementOut
+from matching.placements.schemas import EndRequest, PlacementOut, PlacementPage
 
 Status = Annotated[str | None, Parameter(max_length=20)]
 
@@ -22,6 +23,35 @@ Status = Annotated[str | None, Parameter(max_length=20)]
 class PlacementController(Controller):
     path = "/placements"
     tags = ["placements"]
+
+    @get(
+        "/",
+        summary="Placements: by status (active, ended), worker or opening",
+        opt=answers(422),  # an unknown status
+    )
+    async def list_(
+        self,
+        request: AnyRequest,
+        db_session: DbSession,
+        principal: Who,
+        status: Status = None,
+        worker_id: OptId = None,
+        opening_id: OptId = None,
+        limit: Limit = DEFAULT_LIMIT,
+        offset: Offset = 0,
+    ) -> PlacementPage:
+        page = await service.placement_page(
+            db_session,
+            principal,
+            status=status,
+            worker_id=worker_id,
+            opening_id=opening_id,
+            limit=limit,
+            offset=offset,
+        )
+        # One row per worker shown, as the worker list logs the workers it shows.
+        record(request, principal, "placement.list", [p.worker_id for p in page.items])
+        return page
 
     EXPORT = "Placements as a spreadsheet: by status (active, ended) or worker"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from matching.lib.principal import Principal
 from matching.lib.workbook import YES_NO, Column, Progress, Written, write_table
 from matching.placements import cases as service
 from matching.placements import service as placements
+from matching.placements.followups import DAYS_OF
 
 STATUS = {
     "open": "受理中",
@@ -155,3 +157,77 @@ async def placements_list(
             ]
 
     return await write_table(path, "输送就业", PLACEMENT_COLUMNS, chunks(), progress)
+
+
+FOLLOW_UP_STATUS = {"scheduled": "未到期", "due": "待答复", "done": "已回访", "missed": "未答复"}
+CHANNEL = {"worker_link": "本人链接", "phone": "电话", "visit": "上门"}
+FOLLOW_UP_COLUMNS = (
+    Column("编号", "int", 8),
+    Column("输送编号", "int", 10),
+    Column("劳动力编号", "int", 10),
+    Column("姓名", width=10),
+    Column("用人单位", width=20),
+    Column("岗位", width=16),
+    Column("第几次回访", width=10),
+    Column("应回访日期", "date", 12),
+    Column("状态", width=8),
+    Column("答复时间（北京时间）", "datetime", 18),
+    Column("方式", width=8),
+    Column("工资按时发放", width=8),
+    Column("工时与约定相符", width=8),
+    Column("住宿与承诺相符", width=8),
+    Column("实发工资（元）", "int", 10),
+    Column("问题", width=40),
+)
+
+
+def _yes_no(value: Any) -> str | None:
+    return None if value is None else YES_NO[bool(value)]
+
+
+async def followups_list(
+    session: AsyncSession,
+    principal: Principal,
+    path: Path,
+    seen: Callable[[list[int]], None],
+    *,
+    status: str | None,
+    worker_id: int | None,
+    due_before: dt.date | None,
+    progress: Progress = None,
+) -> Written:
+    """The follow-ups with the 回访 list's filters, scoped as it is; ``seen`` is told the
+    workers each chunk showed."""
+    where = placements.followup_conditions(
+        principal, status=status, worker_id=worker_id, due_before=due_before
+    )
+
+    async def chunks() -> AsyncIterator[list[Sequence[Any]]]:
+        async for page in placements.iter_followups(session, where):
+            seen([f.worker_id for f in page])
+            rows: list[Sequence[Any]] = []
+            for f in page:
+                a = f.answers or {}
+                rows.append(
+                    (
+                        f.id,
+                        f.placement_id,
+                        f.worker_id,
+                        f.worker_name,
+                        f.employer,
+                        f.title,
+                        f"第{f.n}次（第{DAYS_OF.get(f.n, f.n)}天）",
+                        f.due_on,
+                        FOLLOW_UP_STATUS.get(f.status, f.status),
+                        f.answered_at,
+                        CHANNEL.get(f.channel or "", f.channel),
+                        _yes_no(a.get("wages_on_time")),
+                        _yes_no(a.get("hours_as_agreed")),
+                        _yes_no(a.get("housing_as_promised")),
+                        a.get("wage_paid"),
+                        a.get("problem") or None,
+                    )
+                )
+            yield rows
+
+    return await write_table(path, "回访", FOLLOW_UP_COLUMNS, chunks(), progress)

@@ -148,16 +148,43 @@ async def followups_before(
         .join(m.WorkerProfile.__table__, W.id == PL.worker_id)
         .join(m.Opening.__table__, OP.id == PL.opening_id)
         .join(m.Employer.__table__, E.id == PL.employer_id)
-        .where(
-            FU.due_on < end,
-            PL.status == "active",
-            FU.status.in_(("scheduled", "due")),
-            *where,
-        )
+        .where(FU.due_on < end, *where)
         .order_by(FU.due_on, FU.placement_id)
         .limit(2000)
     )
     return [DueFollowUp(**r._mapping) for r in (await session.execute(stmt)).all()]
+
+
+async def followups_after(
+    session: AsyncSession, where: list[ColumnElement[bool]], after_id: int, limit: int
+) -> list[Any]:
+    """The next ``limit`` follow-ups above ``after_id``, by id, with her, the opening's and the
+    employer's names and her answers: a keyset page for an export."""
+    stmt = (
+        select(
+            FU.id,
+            FU.placement_id,
+            FU.n,
+            FU.due_on,
+            FU.status,
+            FU.answered_at,
+            FU.channel,
+            FU.answers,
+            PL.worker_id,
+            W.name.label("worker_name"),
+            OP.title,
+            E.name.label("employer"),
+        )
+        .select_from(m.FollowUp.__table__)
+        .join(m.Placement.__table__, PL.id == FU.placement_id)
+        .join(m.WorkerProfile.__table__, W.id == PL.worker_id)
+        .join(m.Opening.__table__, OP.id == PL.opening_id)
+        .join(m.Employer.__table__, E.id == PL.employer_id)
+        .where(*where, FU.id > after_id)
+        .order_by(FU.id)
+        .limit(limit)
+    )
+    return list((await session.execute(stmt)).all())
 
 
 async def names(session: AsyncSession, placement_id: int) -> Any:

@@ -49,3 +49,23 @@ class EndRequest(Request):
     reason: EndReason
     note: Annotated[str, msgspec.Meta(max_length=1000)] | None = None
     ended_on: dt.date | None = None
+
+
+class PlacementItem(Response):
+    """One row of the placement list: what ``GET /placements/{id}`` shows, with the names the
+    console's list shows; her name is left out for an employer (the placement does not show
+    it her either)."""
+
+    id: int
+    worker_id: int
+    worker_name: str | None
+    title: str
+    employer: str
+    city: str
+    start_date: dt.date
+    status: str
+
+
+class PlacementPage(Response):
+    items: list[PlacementItem]
+    total: int

@@ -21,7 +21,7 @@ from matching.notices import facts, templates
 from matching.notices.outbox import enqueue, notice_row
 from matching.placements import repository as repo
 from matching.placements.repository import DueFollowUp, PlacementRow
-from matching.placements.schemas import FollowUpOut, PlacementOut
+from matching.placements.schemas import FollowUpOut, PlacementItem, PlacementOut, PlacementPage
 
 DISMISSALS = ("dismissed", "contract_violation", "employer_cancelled")
 """Reasons she returns to the pool first and the employer is barred: a cancellation before she
@@ -261,6 +261,44 @@ async def list_placements(
     return await repo.rows(session, where, limit=limit, offset=offset)
 
 
+async def placement_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: str | None,
+    worker_id: int | None,
+    opening_id: int | None,
+    limit: int,
+    offset: int,
+) -> PlacementPage:
+    """``GET /placements``: the list's conditions as the export's, her name hidden from an
+    employer as ``GET /placements/{id}`` hides it."""
+    rows, total = await list_placements(
+        session,
+        principal,
+        status=status,
+        worker_id=worker_id,
+        opening_id=opening_id,
+        limit=limit,
+        offset=offset,
+    )
+    hide = principal.is_employer
+    items = [
+        PlacementItem(
+            id=r.id,
+            worker_id=r.worker_id,
+            worker_name=None if hide else r.worker_name,
+            title=r.title,
+            employer=r.employer,
+            city=r.city,
+            start_date=r.start_date,
+            status=r.status,
+        )
+        for r in rows
+    ]
+    return PlacementPage(items=items, total=total)
+
+
 def list_conditions(
     principal: Principal,
     *,
@@ -294,11 +332,50 @@ async def iter_placements(
         after = rows[-1].id
 
 
+FOLLOW_UP_STATUSES = ("scheduled", "due", "done", "missed")
+
+
+def followup_conditions(
+    principal: Principal,
+    *,
+    status: str | None = None,
+    worker_id: int | None = None,
+    due_before: dt.date | None = None,
+) -> list[ColumnElement[bool]]:
+    """The follow-up list's conditions for ``principal`` (the 回访 calendar and its export
+    alike): without ``status`` the calendar's, those not yet done of placements still active;
+    or 422 on a status that is none. Staff and admins only."""
+    if status and status not in FOLLOW_UP_STATUSES:
+        raise Invalid(
+            "status", msg("must be one of {choices}"), choices=", ".join(FOLLOW_UP_STATUSES)
+        )
+    where = visible(principal, agency=repo.PL.agency_id)
+    if status:
+        where.append(repo.FU.status == status)
+    else:
+        where += [repo.PL.status == "active", repo.FU.status.in_(("scheduled", "due"))]
+    if worker_id is not None:
+        where.append(repo.PL.worker_id == worker_id)
+    if due_before is not None:
+        where.append(repo.FU.due_on < due_before)
+    return where
+
+
 async def followups_between(
     session: AsyncSession, principal: Principal, start: dt.date, end: dt.date
 ) -> list[DueFollowUp]:
     """Follow-ups not yet done falling due in [start, end), and overdue ones before start."""
-    return await repo.followups_before(session, end, visible(principal, agency=repo.PL.agency_id))
+    return await repo.followups_before(session, end, followup_conditions(principal))
+
+
+async def iter_followups(
+    session: AsyncSession, where: list[ColumnElement[bool]], *, chunk: int = 2000
+) -> AsyncIterator[list[Any]]:
+    """Every follow-up meeting ``where`` (from :func:`followup_conditions`), a chunk at a time."""
+    after = 0
+    while rows := await repo.followups_after(session, where, after, chunk):
+        yield rows
+        after = rows[-1].id
 
 
 async def placement_names(

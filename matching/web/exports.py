@@ -4,6 +4,7 @@ clerk (her session, not a bearer token)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from litestar import Request, get
@@ -94,6 +95,28 @@ async def placements_xlsx(
     )
 
 
+@get("/followups/export.xlsx", media_type=XLSX_TYPE)
+async def followups_xlsx(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    due_before: FromQuery[str | None] = None,
+) -> Stream:
+    """The 回访 calendar's follow-ups: those not yet done, due before the calendar's end."""
+    try:
+        before = dt.date.fromisoformat(due_before) if due_before else None
+    except ValueError:
+        before = None
+    seen = logged(request, me, "console.followup.list.export", XLSX)
+    return await send(
+        "followups",
+        XLSX,
+        lambda p: placement_exports.followups_list(
+            db_session, me, p, seen, status=None, worker_id=None, due_before=before
+        ),
+    )
+
+
 @get("/reports/summary.xlsx", media_type=XLSX_TYPE)
 async def summary_xlsx(
     request: AnyRequest,
@@ -112,4 +135,11 @@ async def summary_xlsx(
     )
 
 
-ROUTES = [workers_xlsx, openings_xlsx, placements_xlsx, cases_xlsx, summary_xlsx]
+ROUTES = [
+    workers_xlsx,
+    openings_xlsx,
+    placements_xlsx,
+    cases_xlsx,
+    followups_xlsx,
+    summary_xlsx,
+]

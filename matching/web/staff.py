@@ -622,6 +622,7 @@ async def followups(
         today=today,
         prev=(first - dt.timedelta(days=28)).isoformat(),
         next_=(first + dt.timedelta(days=28)).isoformat(),
+        end=end.isoformat(),
     )
 
 

@@ -152,6 +152,8 @@ async def test_every_api_route_an_employer_opens_hides_her_private_data(api: Api
     # (path, status, whether the opening's own county may appear)
     routes = [
         (f"/placements/{pid}", 200, False),
+        ("/placements", 200, False),
+        (f"/placements?opening_id={oid}", 200, False),
         (f"/match-runs/{rid}/proposals", 200, False),
         (f"/match-runs/{rid}/proposals?lang=en", 200, False),
         (f"/match-runs/{rid}/proposals?opening_id={oid}", 200, False),

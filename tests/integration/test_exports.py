@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from matching.db import models as m
 from tests.integration.test_aftercare import run
 from tests.integration.test_cli import _env, laowu
+from tests.integration.test_employer_view import PROBLEM, placed_world
 from tests.integration.test_figures_summary import place
 from tests.integration.test_web import _account, _login
 from tests.support import Api, assert_problem, id_number_for
@@ -386,3 +387,93 @@ async def test_the_consoles_export_links_carry_the_pages_filters(api: Api) -> No
         assert f'href="{path}/export.xlsx' in html, path
         assert "导出 Excel" in html or "Export to Excel" in html
     api.client.cookies.clear()
+
+
+async def test_the_follow_ups_with_the_calendars_filters(
+    api: Api, db_url: str, tmp_path: Path
+) -> None:
+    w = await placed_world(api)
+    staff, hr, pid, her = w["staff"], w["hr"], w["placement_id"], w["her"]
+    placement = await api.ok("GET", f"/placements/{pid}", staff)
+    fus = placement["follow_ups"]
+    pending = [f for f in fus if f["status"] in ("scheduled", "due")]
+    assert len(pending) == 2
+
+    r = await get(api, "/followups/export.xlsx?status=done", staff)
+    assert r.headers["x-row-count"] == "1"
+    rows = list(workbook(r.content).worksheets[0].iter_rows(values_only=True))
+    assert len(rows) - 1 == 1
+    done = dict(zip(rows[0], rows[1], strict=True))
+    assert done["输送编号"] == pid and done["劳动力编号"] == her["id"]
+    assert done["姓名"] == her["name"] and done["用人单位"] == "如东绣品厂"
+    assert done["第几次回访"] == "第1次（第7天）" and done["状态"] == "已回访"
+    assert done["应回访日期"].date() == dt.date.fromisoformat(fus[0]["due_on"])
+    answered = dt.datetime.fromisoformat(fus[0]["answered_at"])
+    beijing = answered.astimezone(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None)
+    assert abs(done["答复时间（北京时间）"] - beijing) < dt.timedelta(seconds=1)  # Beijing time
+    assert done["方式"] == "电话" and done["工资按时发放"] == "否"
+    assert done["工时与约定相符"] == "否" and done["住宿与承诺相符"] == "是"
+    assert done["问题"] == PROBLEM
+
+    # without a status: the calendar's (not yet done); a due-before date narrows it
+    rows = csv_rows((await get(api, "/followups/export.csv", staff)).content)
+    assert len(rows) - 1 == len(pending)
+    assert rows[0][:4] == ["编号", "输送编号", "劳动力编号", "姓名"]
+    before = dt.date.fromisoformat(pending[0]["due_on"]) + dt.timedelta(days=1)
+    rows = csv_rows((await get(api, f"/followups/export.csv?due_before={before}", staff)).content)
+    assert len(rows) - 1 == 1 and rows[1][8] == "未到期"
+
+    # every worker in it is in the access log
+    api.flush_access_log()
+    async with api.engine.connect() as conn:
+        logged = (
+            await conn.execute(
+                select(m.AccessLogEntry.worker_id).where(
+                    m.AccessLogEntry.action == "followup.list.export"
+                )
+            )
+        ).scalars()
+        assert set(logged) == {her["id"]}
+
+    # another agency sees none; the employer is refused; a bad filter is a clear problem
+    staff_b = await api.staff((await api.agency())["id"])
+    assert len(csv_rows((await get(api, "/followups/export.csv", staff_b)).content)) == 1
+    assert_problem(await api.request("GET", "/followups/export.xlsx", hr), 403)
+    body = assert_problem(
+        await api.request("GET", "/followups/export.xlsx?status=gone", staff), 422, "status"
+    )
+    assert "missed" in body["errors"][0]["message"]
+    r = await api.request("GET", "/followups/export.csv?due_before=soon", staff)
+    assert r.status_code in (400, 422) and "due_before" in r.text
+
+    # the command line writes the file
+    env = _env(db_url, tmp_path)
+    out = tmp_path / "回访.xlsx"
+    cli = laowu("export", "followups", str(out), "--status", "done", env=env, cwd=tmp_path)
+    assert cli.returncode == 0, cli.stderr
+    assert cli.stdout.strip().endswith(f"1 rows written to {out}")
+    rows = list(openpyxl.load_workbook(out).worksheets[0].iter_rows(values_only=True))
+    assert [row[1] for row in rows[1:]] == [pid]
+    cli = laowu("export", "followups", str(out), "--status", "gone", env=env, cwd=tmp_path)
+    assert cli.returncode == 1 and "missed" in cli.stderr
+
+
+async def test_the_follow_up_calendar_links_its_export(api: Api) -> None:
+    w = await placed_world(api)
+    staff = w["staff"]
+    agency_id = (await api.ok("GET", f"/workers/{w['her']['id']}", staff))["agency_id"]
+    username = await _account(api, "staff", agency_id=agency_id)
+    await _login(api, username)
+    try:
+        page = await api.client.get("/followups")
+        assert page.status_code == 200
+        link = re.search(r'href="(/followups/export\.xlsx\?due_before=[^"]+)"', page.text)
+        assert link, page.text
+        r = await api.client.get(link.group(1).replace("&amp;", "&"))
+        assert r.status_code == 200 and r.headers["content-type"].startswith(XLSX_TYPE)
+        rows = list(workbook(r.content).worksheets[0].iter_rows(values_only=True))
+        assert rows[0][6] == "第几次回访"
+        shown = page.text.count(w["her"]["name"])
+        assert len(rows) - 1 == shown  # the calendar's rows, her name once each
+    finally:
+        api.client.cookies.clear()

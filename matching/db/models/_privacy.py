@@ -17,6 +17,7 @@ ACCESS_ACTIONS = (
     "worker.training",
     "worker.export",
     "placement.read",
+    "placement.list",
     "proposal.list",
     "match.outcome",
     "console.worker.list",
@@ -28,9 +29,11 @@ ACCESS_ACTIONS = (
     "worker.list.export",
     "case.list.export",
     "placement.list.export",
+    "followup.list.export",
     "console.worker.list.export",
     "console.case.list.export",
     "console.placement.list.export",
+    "console.followup.list.export",
 )
 """What a row says was done: the API route or console page that showed her data."""
 
