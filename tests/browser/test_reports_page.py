@@ -40,7 +40,9 @@ def _world(site: Site) -> dict[str, Any]:
     try:
         admin = login("root")
         agency = ok("POST", "/agencies", admin, {"name": "城关劳务"})["id"]
-        for city in ("上海", "南通"):
+        # Places of its own (嘉兴, 盐城 亭湖区): the openings are one pool shared by every
+        # agency of the site, and the other browser tests' workers must not compete for them.
+        for city in ("嘉兴", "盐城"):
             ok(
                 "POST",
                 "/offices",
@@ -54,12 +56,12 @@ def _world(site: Site) -> dict[str, Any]:
             {"username": "liwen", "password": PASSWORD, "role": "staff", "agency_id": agency},
         )
         staff = login("liwen")
-        factory = ok("POST", "/employers", staff, {"name": "申美电器", "city": "上海"})
+        factory = ok("POST", "/employers", staff, {"name": "申美电器", "city": "嘉兴"})
         workshop = ok(
             "POST",
             "/employers",
             staff,
-            {"name": "巧手绣花点", "city": "南通", "local_workshop": True},
+            {"name": "巧手绣花点", "city": "盐城", "local_workshop": True},
         )
         today = dt.date.today().isoformat()
         sewing = [{"code": "sewing", "min_level": 2}]
@@ -71,7 +73,7 @@ def _world(site: Site) -> dict[str, Any]:
             {
                 "employer_id": factory["id"],
                 "title": "平缝车工",
-                "city": "上海",
+                "city": "嘉兴",
                 "headcount": 3,
                 "monthly_wage_min": 4800,
                 "monthly_wage_max": 6000,
@@ -85,8 +87,8 @@ def _world(site: Site) -> dict[str, Any]:
             {
                 "employer_id": workshop["id"],
                 "title": "绣花工",
-                "city": "南通",
-                "county": "通州区",
+                "city": "盐城",
+                "county": "亭湖区",
                 "headcount": 3,
                 "monthly_wage_min": 3000,
                 "monthly_wage_max": 4000,
@@ -107,11 +109,11 @@ def _world(site: Site) -> dict[str, Any]:
                 "name": name,
                 "phone": f"1370000{i:04d}",
                 "birth_date": "1991-03-08",
-                "home_county": "通州区",
+                "home_county": "亭湖区",
                 "skills": [{"code": "sewing", "level": 4}],
                 "priority_groups": groups,
                 "willing_to_relocate": away,
-                "preferred_cities": ["上海"] if away else [],
+                "preferred_cities": ["嘉兴"] if away else [],
                 "needs_housing": True,
                 "consent_matching": True,
                 **sex,
