@@ -123,7 +123,7 @@ def say(request: AnyRequest, errors: Errors) -> Errors:
     return out
 
 
-async def _attempt(
+async def attempt(
     request: AnyRequest, db_session: DbSession, call: Callable[[], Awaitable[Any]]
 ) -> Errors:
     """Run the service; a refusal (not a 403/404, which are the error page) rolls back and
@@ -241,7 +241,7 @@ async def placement_end(
             errors["ended_on"] = "enter a date as YYYY-MM-DD"
     shown = say(request, errors)
     if not errors:
-        shown = await _attempt(
+        shown = await attempt(
             request,
             db_session,
             lambda: placements.end_placement(
@@ -284,7 +284,7 @@ async def placement_checkin(
     shown = say(request, errors)
     if not errors and n is not None:
         checkin = msgspec.convert(data, followups.StaffCheckin)
-        shown = await _attempt(
+        shown = await attempt(
             request,
             db_session,
             lambda: followups.record_by_staff(db_session, me, placement_id, n, checkin),
@@ -324,7 +324,7 @@ async def placement_case(
             data = msgspec.convert(body | {"money_claimed": claimed or 0}, case_service.CaseCreate)
             opened.append((await case_service.create_case(db_session, me, data)).id)
 
-        shown = await _attempt(request, db_session, create)
+        shown = await attempt(request, db_session, create)
         if not shown:
             return see_other(f"/cases/{opened[0]}", done="case_opened")
     return await _placement_page(
@@ -355,7 +355,7 @@ async def case_recovered(
     shown = say(request, errors)
     if not errors and amount is not None:
         data = case_service.Recovery(amount=amount, note=note)
-        shown = await _attempt(
+        shown = await attempt(
             request, db_session, lambda: case_service.record_recovery(db_session, me, case_id, data)
         )
         # the service names its note "note"; on this page that field is "recovered_note"
@@ -432,7 +432,7 @@ async def task_done(
     note = bounded_text(form, "note", errors, limit=MAX_NOTE)
     shown = say(request, errors)
     if not errors:
-        shown = await _attempt(
+        shown = await attempt(
             request, db_session, lambda: task_service.finish_task(db_session, me, task_id, note)
         )
         if not shown:

@@ -10,7 +10,7 @@ completed skill course certifies its skill on her profile through the service.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, get_args
 
 from litestar import Response, get, post
@@ -19,7 +19,7 @@ from litestar.response import Template
 
 from matching.api.deps import DbSession
 from matching.lib import clock
-from matching.lib.errors import DomainError, NotFound, msg
+from matching.lib.errors import NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.profiles import repository as profile_repo
@@ -30,6 +30,7 @@ from matching.web import forms
 from matching.web.aftercare import (
     AnyRequest,
     Errors,
+    attempt,
     bounded_text,
     choice,
     form_text,
@@ -41,24 +42,6 @@ from matching.web.console import Me, Pager, field_errors, render, see_other
 KINDS: tuple[str, ...] = get_args(CourseKind)
 KIND_LABELS = {"skill": "Skill course", "legal_rights": "Legal-rights course"}
 STATUS_LABELS = {"enrolled": "Enrolled", "completed": "Completed", "withdrawn": "Withdrawn"}
-
-
-# --- reading a form, field by field (as the after-hire pages do) ---
-
-
-async def _attempt(
-    request: AnyRequest, db_session: DbSession, call: Callable[[], Awaitable[Any]]
-) -> Errors:
-    """Run the service; a refusal (not a 403/404, which are the error page) rolls back and
-    comes back as errors beside the fields it names."""
-    try:
-        await call()
-    except DomainError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        await db_session.rollback()  # a refused form writes nothing
-        return field_errors(request, exc)
-    return {}
 
 
 def _date(form: Mapping[str, Any], name: str, errors: Errors, *, required: bool) -> dt.date | None:
@@ -145,7 +128,7 @@ async def course_create(request: AnyRequest, db_session: DbSession, me: Me) -> R
         async def create() -> None:
             made.append((await service.create_course(db_session, me, data)).id)
 
-        shown = await _attempt(request, db_session, create)
+        shown = await attempt(request, db_session, create)
         if not shown:
             return see_other(f"/training/courses/{made[0]}", done="course_created")
     return await _courses_page(
@@ -211,7 +194,7 @@ async def session_create(
         async def create() -> None:
             made.append((await service.add_session(db_session, me, course_id, data)).id)
 
-        shown = await _attempt(request, db_session, create)
+        shown = await attempt(request, db_session, create)
         if not shown:
             return see_other(f"/training/sessions/{made[0]}", done="session_created")
     return await _course_page(
@@ -286,7 +269,7 @@ async def enrol(
     shown = say(request, errors)
     if not errors and worker_id is not None:
         try:
-            shown = await _attempt(
+            shown = await attempt(
                 request, db_session, lambda: service.enrol(db_session, me, session_id, worker_id)
             )
         except NotFound as exc:  # the session is hers (checked above): the number names nobody
@@ -321,7 +304,7 @@ async def complete(
     day = _date(form, "completed_on", errors, required=False)
     shown = say(request, errors)
     if not errors:
-        shown = await _attempt(
+        shown = await attempt(
             request, db_session, lambda: service.complete(db_session, me, enrolment_id, day)
         )
         if not shown:
