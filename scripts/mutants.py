@@ -934,7 +934,19 @@ def assert_imports_copy(copy: Path) -> None:
 
 
 def pytest(copy: Path, tests: list[str], timeout: float) -> tuple[int | None, str]:
-    cmd = [python(), "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-p", "no:randomly"]
+    cmd = [
+        python(),
+        "-m",
+        "pytest",
+        "-x",
+        "-q",
+        "-n",
+        "0",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:randomly",
+    ]
     for t in tests:
         # "-k expr" entries select by keyword; the others are paths or node ids.
         cmd += ["-k", t[3:]] if t.startswith("-k ") else [t]

@@ -22,7 +22,22 @@ from matching.lib import clock
 from matching.settings import Settings
 from tests.support import Api
 
-PG_URL = os.environ.get("LAOWU_TEST_DATABASE_URL")
+
+def _own_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker tests against a PostgreSQL database of its own beside
+    the one named (``test`` → ``test_gw0``), made when first used; the environment is changed
+    too, so the tests that start real processes (and make databases beside it) follow."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    base, _, name = url.rpartition("/")
+    name, sep, query = name.partition("?")
+    own = f"{base}/{name}_{worker}{sep}{query}"
+    os.environ["LAOWU_TEST_DATABASE_URL"] = own
+    return own
+
+
+PG_URL = _own_database(os.environ.get("LAOWU_TEST_DATABASE_URL"))
 TEST_SECRET = "test-secret-key-not-for-production-0123456789"
 
 
@@ -33,8 +48,15 @@ def _reset_postgres(url: str) -> None:
     import asyncpg
 
     dsn = url.replace("postgresql+asyncpg://", "postgresql://")
+    server, _, database = dsn.partition("?")[0].rpartition("/")
 
     async def reset() -> None:
+        admin = await asyncpg.connect(f"{server}/postgres")
+        try:
+            if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database):
+                await admin.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await admin.close()
         conn = await asyncpg.connect(dsn)
         try:
             await conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")

@@ -28,7 +28,24 @@ DEPLOY = ROOT / "deploy"
 UNITS = DEPLOY / "systemd"
 LAOWU = str(Path(sys.executable).parent / "laowu")
 INSTALLED_LAOWU = "/opt/laowu/venv/bin/laowu"  # where the units expect the console script
-PORTS = range(9500, 9600)  # the ports this machine's tests may listen on
+
+
+def _ports() -> range:
+    """The ports this test process may listen on: ``LAOWU_TEST_PORTS`` ("9800-9899", a shared
+    machine's own range) or 9500–9599, and under pytest-xdist this worker's share of them, so
+    that two workers never pick the same port between checking it and binding it."""
+    low, high = 9500, 9599
+    if span := os.environ.get("LAOWU_TEST_PORTS"):
+        low, high = (int(x) for x in span.split("-"))
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw3"
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count <= 1:
+        return range(low, high + 1)
+    index, share = int(worker[2:]), (high - low + 1) // count
+    return range(low + index * share, low + (index + 1) * share)
+
+
+PORTS = _ports()
 _handed_out: set[int] = set()
 
 

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.processes import free_port
 from tests.support import ARTIFACTS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -59,19 +59,7 @@ def chromium_path() -> str:
 def _free_port() -> int:
     if os.environ.get("LAOWU_BROWSER_PORT"):  # a machine that allots ports picks one
         return int(os.environ["LAOWU_BROWSER_PORT"])
-    span = os.environ.get("LAOWU_TEST_PORTS")  # "9800-9899": a shared machine's own range
-    if span:
-        low, high = (int(x) for x in span.split("-"))
-        for port in range(low, high + 1):
-            with socket.socket() as s:
-                try:
-                    s.bind(("127.0.0.1", port))
-                except OSError:
-                    continue
-                return port
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    return free_port()
 
 
 @dataclass
