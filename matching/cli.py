@@ -13,7 +13,7 @@ import os
 import socket
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,6 +24,9 @@ from matching.lib.context import Context
 from matching.lib.errors import DomainError
 from matching.network import passwords
 from matching.settings import ConfigurationError, Settings
+
+if TYPE_CHECKING:
+    from matching.matches.partitions import Partition
 
 T = TypeVar("T")
 
@@ -200,44 +203,134 @@ def cmd_seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_match_run(settings: Settings, args: argparse.Namespace) -> int:
+def _progress(prefix: str = "") -> Callable[[str, str], None]:
+    def progress(phase: str, message: str) -> None:
+        print(f"{prefix}[{phase}] {message}", file=sys.stderr, flush=True)
+
+    return progress
+
+
+async def _match_once(
+    settings: Settings,
+    partition: Partition,
+    *,
+    dry_run: bool,
+    progress: Callable[[str, str], None],
+) -> Any:
+    """Queue one run over ``partition`` and carry it to the end (None: another process took it)."""
     from matching.lib.principal import SYSTEM
-    from matching.matches.processes import shutdown_pool
     from matching.matches.runner import execute_run
     from matching.matches.service import lease_of, request_run
 
     ctx = Context.from_settings(settings)
+    engine = create_engine(settings.database_url, pool_size=2)
+    try:
+        maker = create_sessionmaker(engine)
+        async with maker() as session, session.begin():
+            queued = await request_run(
+                session,
+                SYSTEM,
+                dry_run=dry_run,
+                trigger="cli",
+                lease=lease_of(ctx),
+                partition=partition,
+            )
+        share = "" if partition.whole else f" over share {partition}"
+        progress("queued", f"match run {queued.id}{share}{' (dry run)' if dry_run else ''}")
+        # The engine solves in the solve pool, as for the API, so that this loop keeps
+        # renewing the run's lease while it does (OR-Tools holds the GIL while it solves).
+        return await execute_run(maker, ctx, queued.id, progress=progress)
+    finally:
+        await engine.dispose()
+
+
+def match_share(
+    settings: Settings, partition: Partition, dry_run: bool
+) -> tuple[bytes | None, str]:
+    """One share of ``laowu match run --partitions N``, in a process of the share pool: its
+    run as JSON (None when another process took it) or the refusal that stopped it."""
+    import msgspec
+
+    from matching.matches.processes import shutdown_pool
+
+    logs.configure(settings.log_format, settings.log_level or "WARNING")
+    try:
+        result = asyncio.run(
+            _match_once(settings, partition, dry_run=dry_run, progress=_progress(f"{partition} "))
+        )
+    except DomainError as exc:
+        return None, exc.detail
+    finally:
+        shutdown_pool()
+    return (None if result is None else msgspec.json.encode(result)), ""
+
+
+def partitions_of(args: argparse.Namespace) -> list[Partition] | str:
+    """The shares the command line asks for, or what is wrong with it."""
+    from matching.lib.errors import Invalid
+    from matching.matches import partitions
+
+    try:
+        if args.partitions is not None:
+            n = partitions.checked(1, args.partitions).shares
+            return [partitions.Partition(k, n) for k in range(1, n + 1)]
+        if args.indexed_job is not None:
+            index = os.environ.get("JOB_COMPLETION_INDEX", "")
+            if not index.isdigit():
+                return "--indexed-job needs JOB_COMPLETION_INDEX (a Kubernetes Indexed Job sets it)"
+            return [partitions.checked(int(index) + 1, args.indexed_job)]
+        if args.partition is not None:
+            return [partitions.parse(args.partition)]
+    except Invalid as exc:
+        return f"{exc.detail}"
+    except ValueError as exc:
+        return str(exc)
+    return [partitions.WHOLE]
+
+
+def cmd_match_run(settings: Settings, args: argparse.Namespace) -> int:
+    import msgspec
+
+    from matching.matches.processes import share_pool, shutdown_pool
+
+    shares = partitions_of(args)
+    if isinstance(shares, str):
+        return _fail(shares)
+    if args.jobs is not None and args.jobs < 1:
+        return _fail("--jobs must be at least 1")
     migrate.upgrade(settings.database_url)
-
-    def progress(phase: str, message: str) -> None:
-        print(f"[{phase}] {message}", file=sys.stderr, flush=True)
-
-    async def run() -> Any:
-        engine = create_engine(settings.database_url, pool_size=2)
+    if len(shares) == 1:
         try:
-            maker = create_sessionmaker(engine)
-            async with maker() as session, session.begin():
-                queued = await request_run(
-                    session, SYSTEM, dry_run=args.dry_run, trigger="cli", lease=lease_of(ctx)
-                )
-            progress("queued", f"match run {queued.id}{' (dry run)' if args.dry_run else ''}")
-            # The engine solves in the solve pool, as for the API, so that this loop keeps
-            # renewing the run's lease while it does (OR-Tools holds the GIL while it solves).
-            return await execute_run(maker, ctx, queued.id, progress=progress)
+            result = asyncio.run(
+                _match_once(settings, shares[0], dry_run=args.dry_run, progress=_progress())
+            )
         finally:
             shutdown_pool()
-            await engine.dispose()
-
-    result = asyncio.run(run())
-    if result is None:
-        return _fail("the run was taken by another process", 1)
-    if args.wait:
-        import msgspec
-
-        print(msgspec.json.encode(result).decode())
-    else:
-        print(json.dumps({"id": result.id, "status": result.status}))
-    return 0 if result.status == "done" else 1
+        if result is None:
+            return _fail("the run was taken by another process", 1)
+        if args.wait:
+            print(msgspec.json.encode(result).decode())
+        else:
+            print(json.dumps({"id": result.id, "status": result.status}))
+        return 0 if result.status == "done" else 1
+    # Every share in its own process, --jobs at a time; each requests, solves and writes
+    # its own run, so one refused or failed share stops no other.
+    with share_pool(min(args.jobs or len(shares), len(shares))) as pool:
+        futures = [pool.submit(match_share, settings, p, args.dry_run) for p in shares]
+        outcomes = [f.result() for f in futures]
+    ok = True
+    runs: list[dict[str, Any]] = []
+    for partition, (encoded, refusal) in zip(shares, outcomes, strict=True):
+        if encoded is None:
+            ok = False
+            _fail(f"share {partition}: {refusal or 'the run was taken by another process'}", 1)
+            continue
+        run = json.loads(encoded)
+        ok = ok and run["status"] == "done"
+        brief = {k: run[k] for k in ("id", "status", "share", "shares")}
+        runs.append(run if args.wait else brief)
+    print(json.dumps(runs, ensure_ascii=False))
+    return 0 if ok else 1
 
 
 def cmd_keys_status(settings: Settings, _args: argparse.Namespace) -> int:
@@ -518,6 +611,23 @@ def build_parser() -> argparse.ArgumentParser:
     mrun = match_sub.add_parser("run", help="run matching now, with a progress line per phase")
     mrun.add_argument("--wait", action="store_true", help="print the run's summary as JSON")
     mrun.add_argument("--dry-run", action="store_true", help="compute and report; write no offers")
+    shares = mrun.add_mutually_exclusive_group()
+    shares.add_argument(
+        "--partition", metavar="K/N", help="run over share K of N of the markets (one of N runs)"
+    )
+    shares.add_argument(
+        "--partitions",
+        type=int,
+        metavar="N",
+        help="run all N shares here, each in a process of its own (--jobs at a time)",
+    )
+    shares.add_argument(
+        "--indexed-job",
+        type=int,
+        metavar="N",
+        help="run over share JOB_COMPLETION_INDEX + 1 of N: one pod of a Kubernetes Indexed Job",
+    )
+    mrun.add_argument("--jobs", type=int, help="with --partitions: shares run at once (default N)")
     mrun.set_defaults(func=cmd_match_run)
 
     keys = sub.add_parser("keys", help="the key ring of the stored ID numbers")

@@ -17,6 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 # are per database: two databases on a server each get a leader.
 SCHEDULER_LOCK_CLASS = 741_800
 SCHEDULER_LOCK_OBJECT = 2
+# Queuing a match run, pg_advisory_xact_lock(int4, int4): held to the end of the request's
+# transaction, so two requests never both see no overlapping live run (matches.repository).
+RUN_LOCK_CLASS = SCHEDULER_LOCK_CLASS
+RUN_LOCK_OBJECT = 3
 _SQLITE_BATCH = 5000  # rows per executemany, and ids per IN list (SQLite caps bound parameters)
 
 

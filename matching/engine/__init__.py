@@ -6,6 +6,7 @@ workers placed, total quality) in that strict order; ``render_*`` put its reason
 
 from ._eligibility import coming_of_age_day
 from ._explain import REASON_KINDS, explain, explain_all, render_reasons, render_unproposed
+from ._markets import Markets, in_share, markets, select_openings, select_workers, share_of
 from ._match import greedy, solve
 from ._score import PART_NAMES, Q_MAX
 from ._solve import MapBatches, sequential
@@ -33,6 +34,7 @@ __all__ = [
     "Exclusions",
     "Label",
     "MapBatches",
+    "Markets",
     "MatchResult",
     "Openings",
     "Vocab",
@@ -41,8 +43,13 @@ __all__ = [
     "explain",
     "explain_all",
     "greedy",
+    "in_share",
+    "markets",
     "render_reasons",
     "render_unproposed",
+    "select_openings",
+    "select_workers",
     "sequential",
+    "share_of",
     "solve",
 ]

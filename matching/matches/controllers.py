@@ -13,6 +13,7 @@ from matching.api.deps import AnyRequest, DbSession, Who, runtime
 from matching.api.params import Limit, Offset, OptId, PathId
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.matches import service
+from matching.matches.partitions import WHOLE, Partition
 from matching.matches.runner import execute_run
 from matching.matches.schemas import (
     MatchRunOut,
@@ -44,6 +45,7 @@ class MatchRunController(Controller):
             principal,
             dry_run=bool(data and data.dry_run),
             lease=service.lease_of(rt.ctx),
+            partition=Partition(data.share, data.shares) if data else WHOLE,
         )
         # Runs after the response is sent, so after this request's transaction committed.
         return Response(

@@ -4,6 +4,8 @@
   serving while OR-Tools (which holds the GIL while it solves) works. It lives until
   ``shutdown_pool`` (the app's and the scheduler's shutdown call it, and ``laowu match run``
   when its run ends). Its loop renews the run's lease meanwhile (``runner.py``).
+- The share pool: with ``laowu match run --partitions N``, one process per share at a time,
+  each running its share's run to the end (``share_pool``), for the one block that runs them.
 - Batch helpers: processes a large instance's independent flows are spread over, beside
   the process that solves (which takes its share), handed to the engine as its
   ``MapBatches``. They live for one ``with batch_helpers()`` block in whichever process
@@ -72,6 +74,18 @@ def solve_pool() -> ProcessPoolExecutor:
     if _solve_pool is None:
         _solve_pool = _pool(1)
     return _solve_pool
+
+
+@contextmanager
+def share_pool(width: int) -> Iterator[ProcessPoolExecutor]:
+    """``width`` processes, each running whole shares of a partitioned run (``laowu match run
+    --partitions N``): a share reads, solves and writes in a process of its own, as a pod of
+    the Kubernetes Indexed Job would. Stopped, after its shares end, when the block ends."""
+    pool = _pool(max(1, width))
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def ready() -> None:

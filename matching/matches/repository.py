@@ -10,12 +10,18 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, false, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import among, bulk_insert_columns
+from matching.db.dialect import (
+    RUN_LOCK_CLASS,
+    RUN_LOCK_OBJECT,
+    among,
+    bulk_insert_columns,
+    dialect_name,
+)
 from matching.db.rules import used_slots
 from matching.matches.snapshot import available_workers
 from matching.matches.solver import ProposalRow
@@ -34,10 +40,24 @@ async def run_by_id(session: AsyncSession, run_id: int) -> m.MatchRun | None:
     return await session.get(R, run_id)
 
 
-async def live_run(session: AsyncSession) -> m.MatchRun | None:
-    """The run queued or running now, if any (at most one is live)."""
-    stmt = select(R).where(R.live.is_(True)).execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+async def lock_runs(session: AsyncSession) -> None:
+    """Hold the right to queue a run until the transaction ends, so that two requests never
+    both find no overlapping live run and both queue one: a transaction-scoped advisory lock
+    on PostgreSQL (of its own key), on SQLite the write lock, taken by an UPDATE of no row."""
+    if dialect_name(session) == "postgresql":
+        await session.execute(select(func.pg_advisory_xact_lock(RUN_LOCK_CLASS, RUN_LOCK_OBJECT)))
+    else:
+        await session.execute(
+            update(R).where(false()).values(id=R.id).execution_options(synchronize_session=False)
+        )
+
+
+async def live_runs(session: AsyncSession) -> list[m.MatchRun]:
+    """The runs queued or running now (one per live share), oldest first."""
+    stmt = (
+        select(R).where(R.live.is_(True)).order_by(R.id).execution_options(populate_existing=True)
+    )
+    return list((await session.execute(stmt)).scalars())
 
 
 async def runs_page(

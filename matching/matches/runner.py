@@ -26,6 +26,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from functools import partial
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -33,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from matching.lib import clock
 from matching.lib.context import Context
 from matching.matches import policy, processes, service, snapshot
+from matching.matches.partitions import Partition
 from matching.matches.schemas import MatchRunOut
 from matching.matches.solver import Outcome, Reasons, solve_snapshot, word
 
@@ -64,6 +66,7 @@ async def execute_run(
         run = await session.get(service.R, run_id)
         assert run is not None
         dry_run = run.dry_run
+        partition = Partition(run.share, run.shares)
     timings: dict[str, float] = {}
     started = time.perf_counter()
     heartbeat = Heartbeat(sessionmaker, run_id, lease)
@@ -88,12 +91,15 @@ async def execute_run(
         )
         t = time.perf_counter()
         loop = asyncio.get_running_loop()
-        outcome: Outcome = await loop.run_in_executor(processes.solve_pool(), solve_snapshot, snap)
+        outcome: Outcome = await loop.run_in_executor(
+            processes.solve_pool(), partial(solve_snapshot, snap, partition=partition)
+        )
         timings.update(outcome.timings)
         timings["solve_total"] = time.perf_counter() - t
         progress(
             "solve",
-            f"{outcome.stats.get('eligible_pairs', 0)} eligible pairs, "
+            ("" if partition.whole else f"share {partition}: {outcome.stats['markets']} markets, ")
+            + f"{outcome.stats.get('eligible_pairs', 0)} eligible pairs, "
             f"{len(outcome.proposals)} proposals "
             f"({outcome.stats.get('priority_proposals', 0)} priority) "
             f"({timings['solve_total']:.2f}s)",

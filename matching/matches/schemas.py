@@ -12,6 +12,8 @@ from matching.lib.types import Request, Response
 
 class RunRequest(Request):
     dry_run: bool = False
+    share: int = 1  # K of N: the share of the markets to run over (1 of 1: all of them)
+    shares: int = 1
 
 
 class RunStats(Response):
@@ -23,6 +25,9 @@ class RunStats(Response):
     quality_total: int = 0
     offers: int = 0
     dropped_stale: int = 0
+    markets: int = 0  # of its share (every market when whole)
+    pool_workers: int = 0  # in the snapshot, before it was cut to the share
+    pool_openings: int = 0
 
 
 class MatchRunOut(Response):
@@ -37,6 +42,8 @@ class MatchRunOut(Response):
     stats: RunStats
     audit: dict[str, Any]
     timings: dict[str, float]
+    share: int = 1  # the share K of N of the markets it covered
+    shares: int = 1
 
 
 class MatchRunPage(Response):

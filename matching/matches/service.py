@@ -19,7 +19,9 @@ from matching.lib import clock
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal, visible
+from matching.matches import partitions
 from matching.matches import repository as repo
+from matching.matches.partitions import WHOLE, Partition
 from matching.matches.repository import (  # the run's writes keep their names here
     insert_proposals,
     insert_unproposed,
@@ -64,6 +66,8 @@ def run_out(run: m.MatchRun) -> MatchRunOut:
         stats=RunStats(**stats),
         audit=run.audit or {},
         timings=run.timings or {},
+        share=run.share,
+        shares=run.shares,
     )
 
 
@@ -88,22 +92,39 @@ async def request_run(
     dry_run: bool,
     trigger: str = "api",
     lease: dt.timedelta = DEFAULT_LEASE,
+    partition: Partition = WHOLE,
 ) -> MatchRunOut:
-    """Queue a run; only one may be queued or running at a time.
+    """Queue a run over ``partition`` (share K of N of the markets; all of them by default).
 
-    A live run whose lease ran out died with its process: it is failed as interrupted and
-    no longer blocks. The new run's lease (``lease``) covers the wait until a runner claims
-    it; the runner then renews it (``runner.execute_run``)."""
+    Runs may be live at once only over disjoint shares: a live run whose share overlaps
+    refuses the new one (409 with ``running_run_id``). A live run whose lease ran out died
+    with its process: it is failed as interrupted and no longer blocks. The new run's lease
+    (``lease``) covers the wait until a runner claims it; the runner then renews it
+    (``runner.execute_run``). The check and the insert hold ``repo.lock_runs``."""
     principal.require("admin", "staff")
-    live = await repo.live_run(session)
-    if live is not None and await _fail_if_lapsed(session, live):
-        live = await repo.live_run(session)
-    if live is not None:
+    partition = partitions.checked(partition.share, partition.shares)
+    await repo.lock_runs(session)
+    for live in await repo.live_runs(session):
+        theirs = Partition(live.share, live.shares)
+        if not partition.overlaps(theirs) or await _fail_if_lapsed(session, live):
+            continue
+        if partition.whole and theirs.whole:
+            raise Conflict(
+                msg("match run {id} is {status}; wait for it to finish"),
+                extra={"running_run_id": live.id},
+                id=live.id,
+                status=live.status,
+            )
         raise Conflict(
-            msg("match run {id} is {status}; wait for it to finish"),
-            extra={"running_run_id": live.id},
+            msg(
+                "match run {id} over share {theirs} is {status} and shares markets with "
+                "share {wanted}; wait for it to finish"
+            ),
+            extra={"running_run_id": live.id, "running_partition": str(theirs)},
             id=live.id,
+            theirs=str(theirs),
             status=live.status,
+            wanted=str(partition),
         )
     run = repo.add_run(
         session,
@@ -117,6 +138,8 @@ async def request_run(
             audit={},
             timings={},
             lease_until=clock.now() + lease,
+            share=partition.share,
+            shares=partition.shares,
         ),
     )
     try:

@@ -15,7 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.db.dialect import select_columns
 from matching.db.rules import OF, live_offer, used_slots
-from matching.engine import NO_DAY, Exclusions, Label, Openings, Vocab, Workers
+from matching.engine import (
+    NO_DAY,
+    Exclusions,
+    Label,
+    Openings,
+    Vocab,
+    Workers,
+    select_openings,
+    select_workers,
+)
 from matching.lib.reference import reference
 
 EPOCH = dt.date(1970, 1, 1).toordinal()
@@ -264,3 +273,16 @@ def build(
         banned_employer=_ints(b_employer, np.int64),
     )
     return Snapshot(workers, openings, vocab, exclusions, day(today))
+
+
+def restrict(snap: Snapshot, workers: NDArray[np.bool_], openings: NDArray[np.bool_]) -> Snapshot:
+    """The snapshot cut to the workers and openings where the masks hold (a run's share of
+    the markets): the run sees, offers and notifies no one else. The labels and exclusions
+    stay whole; the engine ignores what names no one left."""
+    return Snapshot(
+        select_workers(snap.workers, workers),
+        select_openings(snap.openings, openings),
+        snap.vocab,
+        snap.exclusions,
+        snap.today,
+    )

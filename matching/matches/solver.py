@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from matching.engine import MatchResult, explain_all, render_unproposed, solve
+from matching.engine import MatchResult, explain_all, in_share, markets, render_unproposed, solve
 from matching.matches import processes
-from matching.matches.snapshot import Snapshot
+from matching.matches.partitions import WHOLE, Partition
+from matching.matches.snapshot import Snapshot, restrict
 
 
 @dataclass(slots=True)
@@ -56,8 +57,23 @@ WARM_HELPERS_AT = 50_000
 the engine begins, so that they are ready when it hands its flows over."""
 
 
-def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
-    """The proposals (their reasons not yet worded: ``word``), who was left out and why."""
+def cut_to_share(snap: Snapshot, partition: Partition) -> Snapshot:
+    """The snapshot cut to the partition's share of the markets (the connected components of
+    the whole pool's eligibility graph, ``engine.markets``); the whole snapshot when whole."""
+    if partition.whole:
+        return snap
+    found = markets(snap.workers, snap.openings, snap.vocab, snap.exclusions, today=snap.today)
+    keep_workers, keep_openings = in_share(found, partition.share - 1, partition.shares)
+    return restrict(snap, keep_workers, keep_openings)
+
+
+def solve_snapshot(snap: Snapshot, *, audit: bool = True, partition: Partition = WHOLE) -> Outcome:
+    """The proposals (their reasons not yet worded: ``word``), who was left out and why, over
+    the partition's share of the snapshot's markets (all of them by default)."""
+    started = time.perf_counter()
+    pool = {"pool_workers": len(snap.workers), "pool_openings": len(snap.openings)}
+    snap = cut_to_share(snap, partition)
+    cut = time.perf_counter() - started
     with processes.batch_helpers() as helpers:  # a large snapshot's flows side by side
         if len(snap.workers) >= WARM_HELPERS_AT:
             helpers.warm()
@@ -102,10 +118,14 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True) -> Outcome:
     ]
     timings = dict(result.timings)
     timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - started
+    if not partition.whole:
+        timings["partition"] = cut
+    stats = {k: int(v) for k, v in result.stats.items()}
+    stats.update(pool, markets=stats.get("components", 0))
     return Outcome(
         proposals=proposals,
         unproposed=unproposed,
-        stats={k: int(v) for k, v in result.stats.items()},
+        stats=stats,
         # The audit names the priority policy the run read, stored with it.
         audit={**_plain(result.audit), "priority_groups": _first(snap)},
         timings=timings,

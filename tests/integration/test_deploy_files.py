@@ -19,7 +19,7 @@ import yaml
 from sqlalchemy import select
 
 from matching.app import create_app, create_probe_app
-from matching.cli import build_parser
+from matching.cli import build_parser, partitions_of
 from matching.db import models as m
 from matching.settings import Settings
 from tests.integration.test_scheduler import scheduler_env
@@ -155,6 +155,7 @@ def test_kubernetes_manifests_name_real_commands_variables_ports_and_probes() ->
         "laowu-api",
         "laowu-scheduler",
         "laowu-migrate",
+        "laowu-match",
     }
     for doc in workloads:
         pod = doc["spec"]["template"]["spec"]
@@ -198,6 +199,34 @@ def test_kubernetes_manifests_name_real_commands_variables_ports_and_probes() ->
     assert {p["targetPort"] for p in service["spec"]["ports"]} <= api_ports
     (budget,) = of_kind("PodDisruptionBudget")
     assert budget["spec"]["selector"]["matchLabels"].items() <= api_labels.items()
+
+
+def test_the_match_shares_run_as_an_indexed_job_one_pod_per_share(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    jobs = {d["metadata"]["name"]: d for d in of_kind("Job")}
+    job = jobs["laowu-match"]["spec"]
+    assert job["completionMode"] == "Indexed"
+    assert job["template"]["spec"]["restartPolicy"] == "Never"  # backoffLimitPerIndex needs it
+    assert job["parallelism"] == job["completions"] >= 2  # every share live at once
+    (match,) = containers(jobs["laowu-match"])
+    args = command(match["args"])
+    assert (args.command, args.match_command) == ("match", "run")
+    assert args.indexed_job == job["completions"]  # share K of N, N the Job's completions
+    # Each pod's index (JOB_COMPLETION_INDEX, from 0) names its share, from 1: all N, once.
+    seen = []
+    for index in range(job["completions"]):
+        monkeypatch.setenv("JOB_COMPLETION_INDEX", str(index))
+        found = partitions_of(args)
+        assert not isinstance(found, str), found
+        (share,) = found
+        seen.append((share.share, share.shares))
+    assert seen == [(k, job["completions"]) for k in range(1, job["completions"] + 1)]
+    monkeypatch.delenv("JOB_COMPLETION_INDEX")
+    assert "JOB_COMPLETION_INDEX" in partitions_of(args)  # a clear refusal outside a Job
+    # Applying the manifests must not start a run.
+    kustomization = yaml.safe_load((DEPLOY / "k8s" / "kustomization.yaml").read_text())
+    assert "match-job.yaml" not in kustomization["resources"]
 
 
 def test_kustomization_lists_the_manifests() -> None:

@@ -106,9 +106,9 @@ async def test_a_long_solve_keeps_renewing_its_lease(
     lease_s, solve_s = 2, 6.0  # the solve lasts three leases
     real_solve = runner.solve_snapshot
 
-    def slow_solve(snap: Any) -> Any:
+    def slow_solve(snap: Any, **kw: Any) -> Any:
         time.sleep(solve_s)
-        return real_solve(snap)
+        return real_solve(snap, **kw)
 
     # The solve pool's process would not see a patched function: solve in a thread instead,
     # which leaves the loop free exactly as the pool does.
@@ -150,10 +150,10 @@ async def test_a_run_failed_while_it_solved_writes_nothing(
     solving = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def stalled_solve(snap: Any) -> Any:
+    def stalled_solve(snap: Any, **kw: Any) -> Any:
         loop.call_soon_threadsafe(solving.set)
         time.sleep(2.0)  # meanwhile its run is failed as interrupted (a stall of a whole lease)
-        return real_solve(snap)
+        return real_solve(snap, **kw)
 
     with ThreadPoolExecutor(1) as pool:
         monkeypatch.setattr(processes, "solve_pool", lambda: pool)

@@ -33,9 +33,11 @@ class MatchRun(IdMixin, Base):
     __tablename__ = "match_runs"
     __table_args__ = (
         CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
-        # At most one live run: `live` is TRUE while queued or running and NULL after, and a
-        # unique index ignores NULLs on both databases.
-        Index("uq_match_runs_live", "live", unique=True),
+        CheckConstraint("share >= 1 AND share <= shares", name="share"),
+        # At most one live run per share: `live` is TRUE while queued or running and NULL
+        # after, and a unique index ignores NULLs on both databases. That runs of different
+        # `shares` overlap is checked under a lock (`repository.lock_runs`).
+        Index("uq_match_runs_live_share", "live", "shares", "share", unique=True),
     )
 
     status: Mapped[str] = mapped_column(String(16), default="queued")
@@ -55,6 +57,9 @@ class MatchRun(IdMixin, Base):
     # Until when the run is known alive: set when it is queued, renewed by the process that
     # runs it. A live run whose lease ran out (or has none) died with its process.
     lease_until: Mapped[dt.datetime | None] = mapped_column()
+    # The share of the markets it covered: K of N (1 of 1, every market, unless partitioned).
+    share: Mapped[int] = mapped_column(default=1, server_default="1")
+    shares: Mapped[int] = mapped_column(default=1, server_default="1")
 
 
 class Proposal(IdMixin, Base):
