@@ -15,7 +15,7 @@ as the admin and as the staff. Figures go to stdout as JSON, with the load avera
     .venv/bin/python benchmarks/summary.py --databases postgresql,sqlite
 
 Only 127.0.0.1 is contacted. ``--pg-url`` names the database to (re)create; it refuses
-``test``, ``test_h3`` and other test databases' names.
+a name without ``bench`` in it (a test's or the service's database).
 """
 
 from __future__ import annotations
@@ -37,15 +37,15 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matching.db import migrate  # noqa: E402
+from matching.db import migrate, wage_changes  # noqa: E402
 
 HOST = "127.0.0.1"
-PORT = 9331
+PORT = 9331  # --port overrides
 DEFAULT_PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/laowu_bench_h3"
 PASSWORD = "bench-password-1"  # noqa: S105 (a throwaway account on a throwaway database)
 SECRET = "bench-secret-0123456789abcdef0123456789abcdef"  # noqa: S105
@@ -196,6 +196,8 @@ async def load(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> float:
                             t.insert(),
                             [dict(zip(cols, r, strict=True)) for r in records[i : i + 20_000]],
                         )
+        async with AsyncSession(engine) as session, session.begin():
+            await wage_changes.rebuild(session)  # the COPY went around the placement writes
         async with engine.connect() as conn:
             if url.startswith("postgresql"):
                 await conn.execute(sa.text("COMMIT"))
@@ -209,8 +211,8 @@ async def load(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> float:
 
 def recreate_pg(url: str) -> None:
     name = url.rsplit("/", 1)[1]
-    if name.startswith("test"):
-        raise SystemExit(f"refusing to recreate {name!r}: a test database")
+    if "bench" not in name:
+        raise SystemExit(f"refusing to recreate {name!r}: not a benchmark's database")
     admin = create_async_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
 
     async def run() -> None:
@@ -222,53 +224,126 @@ def recreate_pg(url: str) -> None:
     asyncio.run(run())
 
 
-def timed(client: httpx.Client, path: str, headers: dict[str, str], calls: int) -> dict[str, Any]:
+async def count_workers(url: str) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return int(
+                (await conn.execute(sa.text("SELECT count(*) FROM worker_profiles"))).scalar_one()
+            )
+    finally:
+        await engine.dispose()
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used (Linux /proc), 0 for one gone."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def backends(url: str) -> list[int]:
+    """The PostgreSQL server processes serving the benchmark's database (its pool's)."""
+    if not url.startswith("postgresql"):
+        return []
+    name = url.rsplit("/", 1)[1]
+
+    async def run() -> list[int]:
+        engine = create_async_engine(url)
+        try:
+            async with engine.connect() as conn:
+                found = await conn.execute(
+                    sa.text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = :d"
+                        " AND pid <> pg_backend_pid()"
+                    ),
+                    {"d": name},
+                )
+                return [int(p) for p in found.scalars()]
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def timed(
+    client: httpx.Client, path: str, headers: dict[str, str], calls: int, server: int, url: str
+) -> dict[str, Any]:
     r = client.get(path, headers=headers)  # warm-up
     r.raise_for_status()
     times = []
+    pids = [server, *backends(url)]
+    cpu0 = cpu_seconds(pids)
     for _ in range(calls):
         t0 = time.perf_counter()
         r = client.get(path, headers=headers)
         times.append(time.perf_counter() - t0)
         r.raise_for_status()
+    cpu = (cpu_seconds(pids) - cpu0) / calls
     body = r.json()
     return {
         "median_s": round(statistics.median(times), 3),
         "max_s": round(max(times), 3),
+        "cpu_s_per_call": round(cpu, 3),
+        "load_average": os.getloadavg(),
         "transferred": body["transferred"]["total"],
         "income_yuan": body["labour_income_yuan"]["total"],
     }
 
 
-def bench(db: str, url: str, placements: int, calls: int, tmp: Path) -> dict[str, Any]:
-    if db == "postgresql":
-        recreate_pg(url)
-    migrate.upgrade(url)
-    t0 = time.perf_counter()
-    rows = world(placements)
-    made = time.perf_counter() - t0
-    log(f"{db}: {placements} placements made in {made:.1f} s; loading")
-    loaded = asyncio.run(load(url, rows))
-    log(f"{db}: loaded in {loaded:.1f} s")
+def bench(
+    db: str,
+    url: str,
+    placements: int,
+    calls: int,
+    tmp: Path,
+    port: int = PORT,
+    keep_data: bool = False,
+) -> dict[str, Any]:
+    loaded = migrated = None
+    if keep_data:  # the world a previous run loaded: only what the migrations add to it
+        t0 = time.perf_counter()
+        migrate.upgrade(url)
+        migrated = time.perf_counter() - t0
+        workers = asyncio.run(count_workers(url))
+    else:
+        if db == "postgresql":
+            recreate_pg(url)
+        migrate.upgrade(url)
+        t0 = time.perf_counter()
+        rows = world(placements)
+        made = time.perf_counter() - t0
+        log(f"{db}: {placements} placements made in {made:.1f} s; loading")
+        loaded = asyncio.run(load(url, rows))
+        workers = len(rows["worker_profiles"])
+        log(f"{db}: loaded in {loaded:.1f} s")
     env = {
         **os.environ,
         "LAOWU_DATABASE_URL": url,
         "LAOWU_SECRET_KEY": SECRET,
         "LAOWU_DATA_DIR": str(tmp / "data"),
-        "LAOWU_PUBLIC_URL": f"http://{HOST}:{PORT}",
+        "LAOWU_PUBLIC_URL": f"http://{HOST}:{port}",
     }
     laowu = shutil.which("laowu", path=str(Path(sys.executable).parent)) or "laowu"
     subprocess.run(
         [laowu, "admin", "create", "--username", "bench_admin", "--password", PASSWORD],
-        env=env, check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        env=env,
+        check=not keep_data,
+        capture_output=True,
+        timeout=120,
+    )  # fmt: skip (with --keep-data the admin is there already)
     log_file = (tmp / f"serve-{db}.log").open("wb")
     proc = subprocess.Popen(
-        [laowu, "serve", "--host", HOST, "--port", str(PORT), "--no-scheduler"],
+        [laowu, "serve", "--host", HOST, "--port", str(port), "--no-scheduler"],
         env=env, stdout=log_file, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        base = f"http://{HOST}:{PORT}/api/v1"
+        base = f"http://{HOST}:{port}/api/v1"
         deadline = time.monotonic() + 90
         with httpx.Client(base_url=base, timeout=120) as c:
             while True:
@@ -289,11 +364,13 @@ def bench(db: str, url: str, placements: int, calls: int, tmp: Path) -> dict[str
             admin = token("bench_admin")
             body = {"username": "bench_staff", "password": PASSWORD, "role": "staff",
                     "agency_id": 1}  # fmt: skip
-            c.post("/staff", headers=admin, json=body).raise_for_status()
+            new_staff = c.post("/staff", headers=admin, json=body)
+            if not (keep_data and new_staff.status_code == 409):  # there already
+                new_staff.raise_for_status()
             staff = token("bench_staff")
             year, month = "from=2026-01-01&to=2026-12-31", "from=2026-03-01&to=2026-03-31"
             out = {
-                f"{who}_{span}": timed(c, f"/reports/summary?{q}", h, calls)
+                f"{who}_{span}": timed(c, f"/reports/summary?{q}", h, calls, proc.pid, url)
                 for who, h in (("admin", admin), ("agency_staff", staff))
                 for span, q in (("year", year), ("month", month))
             }
@@ -306,8 +383,9 @@ def bench(db: str, url: str, placements: int, calls: int, tmp: Path) -> dict[str
         log_file.close()
     return {
         "placements": placements,
-        "workers": len(rows["worker_profiles"]),
-        "load_seconds": round(loaded, 1),
+        "workers": workers,
+        "load_seconds": None if loaded is None else round(loaded, 1),
+        "migrate_seconds": None if migrated is None else round(migrated, 1),
         "routes": out,
         "target_s": 1.0 if db == "postgresql" else None,
     }
@@ -320,6 +398,12 @@ def main() -> None:
     p.add_argument("--pg-placements", type=int, default=1_000_000)
     p.add_argument("--sqlite-placements", type=int, default=100_000)
     p.add_argument("--calls", type=int, default=5)
+    p.add_argument("--port", type=int, default=PORT)
+    p.add_argument(
+        "--keep-data",
+        action="store_true",
+        help="time the world a previous run loaded (after migrating it) instead of a new one",
+    )
     args = p.parse_args()
     result: dict[str, Any] = {"load_average_before": os.getloadavg()}
     with tempfile.TemporaryDirectory(prefix="laowu-summary-") as tmp:
@@ -328,7 +412,7 @@ def main() -> None:
                 url, n = args.pg_url, args.pg_placements
             else:
                 url, n = f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", args.sqlite_placements
-            result[db] = bench(db, url, n, args.calls, Path(tmp))
+            result[db] = bench(db, url, n, args.calls, Path(tmp), args.port, args.keep_data)
             result[db]["load_average"] = os.getloadavg()
     print(json.dumps(result, ensure_ascii=False, indent=1))
 

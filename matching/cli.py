@@ -509,6 +509,9 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
 
     from matching.lib.imports import InvalidRows
     from matching.lib.principal import SYSTEM
+    from matching.web.catalog import translator
+
+    translate = translator(args.lang)
 
     path = Path(args.file)
     if not path.is_file():
@@ -546,13 +549,14 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
             dry_run=args.dry_run,
             skip_invalid=args.skip_invalid,
             progress=progress,
+            translate=translate,
         )
 
     try:
         with bar:
             result = asyncio.run(_in_transaction(settings, work))
     except InvalidRows as exc:
-        for e in exc.errors:
+        for e in exc.rendered_errors(translate):
             print(f"row {e['row']}, {e['field']}: {e['message']}", file=sys.stderr)
         return _fail(exc.detail, 1)
     if result.errors_xlsx:
@@ -671,6 +675,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--skip-invalid",
         action="store_true",
         help="write the good rows; the bad ones go to FILE.errors.xlsx",
+    )
+    imp.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        default="zh",
+        help="the language of the bad rows' reasons (default zh: Chinese)",
     )
     imp.set_defaults(func=cmd_import)
     return parser

@@ -270,18 +270,52 @@ class InvalidRows(Invalid):
 
     def rendered_errors(self, translate: Translate | None = None) -> list[dict[str, str]]:
         """Each bad row's error, its row kept beside its field, in the reader's language."""
-        said = [Message(e["message"]) for e in self.errors]
-        return [
-            {**e, "message": m.render(translate) if translate else m.render()}
-            for e, m in zip(self.errors, said, strict=True)
-        ]
+        return [{**e, "message": say(e["message"], translate)} for e in self.errors]
+
+
+_UNKNOWN = re.compile(r"^unknown (skill code|priority group) '(.*)'(?:; see GET /skills)?$")
+
+
+def say(message: str, translate: Translate | None) -> str:
+    """A row's error in the reader's language (``None``: as written): a message template, or
+    the reference's "unknown skill code 'x'", said with the name she wrote."""
+    if translate is None:
+        return message
+    unknown = _UNKNOWN.match(message)
+    if unknown is None:
+        return Message(message).render(translate)
+    if unknown.group(1) == "skill code":
+        return translate("no skill is called %(name)s; see the template") % {
+            "name": unknown.group(2)
+        }
+    return translate("no priority group is called %(name)s") % {"name": unknown.group(2)}
+
+
+def with_bad_rows(
+    result: ImportResult,
+    sheet: Sheet,
+    bad: Mapping[int, Sequence[tuple[str, str]]],
+    columns: Iterable[Column],
+    translate: Translate | None,
+) -> None:
+    """What ``skip_invalid`` answers of the bad rows: their errors, and the workbook of them
+    (``errors_xlsx``), both in the reader's language."""
+    result.errors = [
+        RowError(row=e.row, field=e.field, message=say(e.message, translate)) for e in result.errors
+    ]
+    headers = {c.field: c.header for c in columns}
+    result.errors_xlsx = encode_file(errors_workbook(sheet, bad, headers, translate))
 
 
 def errors_workbook(
-    sheet: Sheet, bad: Mapping[int, Sequence[tuple[str, str]]], headers: Mapping[str, str]
+    sheet: Sheet,
+    bad: Mapping[int, Sequence[tuple[str, str]]],
+    headers: Mapping[str, str],
+    translate: Translate | None = None,
 ) -> bytes:
     """The bad rows as uploaded (sheet row ``n`` → its errors), and what is wrong with each
-    in a last column 错误, in Chinese headers where the field has one."""
+    in a last column 错误, in Chinese headers where the field has one and the reasons in the
+    reader's language (``translate``; the 422's problem details say them alike)."""
     out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"in_memory": True, "default_date_format": "yyyy-mm-dd"})
     ws = book.add_worksheet("待修改")
@@ -296,7 +330,7 @@ def errors_workbook(
                 )
             elif cell is not None:
                 ws.write_string(i, j, text(cell))
-        said = "; ".join(f"{headers.get(f, f)}: {msg}" for f, msg in problems)
+        said = "; ".join(f"{headers.get(f, f)}: {say(m, translate)}" for f, m in problems)
         ws.write_string(i, width, f"{said} (第 {n} 行)")
     ws.set_column(0, width, 16)
     book.close()

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib.context import Context
-from matching.lib.errors import FieldErrors
+from matching.lib.errors import FieldErrors, Translate
 from matching.lib.imports import (
     Cells,
     Column,
@@ -18,12 +18,11 @@ from matching.lib.imports import (
     InvalidRows,
     Progress,
     RowError,
-    encode_file,
-    errors_workbook,
     field_of,
     header_names,
     template_workbook,
     to_struct,
+    with_bad_rows,
 )
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
@@ -76,6 +75,7 @@ async def import_openings(
     dry_run: bool = False,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    translate: Translate | None = None,
 ) -> ImportResult:
     """``agency_id`` is not used: an opening belongs to its employer, whose agency it is."""
     principal.require("admin", "staff")
@@ -139,8 +139,7 @@ async def import_openings(
     if bad and not skip_invalid:
         raise InvalidRows(result)
     if bad:
-        headers = {c.field: c.header for c in cols}
-        result.errors_xlsx = encode_file(errors_workbook(sheet, bad, headers))
+        with_bad_rows(result, sheet, bad, cols, translate)
     if dry_run:
         result.would_create = len(new)
         return result

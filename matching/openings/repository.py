@@ -4,6 +4,7 @@ titles other pages read. Scoping arrives as WHERE conditions built by the servic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, exists, insert, select, update
@@ -11,6 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db import wage_changes
 from matching.db.reads import count_of
 
 OP = m.Opening.__table__.c
@@ -174,13 +176,17 @@ async def replace_required_skills(
 async def update_opening_at_version(
     session: AsyncSession, opening_id: int, version: int, values: dict[str, Any]
 ) -> bool:
-    """Write ``values`` and bump the version if the opening is still at ``version``."""
-    result = await session.execute(
-        update(O)
-        .where(O.id == opening_id, O.version == version)
-        .values(**values, version=O.version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    """Write ``values`` and bump the version if the opening is still at ``version``. A change
+    of its city moves its placements' wages in the summary's table."""
+    placed = m.Placement.__table__.c.opening_id == opening_id
+    kept = wage_changes.changing(session, placed) if "city" in values else nullcontext()
+    async with kept:
+        result = await session.execute(
+            update(O)
+            .where(O.id == opening_id, O.version == version)
+            .values(**values, version=O.version + 1)
+            .execution_options(synchronize_session=False)
+        )
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 

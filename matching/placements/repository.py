@@ -14,6 +14,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
+from matching.db import wage_changes
 from matching.db.dialect import insert_ignoring_conflicts
 from matching.db.reads import count_of
 from matching.notices import facts
@@ -218,9 +219,10 @@ async def get_placement(session: AsyncSession, placement_id: int) -> m.Placement
 
 
 async def add_placement(session: AsyncSession, placement: m.Placement) -> None:
-    """Insert a new placement (its id is set on return)."""
+    """Insert a new placement (its id is set on return), its wage in the summary's table."""
     session.add(placement)
     await session.flush()
+    await wage_changes.add(session, PL.id == placement.id)
 
 
 async def job_fair_of_offer(session: AsyncSession, offer_id: int) -> int | None:
@@ -231,9 +233,10 @@ async def job_fair_of_offer(session: AsyncSession, offer_id: int) -> int | None:
 
 async def set_monthly_wage(session: AsyncSession, placement_id: int, wage: int) -> None:
     """What she reports she is paid a month becomes the placement's wage."""
-    await session.execute(
-        update(m.Placement).where(m.Placement.id == placement_id).values(monthly_wage=wage)
-    )
+    async with wage_changes.changing(session, PL.id == placement_id):
+        await session.execute(
+            update(m.Placement).where(m.Placement.id == placement_id).values(monthly_wage=wage)
+        )
 
 
 def add_follow_ups(
@@ -265,18 +268,19 @@ async def end_active(
     note: str | None,
 ) -> bool:
     """End the placement if it is still active; False when it was not."""
-    result = await session.execute(
-        update(m.Placement)
-        .where(m.Placement.id == placement_id, m.Placement.status == "active")
-        .values(
-            status="ended",
-            ended_on=ended_on,
-            end_reason=reason,
-            end_note=note,
-            version=m.Placement.version + 1,
+    async with wage_changes.changing(session, PL.id == placement_id):
+        result = await session.execute(
+            update(m.Placement)
+            .where(m.Placement.id == placement_id, m.Placement.status == "active")
+            .values(
+                status="ended",
+                ended_on=ended_on,
+                end_reason=reason,
+                end_note=note,
+                version=m.Placement.version + 1,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
 
 from matching.api.deps import Ctx, DbSession, Who
 from matching.api.openapi import answers
+from matching.api.problems import translate_for
 from matching.api.uploads import AgencyId, DryRun, SkipInvalid, Upload, read_upload, workbook
 from matching.lib.imports import XLSX, ImportResult
 from matching.profiles import imports
@@ -23,6 +26,7 @@ class WorkerImportController(Controller):
     )
     async def upload(
         self,
+        request: Request[Any, Any, Any],
         data: Upload,
         db_session: DbSession,
         ctx: Ctx,
@@ -41,6 +45,7 @@ class WorkerImportController(Controller):
             agency_id=agency_id,
             dry_run=dry_run,
             skip_invalid=skip_invalid,
+            translate=translate_for(request),
         )
 
     @get("/template.xlsx", summary="The workbook to fill in for a worker import", media_type=XLSX)

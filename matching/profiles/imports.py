@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import FieldErrors
+from matching.lib.errors import FieldErrors, Translate
 from matching.lib.identity import parse_id_number
 from matching.lib.imports import (
     Cells,
@@ -24,12 +24,11 @@ from matching.lib.imports import (
     InvalidRows,
     Progress,
     RowError,
-    encode_file,
-    errors_workbook,
     field_of,
     header_names,
     template_workbook,
     to_struct,
+    with_bad_rows,
 )
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
@@ -188,6 +187,7 @@ async def import_workers(
     dry_run: bool = False,
     skip_invalid: bool = False,
     progress: Progress | None = None,
+    translate: Translate | None = None,
 ) -> ImportResult:
     service.worker_scope(principal)
     agency = await service.agency_for_new_worker(session, principal, agency_id)
@@ -228,8 +228,7 @@ async def import_workers(
     if bad and not skip_invalid:
         raise InvalidRows(result)
     if bad:
-        headers = {c.field: c.header for c in cols}
-        result.errors_xlsx = encode_file(errors_workbook(sheet, bad, headers))
+        with_bad_rows(result, sheet, bad, cols, translate)
     if dry_run:
         result.would_create = len(new)
         return result

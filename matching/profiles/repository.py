@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.db import models as m
+from matching.db import wage_changes
 from matching.db.dialect import bulk_insert_columns, chunks, dialect_name
 from matching.db.lean import LeanSelect
 
@@ -263,13 +265,17 @@ async def encrypted_id_number(session: AsyncSession, worker_id: int) -> str | No
 async def update_at_version(
     session: AsyncSession, worker_id: int, version: int, values: dict[str, Any]
 ) -> int:
-    """Write ``values`` to the worker if she is still at ``version``; rows changed (0 or 1)."""
-    result = await session.execute(
-        update(m.WorkerProfile)
-        .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.version == version)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
+    """Write ``values`` to the worker if she is still at ``version``; rows changed (0 or 1).
+    A change of her sex moves her placements' wages in the summary's table."""
+    placed = m.Placement.__table__.c.worker_id == worker_id
+    kept = wage_changes.changing(session, placed) if "sex" in values else nullcontext()
+    async with kept:
+        result = await session.execute(
+            update(m.WorkerProfile)
+            .where(m.WorkerProfile.id == worker_id, m.WorkerProfile.version == version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

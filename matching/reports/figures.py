@@ -132,6 +132,7 @@ async def summary(
         placed.append(repo.OP.city == scope.office.city)
     # Counted in the database (docs/figures.md, "Cost"): distinct workers whose placement
     # started in the period, local or away by her latest placement in it (local + away = total).
+    await repo.room_for_aggregates(session)
     t = await repo.transferred(session, start, end, placed)
     labour_force = await repo.labour_force(
         session,
@@ -139,7 +140,10 @@ async def summary(
         [] if scope.agency_id is None else [repo.LF.agency_id == scope.agency_id],
     )
     total, women, local = t["total"], t["women"], t["local"]
-    parts, parts_women = await repo.income_parts(session, start, end, clock.today(), placed)
+    kept = [] if scope.agency_id is None else [repo.WC.agency_id == scope.agency_id]
+    if scope.office is not None:
+        kept.append(repo.WC.city == scope.office.city)
+    parts, parts_women = await repo.income_parts(session, start, end, clock.today(), kept)
     dismissed = await repo.workers_dismissed(session, start, end, DISMISSALS, placed)
 
     agency_of = [] if scope.agency_id is None else [repo.CO.agency_id == scope.agency_id]

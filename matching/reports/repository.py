@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from collections import Counter
 from typing import Any
 
@@ -11,16 +12,19 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
-    and_,
+    String,
     case,
     cast,
     distinct,
     func,
     insert,
     literal,
+    literal_column,
+    null,
     or_,
     select,
     text,
+    union_all,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from matching.db import models as m
 from matching.db.dialect import SCHEDULER_LOCK_CLASS, SCHEDULER_LOCK_OBJECT
 from matching.db.rules import used_slots
+from matching.db.wage_changes import HAPPENED
 from matching.lib import clock
 
 W = m.WorkerProfile.__table__.c
@@ -161,20 +166,13 @@ TS = m.TrainingSession.__table__.c
 CO = m.Course.__table__.c
 OFC = m.Office.__table__.c
 
-_PLACED = (
-    m.Placement.__table__.join(m.WorkerProfile.__table__, W.id == PL.worker_id)
-    .join(m.Opening.__table__, OP.id == PL.opening_id)
-    .join(m.Employer.__table__, E.id == PL.employer_id)
-    .join(m.Offer.__table__, OF.id == PL.offer_id)
-)
 # What the summary's aggregates join: no more than their figures and scopes read (the foreign
 # keys make each join keep every placement, so leaving one out changes no count).
+_CITY = m.Placement.__table__.join(m.Opening.__table__, OP.id == PL.opening_id)
 _WORKER_CITY = m.Placement.__table__.join(m.WorkerProfile.__table__, W.id == PL.worker_id).join(
     m.Opening.__table__, OP.id == PL.opening_id
 )
 _WORKER_CITY_EMPLOYER = _WORKER_CITY.join(m.Employer.__table__, E.id == PL.employer_id)
-# A placement ended before its start date (allowed: she never went) was never work.
-_HAPPENED = or_(PL.ended_on.is_(None), PL.ended_on >= PL.start_date)
 
 
 # Pro-rated income in whole integers: a day of a month of ``dim`` days is worth STEP[dim] of
@@ -192,110 +190,151 @@ def _day(pg: bool, value: dt.date) -> Any:
     return cast(literal(value, Date), Date) if pg else literal(value, Date)
 
 
-def _parts(pg: bool, d: Any) -> Any:
-    """Date ``d`` on a line of month parts: MONTH × (12·year + month) + its day's parts, so the
-    pro-rated months between two dates are a difference (a whole month is MONTH). Integer
-    arithmetic only (the month's length from its number and the leap-year rule), since date
-    functions per row cost more than the rest of the aggregate."""
-    if pg:
-        year, month, day = (
-            cast(func.date_part(f, d), BigInteger) for f in ("year", "month", "day")
-        )
-    else:
-        year, month, day = (cast(func.strftime(f, d), BigInteger) for f in ("%Y", "%m", "%d"))
-    leap = case((or_(and_(year % 4 == 0, year % 100 != 0), year % 400 == 0), 1), else_=0)
-    dim = case((month == 2, 28 + leap), else_=30 + (month + month // 8) % 2)
-    step = case(*((dim == n, v) for n, v in STEP.items()), else_=0)
-    return MONTH * (12 * year + month) + (day - 1) * step
-
-
 def _month(pg: bool, d: Any) -> Any:
     return func.to_char(d, "YYYY-MM") if pg else func.strftime("%Y-%m", d)
 
 
-def _started(start: dt.date, end: dt.date, where: Where) -> Any:
+def _days(pg: bool, d: Any) -> Any:
+    """Date ``d`` as whole days since 1970-01-01 (an integer to pack into a sort key)."""
+    if pg:
+        return cast(d - cast(literal(dt.date(1970, 1, 1), Date), Date), BigInteger)
+    return cast(func.julianday(d) - 2440587.5, BigInteger)
+
+
+def _started(pg: bool, start: dt.date, end: dt.date, where: Where) -> Any:
     """The placements starting in [start, end] that happened, with what the figures count,
-    and whether each is her latest in the period (by start date, then id)."""
-    latest = func.row_number().over(
-        partition_by=PL.worker_id, order_by=(PL.start_date.desc(), PL.id.desc())
-    )
-    local = or_(PL.in_home_county.is_(True), E.local_workshop.is_(True))
+    read once (a materialised CTE) for every aggregate of :func:`transferred`. ``latest``
+    packs (start date, id, local) into one integer, so that her latest placement's ``local``
+    is ``max(latest) % 2`` per worker: a hash aggregate instead of a window's sort."""
+    local = case((or_(PL.in_home_county.is_(True), E.local_workshop.is_(True)), 1), else_=0)
+    latest = (_days(pg, PL.start_date) * literal_column(str(2**31), BigInteger) + PL.id) * 2 + local
     return (
         select(
             PL.worker_id,
             PL.agency_id,
-            PL.start_date,
+            _month(pg, PL.start_date).label("month"),
             PL.reemployed_after_days.label("waited"),
-            (W.sex == "female").label("woman"),
-            case((local, 1), else_=0).label("local"),
+            case((W.sex == "female", 1), else_=0).label("woman"),
+            latest.label("latest"),
             OP.city,
-            latest.label("n"),
         )
         .select_from(_WORKER_CITY_EMPLOYER)
-        .where(PL.start_date >= start, PL.start_date <= end, _HAPPENED, *where)
-        .subquery("started")
+        .where(PL.start_date >= start, PL.start_date <= end, HAPPENED, *where)
+        .cte("started")
+        .prefix_with("MATERIALIZED")
     )
+
+
+def _kind(name: str) -> Any:
+    return literal_column(f"'{name}'", String)
+
+
+async def room_for_aggregates(session: AsyncSession) -> None:
+    """For the rest of the transaction (PostgreSQL): memory enough that a year's hash
+    aggregates over the period's placements stay in memory instead of spilling to disk, and no
+    JIT compilation, which costs about a second per summary and saves less."""
+    if _postgres(session):
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
+        await session.execute(text("SET LOCAL jit = off"))
 
 
 async def transferred(
     session: AsyncSession, start: dt.date, end: dt.date, where: Where
 ) -> dict[str, Any]:
-    """Who was transferred in [start, end], counted in the database: distinct workers, women,
-    local by her latest placement, those placed again after a dismissal and the median days
-    they waited, and the breakdowns by month, city, (agency, city) and priority group."""
+    """Who was transferred in [start, end], counted in the database in one statement over one
+    read of the period's placements: distinct workers, women, local by her latest placement,
+    those placed again after a dismissal and the days they waited (per placement, as counts
+    per number of days, for the median), and the breakdowns by month, city, (agency, city)
+    and priority group. Each distinct count groups by (key, worker) first, then counts."""
     pg = _postgres(session)
-    s = _started(start, end, where)
-    women = case((s.c.woman.is_(True), s.c.worker_id))
-    totals = select(
-        func.count(distinct(s.c.worker_id)),
-        func.count(distinct(women)),
-        func.coalesce(func.sum(case((s.c.n == 1, s.c.local), else_=0)), 0),
-        func.count(distinct(case((s.c.waited.is_not(None), s.c.worker_id)))),
+    s = _started(pg, start, end, where)
+    none_text, none_int = cast(null(), String), cast(null(), BigInteger)
+    zero = literal_column("0", BigInteger)
+    per_worker = (
+        select(
+            func.max(s.c.woman).label("woman"),
+            (func.max(s.c.latest) % 2).label("local"),
+            func.max(case((s.c.waited.is_not(None), 1), else_=0)).label("replaced"),
+        )
+        .group_by(s.c.worker_id)
+        .subquery("per_worker")
     )
-    total, n_women, local, replaced = (await session.execute(totals)).one()
-    month = _month(pg, s.c.start_date)
-    months = select(month, func.count(distinct(s.c.worker_id)), func.count(distinct(women)))
-    cities = select(s.c.city, func.count(distinct(s.c.worker_id))).group_by(s.c.city)
-    places = select(s.c.agency_id, s.c.city, func.count(distinct(s.c.worker_id))).group_by(
-        s.c.agency_id, s.c.city
-    )
-    groups = (
-        select(G.group_code, func.count(distinct(G.worker_id)))
+    months = select(s.c.month, s.c.worker_id, s.c.woman).distinct().subquery("months")
+    cities = select(s.c.city, s.c.worker_id).distinct().subquery("cities")
+    places = select(s.c.agency_id, s.c.city, s.c.worker_id).distinct().subquery("places")
+    stmt = union_all(
+        select(
+            _kind("all"),
+            none_text,
+            none_int,
+            func.count(),
+            func.coalesce(func.sum(per_worker.c.woman), 0),
+            func.coalesce(func.sum(per_worker.c.local), 0),
+            func.coalesce(func.sum(per_worker.c.replaced), 0),
+        ).select_from(per_worker),
+        select(
+            _kind("month"), months.c.month, none_int, func.count(), func.sum(months.c.woman),
+            zero, zero,
+        ).group_by(months.c.month),
+        select(
+            _kind("city"), cities.c.city, none_int, func.count(), zero, zero, zero
+        ).group_by(cities.c.city),
+        select(
+            _kind("place"), places.c.city, places.c.agency_id, func.count(), zero, zero, zero
+        ).group_by(places.c.agency_id, places.c.city),
+        select(
+            _kind("group"), G.group_code, none_int, func.count(distinct(G.worker_id)), zero,
+            zero, zero,
+        )
         .where(G.worker_id.in_(select(s.c.worker_id)))
-        .group_by(G.group_code)
-    )
-    return {
-        "total": int(total),
-        "women": int(n_women),
-        "local": int(local),
-        "replaced": int(replaced),
-        "median_wait": await _median_wait(session, pg, s),
-        "by_month": {
-            str(k): (int(a), int(b))
-            for k, a, b in (await session.execute(months.group_by(month))).all()
-        },
-        "by_city": {str(k): int(n) for k, n in (await session.execute(cities)).all()},
-        "by_place": {(a, c): int(n) for a, c, n in (await session.execute(places)).all()},
-        "by_group": {str(k): int(n) for k, n in (await session.execute(groups)).all()},
-    }
+        .group_by(G.group_code),
+        select(_kind("wait"), none_text, s.c.waited, func.count(), zero, zero, zero)
+        .where(s.c.waited.is_not(None))
+        .group_by(s.c.waited),
+    )  # fmt: skip
+    out: dict[str, Any] = {
+        "total": 0, "women": 0, "local": 0, "replaced": 0,
+        "by_month": {}, "by_city": {}, "by_place": {}, "by_group": {},
+    }  # fmt: skip
+    waits: dict[int, int] = {}
+    for kind, key, number, n, a, b, c in (await session.execute(stmt)).all():
+        if kind == "all":
+            out.update(total=int(n), women=int(a), local=int(b), replaced=int(c))
+        elif kind == "month":
+            out["by_month"][str(key)] = (int(n), int(a))
+        elif kind == "city":
+            out["by_city"][str(key)] = int(n)
+        elif kind == "place":
+            out["by_place"][(number, key)] = int(n)
+        elif kind == "group":
+            out["by_group"][str(key)] = int(n)
+        else:
+            waits[int(number)] = int(n)
+    out["median_wait"] = _median(waits)
+    return out
 
 
-async def _median_wait(session: AsyncSession, pg: bool, s: Any) -> float | None:
-    """The median of the days waited (per placement): PostgreSQL's percentile_cont; on SQLite
-    the middle one or two values in order, averaged (the same number)."""
-    waited = s.c.waited.is_not(None)
-    if pg:
-        stmt = select(func.percentile_cont(0.5).within_group(s.c.waited)).where(waited)
-        value = (await session.execute(stmt)).scalar()
-        return None if value is None else float(value)
-    n = int((await session.execute(select(func.count()).where(waited))).scalar() or 0)
+def _median(counts: dict[int, int]) -> float | None:
+    """The median of values given as value → how many times (the middle one, or the mean of
+    the middle two)."""
+    n = sum(counts.values())
     if n == 0:
         return None
-    middle = (
-        select(s.c.waited).where(waited).order_by(s.c.waited).limit(2 - n % 2).offset((n - 1) // 2)
-    )
-    values = [int(v) for v in (await session.execute(middle)).scalars()]
-    return sum(values) / len(values)
+    middle, seen, found = ((n - 1) // 2, n // 2), 0, []
+    for value in sorted(counts):
+        lo, seen = seen, seen + counts[value]
+        found += [value for i in middle if lo <= i < seen]
+    return sum(found) / 2
+
+
+WC = m.WageChange.__table__.c
+
+
+def parts(d: dt.date) -> int:
+    """Date ``d`` on a line of month parts: MONTH × (12·year + month) + the parts of the days
+    of its month before it, so the pro-rated months between two dates are a difference (a
+    whole month is MONTH)."""
+    return MONTH * (12 * d.year + d.month) + (d.day - 1) * STEP[monthrange(d.year, d.month)[1]]
 
 
 async def income_parts(
@@ -303,28 +342,31 @@ async def income_parts(
 ) -> tuple[int, int]:
     """Labour income over [start, end] in month parts (÷ MONTH for yuan), all and women's:
     each placement's monthly wage for the days it was active in the period (to its end date,
-    or today while it runs), pro rata by the days of each calendar month."""
-    pg = _postgres(session)
-    greatest, least = (func.greatest, func.least) if pg else (func.max, func.min)
-    lo = greatest(PL.start_date, _day(pg, start))
-    hi = least(func.coalesce(PL.ended_on, _day(pg, today)), _day(pg, end))
-    after = hi + 1 if pg else func.date(hi, "+1 day")
-    earned = case((lo <= hi, PL.monthly_wage * (_parts(pg, after) - _parts(pg, lo))), else_=0)
+    or today while it runs), pro rata by the days of each calendar month.
+
+    Read from the kept table ``wage_changes`` (``where`` on its agency and city): the wages
+    being earned change on the days it records, so a change on day ``d`` earns
+    ``wage × (parts(H + 1) − parts(max(d, start)))`` to the period's last day ``H`` (today for
+    a placement still running). The changes before the period are summed into one row."""
+    day = case((WC.day < _day(_postgres(session), start), None), else_=WC.day)
     stmt = (
-        select(
-            func.coalesce(func.sum(earned), 0),
-            func.coalesce(func.sum(case((W.sex == "female", earned), else_=0)), 0),
-        )
-        .select_from(_WORKER_CITY)
-        .where(
-            PL.start_date <= end,
-            or_(PL.ended_on.is_(None), PL.ended_on >= start),
-            _HAPPENED,
-            *where,
-        )
+        select(WC.running, WC.woman, day, func.sum(WC.wage))
+        .where(WC.day <= _day(_postgres(session), end), *where)
+        .group_by(WC.running, WC.woman, day)
     )
-    total, women = (await session.execute(stmt)).one()
-    return int(total), int(women)
+    total = women = 0
+    for running, woman, on, wage in (await session.execute(stmt)).all():
+        last = min(end, today) if running else end
+        on = start if on is None else on
+        if isinstance(on, str):  # SQLite hands a CASE's date back as its text
+            on = dt.date.fromisoformat(on)
+        if last < start or on > last:
+            continue
+        earned = int(wage) * (parts(last + dt.timedelta(days=1)) - parts(on))
+        total += earned
+        if woman:
+            women += earned
+    return total, women
 
 
 async def workers_dismissed(
@@ -333,7 +375,7 @@ async def workers_dismissed(
     """Distinct workers whose placement ended in [start, end] for one of ``reasons``."""
     stmt = (
         select(func.count(distinct(PL.worker_id)))
-        .select_from(_PLACED)
+        .select_from(_CITY)
         .where(PL.ended_on >= start, PL.ended_on <= end, PL.end_reason.in_(reasons), *where)
     )
     return await _count(session, stmt)

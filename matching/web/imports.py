@@ -3,7 +3,6 @@ of it, with the bad rows as a workbook to fix and upload again (the API's own im
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -13,12 +12,12 @@ from litestar.response import Template
 
 from matching.api.deps import Ctx, DbSession
 from matching.lib.errors import DomainError, Forbidden, Invalid, msg
-from matching.lib.imports import XLSX, ImportResult, InvalidRows
+from matching.lib.imports import XLSX, ImportResult, InvalidRows, say
 from matching.lib.sheets import SheetProblem
 from matching.network import service as network
 from matching.openings import imports as opening_imports
 from matching.profiles import imports as worker_imports
-from matching.web.console import Me, render, t
+from matching.web.console import Me, reader_translate, render, t
 
 AnyRequest = Request[Any, Any, Any]
 KINDS = ("workers", "openings")
@@ -84,6 +83,7 @@ async def imports_upload(request: AnyRequest, db_session: DbSession, ctx: Ctx, m
             agency_id=agency,
             dry_run=bool(v["dry_run"]),
             skip_invalid=bool(v["skip_invalid"]),
+            translate=reader_translate(request),
         )
     except DomainError as exc:
         if isinstance(exc, Forbidden):
@@ -115,16 +115,8 @@ async def imports_upload(request: AnyRequest, db_session: DbSession, ctx: Ctx, m
     return await _page(request, db_session, me, result=result, errors=errors, v=v)
 
 
-_UNKNOWN = re.compile(r"^unknown (skill code|priority group) '(.*)'(?:; see GET /skills)?$")
-
-
 def _say(request: AnyRequest, message: str) -> str:
-    unknown = _UNKNOWN.match(message)
-    if unknown is None:
-        return t(request, message)
-    if unknown.group(1) == "skill code":
-        return t(request, "no skill is called %(name)s; see the template", name=unknown.group(2))
-    return t(request, "no priority group is called %(name)s", name=unknown.group(2))
+    return say(message, reader_translate(request))
 
 
 def _translated(request: AnyRequest, errors: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -64,5 +64,7 @@ async def test_a_clerk_imports_a_sheet_and_downloads_the_bad_rows(
         book = python_calamine.CalamineWorkbook.from_filelike(
             io.BytesIO(base64.b64decode(href.split(",", 1)[1]))
         )
-        assert len(book.get_sheet_by_index(0).to_python()) == 4
+        bad = book.get_sheet_by_index(0).to_python()
+        assert len(bad) == 4
+        assert "没有名为“烹饪”的技能" in str(bad[3][-1])  # the reasons in the page's language
         assert _workers(site) == before + 47

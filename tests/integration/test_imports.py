@@ -8,9 +8,11 @@ import csv
 import dataclasses
 import datetime as dt
 import io
+import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import python_calamine
 import xlsxwriter
 from litestar.testing import AsyncTestClient
@@ -246,6 +248,56 @@ async def test_row_limit_and_upload_size(api: Api, settings: Settings) -> None:
     assert settings.import_max_bytes > settings.max_body_bytes
 
 
+def bad_row_reasons(workbook: bytes) -> dict[str, str]:
+    """The bad rows' workbook opened by openpyxl: each row's first cell (her name) → its
+    last cell (what is wrong, with the row it had)."""
+    book = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True)
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    return {str(r[0]): str(r[-1]) for r in rows[1:]}
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
+
+
+async def test_bad_rows_workbook_speaks_the_readers_language(api: Api) -> None:
+    """The reasons in errors_xlsx (and the answer's errors) are said as the 422 says them: in
+    the reader's language, Chinese by default."""
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    sheet = xlsx(worker_rows())
+    seen: dict[str, dict[str, str]] = {}
+    for lang in ("zh-CN", "en"):
+        r = await post(api, {**staff, "Accept-Language": lang}, sheet, skip_invalid=True)
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen[lang] = bad_row_reasons(base64.b64decode(body["errors_xlsx"]))
+        assert sorted(seen[lang]) == ["工人17", "工人31", "工人5"]
+        said = {e["row"]: e["message"] for e in body["errors"]}
+        assert sorted(said) == [BAD_PHONE, BAD_ID, BAD_SKILL]
+        if lang == "zh-CN":
+            for reason in [*seen[lang].values(), *said.values()]:
+                assert CJK.search(reason), reason
+                assert not LATIN_WORD.search(reason), reason  # no English left in it
+        else:
+            assert all(LATIN_WORD.search(m) for m in said.values()), said  # her 烹饪 stays
+    # The same rows, the same columns named in Chinese; only the reasons' language differs.
+    zh, en = seen["zh-CN"], seen["en"]
+    assert zh["工人5"].startswith("手机号: ") and en["工人5"].startswith("手机号: ")
+    assert "技能" in zh["工人31"] and "(第 33 行)" in zh["工人31"]
+    assert zh != en and LATIN_WORD.search(en["工人5"])
+
+    # No Accept-Language at all: Chinese, the default.
+    r = await api.client.post(
+        "/api/v1/imports/workers",
+        headers=staff,
+        files={"file": ("workers.xlsx", xlsx(worker_rows(first_phone=13700000000)))},
+        params={"skip_invalid": "true", "dry_run": "true"},
+    )
+    assert r.status_code == 200, r.text
+    assert bad_row_reasons(base64.b64decode(r.json()["errors_xlsx"])) == zh
+
+
 async def test_who_may_import(api: Api) -> None:
     agency, other_agency = await api.agency(), await api.agency()
     staff = await api.staff(agency["id"])
@@ -290,6 +342,9 @@ async def test_cli_import(api: Api, db_url: str, tmp_path: Path) -> None:
     assert "created 47" in r.stdout and "invalid 3" in r.stdout
     fix = tmp_path / "workers.errors.xlsx"
     assert fix.exists()
+    reasons = bad_row_reasons(fix.read_bytes())  # in Chinese unless --lang en
+    assert sorted(reasons) == ["工人17", "工人31", "工人5"]
+    assert all(CJK.search(r) and not LATIN_WORD.search(r) for r in reasons.values()), reasons
     assert (
         len(python_calamine.CalamineWorkbook.from_path(str(fix)).get_sheet_by_index(0).to_python())
         == 4

@@ -40,6 +40,7 @@ from matching.db.models._reports import (
     JobFair,
     JobFairEmployer,
     LabourForce,
+    WageChange,
 )
 
 __all__ = [
@@ -84,6 +85,7 @@ __all__ = [
     "Task",
     "TrainingSession",
     "Unproposed",
+    "WageChange",
     "WorkerGroup",
     "WorkerProfile",
     "WorkerSkill",

@@ -44,6 +44,7 @@ class Placement(IdMixin, Base):
         CheckConstraint("status IN ('active', 'ended')", name="status"),
         CheckConstraint("monthly_wage >= 0", name="monthly_wage"),
         Index("ix_placements_start_date", "start_date"),
+        Index("ix_placements_ended_on", "ended_on"),  # the summary's dismissals in a period
         Index("ix_placements_worker", "worker_id"),
         Index("ix_placements_opening", "opening_id"),
     )

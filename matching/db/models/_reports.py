@@ -6,7 +6,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from matching.db.base import Base, IdMixin
@@ -105,3 +115,24 @@ class FairRegistration(IdMixin, Base):
     worker_id: Mapped[int | None] = mapped_column(
         ForeignKey("worker_profiles.id", ondelete="SET NULL")
     )
+
+
+class WageChange(Base):
+    """The summary's kept table of labour income (``matching/db/wage_changes.py``): on each day,
+    by how much the monthly wages being earned changed, per agency, destination city and
+    whether she is a woman. A placement adds its wage on its start date and, once ended, takes
+    it off the day after its end date; ``running`` holds the wages of placements not yet ended
+    apart, since they earn up to today. Kept in the transaction of every write that changes a
+    placement's dates or wage, her sex or its opening's city; the income of a period is a sum
+    over a few hundred of these rows instead of every placement active in it."""
+
+    __tablename__ = "wage_changes"
+
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    agency_id: Mapped[int] = mapped_column(
+        ForeignKey("agencies.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
+    city: Mapped[str] = mapped_column(String(100), primary_key=True)
+    woman: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    running: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    wage: Mapped[int] = mapped_column(BigInteger, default=0)
