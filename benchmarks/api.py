@@ -13,7 +13,14 @@ Each scenario runs ``--connections`` keep-alive HTTP/1.1 connections for ``--war
 (not measured) and then ``--duration`` seconds (measured). The load generator is a small
 asyncio + uvloop HTTP/1.1 client (one request in flight per connection, no pipelining); it
 reports its own CPU use so that one can see it is not the bottleneck. Figures go to stdout as
-JSON, progress to stderr. The server is always stopped, whatever happens.
+JSON, progress to stderr, each scenario with the server's CPU per request
+(``server_cpu_ms_per_request``: the figure a shared machine distorts least). The server is
+always stopped, whatever happens.
+
+``--servers N`` starts N such processes on consecutive ports (the shape of ``deploy/``: several
+API processes behind nginx, here without nginx) and spreads the connections over them; with
+``--server-cpu 0,1`` they may use both cores. The default, one process on one core, is the
+figure the issues quote.
 
     .venv/bin/python benchmarks/api.py --databases sqlite,postgresql --duration 10 --connections 32
 
@@ -111,7 +118,8 @@ class _Connection(asyncio.Protocol):
 
 def _requests(cfg: dict[str, Any], worker: int) -> Iterator[bytes]:
     """Endless requests for one connection (``worker``) of the scenario."""
-    host = f"Host: {HOST}:{cfg['port']}\r\n".encode()
+    ports: list[int] = cfg["ports"]
+    host = f"Host: {HOST}:{ports[worker % len(ports)]}\r\n".encode()
     auth = f"Authorization: Bearer {cfg['token']}\r\n".encode() if cfg.get("token") else b""
     kind = cfg["scenario"]
     if kind == "ping":
@@ -146,8 +154,9 @@ def _requests(cfg: dict[str, Any], worker: int) -> Iterator[bytes]:
 async def _drive(cfg: dict[str, Any]) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     conns: list[_Connection] = []
-    for _ in range(cfg["connections"]):
-        _, proto = await loop.create_connection(_Connection, HOST, cfg["port"])
+    ports: list[int] = cfg["ports"]
+    for k in range(cfg["connections"]):  # spread over the servers, as nginx would
+        _, proto = await loop.create_connection(_Connection, HOST, ports[k % len(ports)])
         conns.append(proto)
     start = time.perf_counter()
     measure_from = start + cfg["warmup"]
@@ -348,6 +357,32 @@ class Server:
             proc.wait(timeout=STOP_TIMEOUT)
 
 
+class Servers:
+    """``--servers`` processes of ``laowu serve`` on consecutive ports (the shape of deploy/:
+    several API processes behind nginx, here without nginx: the load generator spreads its
+    connections over them), each always stopped on exit."""
+
+    def __init__(
+        self, env: dict[str, str], ports: list[int], cpu: str | None, workdir: Path, kind: str
+    ) -> None:
+        self.ports = ports
+        self.servers = [Server(env, p, cpu, workdir / f"server-{kind}-{p}.log") for p in ports]
+
+    def __enter__(self) -> Servers:
+        with contextlib.ExitStack() as started:
+            for server in self.servers:
+                started.enter_context(server)
+            started.pop_all()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        for server in self.servers:
+            server.stop()
+
+    def cpu_seconds(self) -> float:
+        return sum(server.cpu_seconds() for server in self.servers)
+
+
 def _machine_jiffies() -> tuple[int, int]:
     """(busy, total) CPU jiffies of the whole machine so far (Linux /proc/stat)."""
     try:
@@ -439,11 +474,11 @@ def _payload() -> dict[str, Any]:
 
 
 def _scenario(
-    args: argparse.Namespace, server: Server, scenario: str, token: str, ids: list[int]
+    args: argparse.Namespace, server: Servers, scenario: str, token: str, ids: list[int]
 ) -> dict[str, Any]:
     cfg = {
         "scenario": scenario,
-        "port": server.port,
+        "ports": server.ports,
         "token": token if scenario != "ping" else None,
         "worker_ids": ids,
         "connections": args.connections,
@@ -480,6 +515,8 @@ def _scenario(
     result: dict[str, Any] = json.loads(out)
     result["server_cpu_fraction"] = round(server_cpu, 3)
     result["postgres_cpu_fraction"] = round(pg_cpu, 3)
+    rate = result["rps"] or float("nan")
+    result["server_cpu_ms_per_request"] = round(server_cpu / rate * 1000, 3)
     # Cores busy with anything else (other users of the machine): should be near 0.
     others = machine_busy - server_cpu - pg_cpu - result["client_cpu_fraction"]
     result["other_cpu_cores"] = round(max(0.0, others), 2)
@@ -518,8 +555,11 @@ def bench_database(args: argparse.Namespace, kind: str, workdir: Path) -> dict[s
     if kind == "postgresql":  # as autovacuum would soon after a load: plans from real stats
         _run(["psql", *_pg_args(args.pg_url), "-c", "ANALYZE"], _pg_env(args.pg_url), "analyze")
     port = args.port or _free_port()
+    ports = [
+        port + k if args.port else (port if k == 0 else _free_port()) for k in range(args.servers)
+    ]
     results: dict[str, Any] = {}
-    with Server(env, port, args.server_cpu, workdir / f"server-{kind}.log") as server:
+    with Servers(env, ports, args.server_cpu, workdir, kind) as server:
         token, ids = _prepare_accounts(port)
         log(f"{kind}: staff token ready, {len(ids)} workers to read")
         for scenario in args.scenarios:
@@ -540,7 +580,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--scenarios", default=",".join(SCENARIOS), help="comma-separated")
     p.add_argument("--pg-url", default=DEFAULT_PG_URL)
     p.add_argument("--port", type=int, default=0, help="default: a free port")
-    p.add_argument("--server-cpu", default="0", help="taskset CPU list for the server")
+    p.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="API processes (deploy/ runs several behind nginx); connections spread over them",
+    )
+    p.add_argument("--server-cpu", default="0", help="taskset CPU list for the server(s)")
     p.add_argument("--client-cpu", default="1", help="taskset CPU list for the load generator")
     p.add_argument("--no-pin", action="store_true", help="do not pin server and client")
     p.add_argument(
@@ -556,6 +602,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for s in args.scenarios:
         if s not in SCENARIOS:
             p.error(f"unknown scenario {s!r}")
+    if not 1 <= args.servers <= 8:
+        p.error("--servers must be 1..8")
     if not 1 <= args.connections <= 99:
         p.error("--connections must be 1..99")
     if not 0 < args.duration <= 600 or not 0 <= args.warmup <= 60:
@@ -576,7 +624,9 @@ def main(argv: list[str] | None = None) -> int:
             "machine": platform.machine(),
             "cpus": os.cpu_count(),
             "python": platform.python_version(),
-            "server": "laowu serve --no-scheduler (one uvicorn process)",
+            "server": f"laowu serve --no-scheduler ({args.servers} uvicorn process(es); "
+            "server_cpu_fraction sums them)",
+            "servers": args.servers,
             "server_cpu": args.server_cpu,
             "client_cpu": args.client_cpu,
             "pinning": (

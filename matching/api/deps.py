@@ -64,6 +64,26 @@ async def transaction(state: State) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+@asynccontextmanager
+async def unit_of_work(
+    request: AnyRequest, *, one_statement: bool
+) -> AsyncIterator[AsyncSession | AsyncEngine]:
+    """What a handler's write runs on, chosen at the edge: the engine itself when the write is
+    ONE statement on PostgreSQL (atomic on its own, so no session, no BEGIN and no COMMIT
+    round trips), else a session whose one transaction commits when the block ends and rolls
+    back on any error. For a handler that takes only ``request`` (no dependencies resolved)."""
+    rt = runtime(request.app.state)
+    if one_statement and rt.engine.dialect.name == "postgresql":
+        yield rt.engine
+        return
+    async with rt.sessionmaker() as session, session.begin():
+        yield session
+
+
+def context_of(request: AnyRequest) -> Context:
+    return runtime(request.app.state).ctx
+
+
 async def provide_session(state: State) -> AsyncGenerator[AsyncSession, None]:
     """One session and one transaction per request: commit on success, roll back on any error.
 

@@ -123,37 +123,7 @@ class LeanSelect:
         dialect = engine.dialect
         plan = self._plan(dialect)
         arguments = self._parameters(plan, params)
-        connection = engine.raw_connection()  # the pool's checkout, with its events and reset
-        cursor = None
-        try:
-            dbapi = connection.dbapi_connection
-            assert dbapi is not None  # a connection just checked out is open
-            if plan.autocommit:
-                dialect.set_isolation_level(dbapi, "AUTOCOMMIT")
-            try:
-                cursor = connection.cursor()
-                cursor.execute(plan.sql, arguments)
-                fetched = cursor.fetchall()
-                description = cursor.description
-            finally:
-                if plan.autocommit and connection.is_valid:
-                    dialect.reset_isolation_level(dbapi)
-        except dialect.loaded_dbapi.Error as error:
-            gone = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
-            if gone:
-                connection.invalidate(error)
-            raise exc.DBAPIError.instance(
-                plan.sql,
-                arguments,
-                error,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=gone,
-                dialect=dialect,
-            ) from error
-        finally:
-            if cursor is not None:
-                cursor.close()
-            connection.close()  # back to the pool
+        fetched, description = _execute(engine, plan.sql, arguments, plan.autocommit)
         if not fetched:
             return []
         processors = self._processors(plan, dialect, description)
@@ -184,3 +154,53 @@ class LeanSelect:
                 return [make(r) for r in result]
             source = bind
         return await greenlet_spawn(self._run, source.sync_engine, params)
+
+
+def _execute(engine: Engine, sql: str, arguments: Any, autocommit: bool) -> tuple[list[Any], Any]:
+    """Run ``sql`` once on a connection of the engine's own pool through the dialect's DBAPI
+    adapter (AUTOCOMMIT for the statement if asked): its rows and their description. Errors
+    come out as SQLAlchemy's ``DBAPIError`` family (a unique violation as ``IntegrityError``),
+    and a dropped connection is invalidated, as ``Connection`` would do."""
+    dialect = engine.dialect
+    connection = engine.raw_connection()  # the pool's checkout, with its events and reset
+    cursor = None
+    try:
+        dbapi = connection.dbapi_connection
+        assert dbapi is not None  # a connection just checked out is open
+        if autocommit:
+            dialect.set_isolation_level(dbapi, "AUTOCOMMIT")
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, arguments)
+            fetched = cursor.fetchall() if cursor.description else []
+            description = cursor.description
+        finally:
+            if autocommit and connection.is_valid:
+                dialect.reset_isolation_level(dbapi)
+    except dialect.loaded_dbapi.Error as error:
+        gone = dialect.is_disconnect(error, connection.dbapi_connection, cursor)
+        if gone:
+            connection.invalidate(error)
+        raise exc.DBAPIError.instance(
+            sql,
+            arguments,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=gone,
+            dialect=dialect,
+        ) from error
+    finally:
+        if cursor is not None:
+            cursor.close()
+        connection.close()  # back to the pool
+    return list(fetched), description
+
+
+async def statement_alone(engine: AsyncEngine, sql: str, arguments: Sequence[Any]) -> list[Any]:
+    """One statement in the driver's SQL, positional ``arguments`` already bound (processed),
+    run on its own outside any transaction: on PostgreSQL a single statement is atomic, so a
+    write that is ONE statement needs no BEGIN and COMMIT round trips. Only for an edge that
+    has chosen this as its unit of work; its rows as the driver gives them."""
+    autocommit = engine.dialect.name == "postgresql"
+    rows, _ = await greenlet_spawn(_execute, engine.sync_engine, sql, arguments, autocommit)
+    return rows

@@ -10,7 +10,16 @@ from litestar.response import Stream
 
 from matching.api.access import record
 from matching.api.auth import PUBLIC
-from matching.api.deps import AnyRequest, Ctx, DbSession, Who, reader
+from matching.api.deps import (
+    AnyRequest,
+    Ctx,
+    DbSession,
+    Who,
+    context_of,
+    principal_of,
+    reader,
+    unit_of_work,
+)
 from matching.api.openapi import answers
 from matching.api.params import Limit, Offset, PathId, Term
 from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, logged, send
@@ -34,10 +43,11 @@ class WorkerController(Controller):
     tags = ["workers"]
 
     @post("/", summary="Register a worker (staff register for their own agency)")
-    async def register(
-        self, data: JSONBody[WorkerCreate], db_session: DbSession, ctx: Ctx, principal: Who
-    ) -> Worker:
-        return await service.register_worker(db_session, ctx, principal, data)
+    async def register(self, data: JSONBody[WorkerCreate], request: AnyRequest) -> Worker:
+        principal = principal_of(request)  # no dependencies resolved: see deps.unit_of_work
+        alone = service.registers_in_one_statement(principal)
+        async with unit_of_work(request, one_statement=alone) as source:
+            return await service.register_worker(source, context_of(request), principal, data)
 
     @get("/{worker_id:int}", summary="One worker; the ID number comes back masked")
     async def read(self, worker_id: PathId, request: AnyRequest) -> Worker:

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (
     Select,
     String,
+    Table,
     any_,
     bindparam,
     delete,
@@ -25,13 +26,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.engine import Row
+from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.db import models as m
 from matching.db import wage_changes
 from matching.db.dialect import bulk_insert_columns, chunks, dialect_name
-from matching.db.lean import LeanSelect
+from matching.db.lean import LeanSelect, statement_alone
 
 W = m.WorkerProfile.__table__.c
 S = m.WorkerSkill.__table__.c
@@ -250,10 +251,138 @@ async def names(session: AsyncSession, ids: list[int]) -> dict[int, str]:
     return {r.id: r.name for r in rows}
 
 
-async def add_worker(session: AsyncSession, worker: m.WorkerProfile) -> None:
-    """Insert a new worker (her id is set on return); a duplicate raises ``IntegrityError``."""
-    session.add(worker)
-    await session.flush()
+@dataclass(frozen=True, slots=True)
+class NewWorker:
+    """A registration's rows: hers (``worker_profiles`` values) and, without ``worker_id``,
+    her skills, groups and consent events."""
+
+    row: dict[str, Any]
+    skills: list[dict[str, Any]]
+    groups: list[str]
+    consents: list[dict[str, Any]]
+
+
+async def insert_new_worker(
+    source: AsyncSession | AsyncEngine, new: NewWorker, *, id_hashes: Sequence[str]
+) -> tuple[int | None, tuple[str, int] | None]:
+    """Insert her with her skills, groups and consents unless a worker already holds her phone
+    or (by its hash under any key of the ring) her ID number: (her new id, None), or (None,
+    (field, the existing worker's id)). A concurrent registration that wins the race makes this
+    raise ``IntegrityError``.
+
+    On PostgreSQL this is ONE statement (the duplicate check and every insert as CTEs): in the
+    session's transaction, or, given the engine (an edge whose whole unit of work it is), on
+    its own, atomic as any single statement, with no BEGIN and COMMIT round trips. On SQLite,
+    where a round trip is a function call, the same work is a few plain statements in the
+    session's transaction."""
+    if isinstance(source, AsyncEngine) or dialect_name(source) == "postgresql":
+        return await _insert_new_worker_pg(source, new, id_hashes)
+    session, phone = source, new.row["phone"]
+    dup = await find_duplicate(session, phone=phone, id_hashes=id_hashes, exclude_id=None)
+    if dup is not None:
+        return None, dup
+    wid = int((await session.execute(insert(W_TABLE).values(new.row).returning(W.id))).scalar_one())
+    if new.skills:
+        await insert_skills(session, [{"worker_id": wid, **r} for r in new.skills])
+    if new.groups:
+        await insert_groups(session, wid, new.groups)
+    await insert_consents(session, [{"worker_id": wid, **e} for e in new.consents])
+    return wid, None
+
+
+W_TABLE: Table = m.WorkerProfile.__table__  # type: ignore[assignment]
+_CHILDREN: tuple[tuple[Any, tuple[str, ...]], ...] = (
+    (m.WorkerSkill.__table__, ("skill_code", "level", "source", "certified_on")),
+    (m.WorkerGroup.__table__, ("group_code",)),
+    (m.Consent.__table__, ("kind", "given", "text_version", "channel", "recorded_by_id", "at")),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _RegisterPlan:
+    sql: str
+    binds: tuple[Any, ...]
+    """The bind processor of each of her row's columns (a JSON column's encoder, say)."""
+    child_binds: tuple[tuple[Any, ...], ...]
+
+
+_REGISTER_PLANS: dict[tuple[str, ...], _RegisterPlan] = {}
+
+
+def _register_plan(dialect: Dialect, columns: tuple[str, ...]) -> _RegisterPlan:
+    """The one statement of a registration for her row's ``columns``, built once: each value a
+    parameter cast to its column's type, each child table's rows as arrays ``unnest`` expands."""
+    plan = _REGISTER_PLANS.get(columns)
+    if plan is not None:
+        return plan
+
+    def sql_type(column: Any) -> str:
+        return str(column.type.compile(dialect=dialect))
+
+    def bind(column: Any) -> Any:
+        return column.type.dialect_impl(dialect).bind_processor(dialect)
+
+    # Every name below is a column of the metadata (an unknown one is a KeyError), quoted.
+    quote = dialect.identifier_preparer.quote
+
+    n = 2  # $1 her phone, $2 her ID number's hashes
+    values = []
+    for c in columns:
+        n += 1
+        values.append(f"${n}::{sql_type(W_TABLE.c[c])}")
+    listed = ", ".join(quote(c) for c in columns)
+    ctes = [
+        "dup AS (SELECT d.field, d.id FROM ("
+        " SELECT 1 AS o, 'phone' AS field, id FROM worker_profiles WHERE phone = $1"
+        " UNION ALL"
+        " SELECT 2, 'id_number', id FROM worker_profiles WHERE id_number_hash = ANY($2::text[])"
+        ") AS d ORDER BY d.o LIMIT 1)",
+        f"w AS (INSERT INTO worker_profiles ({listed})"  # noqa: S608 (names from the metadata)
+        f" SELECT {', '.join(values)} WHERE NOT EXISTS (SELECT FROM dup) RETURNING id)",
+    ]
+    child_binds = []
+    for k, (table, names) in enumerate(_CHILDREN):
+        arrays = []
+        for c in names:
+            n += 1
+            arrays.append(f"${n}::{sql_type(table.c[c])}[]")
+        child_binds.append(tuple(bind(table.c[c]) for c in names))
+        cols = ", ".join(quote(table.c[c].name) for c in names)
+        ctes.append(
+            f"c{k} AS (INSERT INTO {quote(table.name)} (worker_id, {cols})"  # noqa: S608 (metadata)
+            f" SELECT w.id, u.* FROM w CROSS JOIN unnest({', '.join(arrays)}) AS u({cols}))"
+        )
+    answer = "SELECT (SELECT field FROM dup), (SELECT id FROM dup), (SELECT id FROM w)"
+    sql = f"WITH {', '.join(ctes)} {answer}"
+    plan = _RegisterPlan(sql, tuple(bind(W_TABLE.c[c]) for c in columns), tuple(child_binds))
+    _REGISTER_PLANS[columns] = plan
+    return plan
+
+
+def _processed(proc: Any, value: Any) -> Any:
+    return value if proc is None or value is None else proc(value)
+
+
+async def _insert_new_worker_pg(
+    source: AsyncSession | AsyncEngine, new: NewWorker, id_hashes: Sequence[str]
+) -> tuple[int | None, tuple[str, int] | None]:
+    columns = tuple(new.row)
+    bind = source if isinstance(source, AsyncEngine) else source.get_bind()
+    plan = _register_plan(bind.dialect, columns)
+    params: list[Any] = [new.row["phone"], list(id_hashes)]
+    params += [_processed(p, new.row[c]) for c, p in zip(columns, plan.binds, strict=True)]
+    children = (new.skills, [{"group_code": g} for g in new.groups], new.consents)
+    for (_table, names), rows, binds in zip(_CHILDREN, children, plan.child_binds, strict=True):
+        params += [[_processed(p, r[c]) for r in rows] for c, p in zip(names, binds, strict=True)]
+    if isinstance(source, AsyncEngine):
+        ((field, existing, wid),) = await statement_alone(source, plan.sql, params)
+    else:
+        # Through the session's connection, so that it begins (and joins) its transaction.
+        connection = await source.connection()
+        field, existing, wid = (await connection.exec_driver_sql(plan.sql, tuple(params))).one()
+    if wid is None:
+        return None, (str(field), int(existing))
+    return int(wid), None
 
 
 async def encrypted_id_number(session: AsyncSession, worker_id: int) -> str | None:

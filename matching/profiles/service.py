@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 import msgspec
@@ -60,7 +61,8 @@ def worker_scope(principal: Principal) -> int | None:
     raise Forbidden(msg("only agency staff and admins may see worker profiles"))
 
 
-def _to_worker(row: Row[Any], skills: Sequence[Row[Any]], groups: Sequence[str]) -> Worker:
+def _to_worker(row: Any, skills: Sequence[Any], groups: Sequence[str]) -> Worker:
+    """Her answer from anything with her fields as attributes (a row, or the values written)."""
     return Worker(
         id=row.id,
         agency_id=row.agency_id,
@@ -240,18 +242,29 @@ async def _refuse_duplicates(
         session, phone=phone, id_hashes=id_hashes, exclude_id=exclude_id
     )
     if dup is not None:
-        field, existing = dup
-        label = "phone number" if field == "phone" else "ID number"
-        raise Conflict(
-            msg("a worker with this {label} is already registered (id {existing})"),
-            extra={"field": field, "existing_id": existing},
-            label=label,
-            existing=existing,
-        )
+        _duplicate(*dup)
+
+
+def _duplicate(field: str, existing: int) -> None:
+    """Refuse the write: a worker with this phone or ID number is already registered."""
+    label = "phone number" if field == "phone" else "ID number"
+    raise Conflict(
+        msg("a worker with this {label} is already registered (id {existing})"),
+        extra={"field": field, "existing_id": existing},
+        label=label,
+        existing=existing,
+    )
+
+
+def registers_in_one_statement(principal: Principal) -> bool:
+    """Whether her registration by this principal is ONE statement on PostgreSQL (see
+    ``repository.insert_new_worker``): staff register for their own agency, which needs no
+    read first; an admin's names an agency that is looked up."""
+    return principal.is_staff
 
 
 async def agency_for_new_worker(
-    session: AsyncSession, principal: Principal, requested: int | None
+    session: AsyncSession | AsyncEngine, principal: Principal, requested: int | None
 ) -> int:
     if principal.is_staff:
         if requested is not None and requested != principal.agency_id:
@@ -261,6 +274,7 @@ async def agency_for_new_worker(
     principal.require("admin")
     if requested is None:
         raise Invalid("agency_id", msg("an admin must say which agency registers her"))
+    assert isinstance(session, AsyncSession), "an admin's registration reads: a session"
     if await network_repo.agency(session, requested) is None:
         raise Invalid("agency_id", msg("no agency with id {requested}"), requested=requested)
     return requested
@@ -451,7 +465,7 @@ def registration_consents(
 
 
 async def register_worker(
-    session: AsyncSession,
+    source: AsyncSession | AsyncEngine,
     ctx: Context,
     principal: Principal,
     data: WorkerCreate,
@@ -459,23 +473,35 @@ async def register_worker(
     consented_at: dt.datetime | None = None,
 ) -> Worker:
     """Register her; ``consented_at``: when she gave the consents herself (her own entry on a
-    fair's page, confirmed later by staff), else now."""
+    fair's page, confirmed later by staff), else now. ``source``: the caller's session (its
+    transaction), or the engine where ``registers_in_one_statement`` and the edge has made
+    that one statement its whole unit of work."""
     worker_scope(principal)
-    agency_id = await agency_for_new_worker(session, principal, data.agency_id)
+    agency_id = await agency_for_new_worker(source, principal, data.agency_id)
     errors = FieldErrors()
     ok = check_new_worker(ctx, errors, data)
     errors.raise_if_any()
-    await _refuse_duplicates(session, ok.phone, ok.id_hashes, None)
     now = clock.now()
-    worker = m.WorkerProfile(**new_worker_row(agency_id, principal, data, ok, now, consented_at))
+    row = new_worker_row(agency_id, principal, data, ok, now, consented_at)
+    skills = [
+        {"skill_code": s.code, "level": s.level, "source": "declared", "certified_on": None}
+        for s in sorted(data.skills, key=lambda s: s.code)
+    ]
+    consents = registration_consents(0, principal, data, ok, consented_at or now)
+    for event in consents:
+        del event["worker_id"]  # hers once she has an id: the insert gives it
+    new = repo.NewWorker(row, skills, sorted(ok.groups), consents)
     try:
-        await repo.add_worker(session, worker)
+        worker_id, dup = await repo.insert_new_worker(source, new, id_hashes=ok.id_hashes)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise Conflict(msg("a worker with this phone or ID number is already registered")) from exc
-    await _write_skills_groups(session, worker.id, data.skills, ok.groups, new=True)
-    consents = registration_consents(worker.id, principal, data, ok, consented_at or now)
-    await repo.insert_consents(session, consents)
-    return await get_worker(session, principal, worker.id)
+    if dup is not None:
+        _duplicate(*dup)
+    assert worker_id is not None
+    # Her answer is what was just written (read back, it would be the same values): the row,
+    # her skills by code and her groups by code, as ``get_worker`` orders them.
+    written = SimpleNamespace(id=worker_id, **row)
+    return _to_worker(written, [SimpleNamespace(**r) for r in skills], new.groups)
 
 
 async def update_worker(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 from tests.support import Api, id_number_for, unique_phone, worker_payload
@@ -153,3 +154,50 @@ async def test_patching_skills_keeps_a_training_certificate(api: Api) -> None:
     async with api.engine.connect() as conn:
         rows = (await conn.execute(select(m.WorkerSkill))).all()
     assert len(rows) == 1
+
+
+async def test_registration_answers_what_it_wrote_and_races_write_one(api: Api) -> None:
+    """The answer to a registration is built from the values written (no read back): it must
+    equal the read, skills and groups in their order, with every row of hers in its table;
+    and registrations racing for one phone register her once, the rest refused whole."""
+    agency = await api.agency()
+    staff = await api.staff(agency["id"])
+    body = worker_payload(
+        skills=[{"code": "welding", "level": 2}, {"code": "cooking", "level": 5}],
+        priority_groups=["poor_household", "disabled"],
+        preferred_cities=["上海", " 苏州 ", "上海"],
+        available_from="2027-03-01",
+        consent_sensitive=True,
+        sex="female",
+    )
+    r = await api.request("POST", "/workers", staff, json=body)
+    assert r.status_code == 201, r.text
+    w = r.json()
+    assert [s["code"] for s in w["skills"]] == ["cooking", "welding"]
+    assert w["priority_groups"] == ["disabled", "poor_household"]
+    assert w["preferred_cities"] == ["上海", "苏州"]
+    assert await api.ok("GET", f"/workers/{w['id']}", staff) == w
+    consents = await api.ok("GET", f"/workers/{w['id']}/consents", staff)
+    assert sorted((c["kind"], c["given"]) for c in consents["items"]) == [
+        ("matching", True),
+        ("sensitive", True),
+    ]
+
+    phone = unique_phone()
+    tables = ("worker_profiles", "worker_skills", "worker_groups", "consents")
+    before = {t: await api.count(t) for t in tables}
+    answers = await asyncio.gather(
+        *(
+            api.request("POST", "/workers", staff, json=worker_payload(phone=phone))
+            for _ in range(6)
+        )
+    )
+    assert sorted(a.status_code for a in answers) == [201] + [409] * 5, [a.text for a in answers]
+    after = {t: await api.count(t) for t in tables}
+    # One worker, her one skill, her one group and her two consents (matching, sensitive).
+    assert {t: after[t] - before[t] for t in tables} == {
+        "worker_profiles": 1,
+        "worker_skills": 1,
+        "worker_groups": 1,
+        "consents": 2,
+    }
