@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 import numpy as np  # noqa: E402
 
-from benchmarks.proc import TreePeak  # noqa: E402
+from benchmarks.proc import DatabaseCpu, TreePeak  # noqa: E402
 from matching.db.migrate import upgrade  # noqa: E402
 from matching.engine import NO_DAY  # noqa: E402
 from matching.lib import clock  # noqa: E402
@@ -218,10 +218,15 @@ def main() -> None:
     loaded = asyncio.run(load(dsn, n_workers, n_openings))
     env = os.environ | {"LAOWU_DATABASE_URL": url, "LAOWU_SECRET_KEY": "bench-" + "k" * 40}
     laowu = str(Path(sys.executable).parent / "laowu")
+<<<<<<< HEAD
     argv = [laowu, "match", "run", "--wait"]
     if args.partitions:
         argv += ["--partitions", str(args.partitions)]
     say(" ".join(argv[1:]) + " ...")
+=======
+    say("laowu match run --wait ...")
+    database_cpu = DatabaseCpu(name)
+>>>>>>> h-d
     t0 = time.perf_counter()
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
@@ -232,6 +237,7 @@ def main() -> None:
     stdout, stderr = proc.communicate(timeout=1800)
     wall = time.perf_counter() - t0
     peak_mib = peak.stop()
+    pg_cpu = database_cpu.stop()
     cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     sys.stderr.write(stderr)
@@ -258,6 +264,8 @@ def main() -> None:
                 # CPU of the command and every process under it (not PostgreSQL's): steadier
                 # than the wall time on a shared machine.
                 "match_run_cpu_s": round(cpu, 2),
+                # The database's backends for this run (sampled from /proc), beside it.
+                "postgresql_cpu_s": round(pg_cpu, 2),
                 "peak_tree_rss_mib": round(peak_mib, 1),
                 "load_average_1min": float(load_1min),
                 "status": run["status"],

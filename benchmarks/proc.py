@@ -52,3 +52,52 @@ class TreePeak:
         self._stop.set()
         self._thread.join()
         return self.peak_kib / 1024
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU a process has used so far (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DatabaseCpu:
+    """CPU of the PostgreSQL backends serving one database (on this machine), sampled every
+    20 ms from /proc: each backend's last reading counts, so a backend that ends between two
+    samples loses at most its last 20 ms."""
+
+    def __init__(self, database: str) -> None:
+        self._tag = f" {database} ".encode()
+        self._seen: dict[int, float] = {}
+        self._start = self._backends()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _backends(self) -> dict[int, float]:
+        found: dict[int, float] = {}
+        for name in os.listdir("/proc"):
+            if not name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as f:
+                    line = f.read()
+            except OSError:
+                continue
+            if line.startswith(b"postgres: ") and self._tag in line + b" ":
+                found[int(name)] = cpu_seconds(int(name))
+        return found
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            for pid, cpu in self._backends().items():
+                self._seen[pid] = max(cpu, self._seen.get(pid, 0.0))
+
+    def stop(self) -> float:
+        """CPU seconds the database's backends used since this began."""
+        self._stop.set()
+        self._thread.join()
+        return sum(cpu - self._start.get(pid, 0.0) for pid, cpu in self._seen.items())

@@ -7,6 +7,8 @@ from itertools import repeat
 from typing import Any
 
 import msgspec
+import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import JSON, BigInteger, ColumnElement, Select, Table, any_, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -103,6 +105,69 @@ def chunks(ids: list[Any], size: int = _SQLITE_BATCH) -> Any:
         yield ids[start : start + size]
 
 
+def _compiled(connection: Any, stmt: Select[Any]) -> tuple[str, list[Any]]:
+    """The statement's PostgreSQL text and its positional parameters, each bound as its
+    column type binds it (a TypeDecorator's processing included)."""
+    dialect = connection.dialect
+    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params(escape_names=False)
+    for name, bind in compiled.binds.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None and name in params:
+            params[name] = process(params[name])
+    return compiled.string, [params[n] for n in compiled.positiontup or ()]
+
+
+_BINARY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
+_FIXED = frozenset(np.dtype(t) for t in (np.bool_, np.int16, np.int32, np.int64))
+"""What PostgreSQL's boolean, smallint, integer and bigint are in binary COPY."""
+
+
+async def copy_arrays(
+    session: AsyncSession, stmt: Select[Any], dtypes: Sequence[Any]
+) -> list[NDArray[Any]]:
+    """A SELECT of fixed-width columns that are never NULL (boolean, smallint, integer,
+    bigint: ``dtypes`` says which, in order) as one NumPy array per column, PostgreSQL only.
+
+    It runs as ``COPY (…) TO STDOUT (FORMAT binary)`` on the session's asyncpg connection,
+    inside its transaction; every row of such a result has the same length, so the whole
+    answer is read by one structured ``np.frombuffer``: no Python object per value. A NULL
+    or a column of another width is refused (ValueError), never misread."""
+    kinds = [np.dtype(d) for d in dtypes]
+    if len(kinds) != len(stmt.selected_columns) or not _FIXED.issuperset(kinds):
+        raise ValueError("one dtype per selected column: bool, int16, int32 or int64")
+    connection = await session.connection()
+    sql, args = _compiled(connection, stmt)
+    driver = await driver_connection(session)
+    parts: list[bytes] = []
+
+    async def sink(chunk: bytes) -> None:
+        parts.append(chunk)
+
+    await driver.copy_from_query(sql, *args, output=sink, format="binary")
+    data = b"".join(parts)
+    if not data.startswith(_BINARY_SIGNATURE):
+        raise ValueError("not a binary COPY stream")
+    start = len(_BINARY_SIGNATURE) + 4  # the flags
+    start += 4 + int.from_bytes(data[start : start + 4], "big")  # the header extension
+    row = [("fields", ">i2")]
+    for i, kind in enumerate(kinds):
+        row += [
+            (f"len{i}", ">i4"),
+            (f"v{i}", kind.newbyteorder(">") if kind.itemsize > 1 else kind),
+        ]
+    layout = np.dtype(row)
+    body = len(data) - start - 2  # the trailer: a field count of -1
+    if body % layout.itemsize or data[-2:] != b"\xff\xff":
+        raise ValueError("a binary COPY row of unexpected length (a NULL or another type?)")
+    records = np.frombuffer(data, dtype=layout, count=body // layout.itemsize, offset=start)
+    if (records["fields"] != len(kinds)).any() or any(
+        (records[f"len{i}"] != kind.itemsize).any() for i, kind in enumerate(kinds)
+    ):
+        raise ValueError("a binary COPY row of unexpected length (a NULL or another type?)")
+    return [records[f"v{i}"].astype(kind) for i, kind in enumerate(kinds)]
+
+
 async def select_columns(session: AsyncSession, stmt: Select[Any]) -> list[tuple[Any, ...]]:
     """A SELECT's result by column (one tuple per selected column), in the session's
     transaction: what turns into NumPy arrays with no object per row on the way.
@@ -117,14 +182,9 @@ async def select_columns(session: AsyncSession, stmt: Select[Any]) -> list[tuple
         return [tuple(c) for c in zip(*rows, strict=True)] if rows else [()] * width
     connection = await session.connection()
     dialect = connection.dialect
-    compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params(escape_names=False)
-    for name, bind in compiled.binds.items():
-        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if process is not None and name in params:
-            params[name] = process(params[name])
+    sql, args = _compiled(connection, stmt)
     driver = await driver_connection(session)
-    records = await driver.fetch(compiled.string, *(params[n] for n in compiled.positiontup or ()))
+    records = await driver.fetch(sql, *args)
     if not records:
         return [()] * width
     out: list[tuple[Any, ...]] = []

@@ -73,7 +73,7 @@ async def execute_run(
     words: asyncio.Future[tuple[Reasons, float]] | None = None
     try:
         processes.warm_solve_pool()  # its process starts while the snapshot is read
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         async with sessionmaker() as session:
             conn = await session.connection()
             if conn.dialect.name == "postgresql":
@@ -84,6 +84,7 @@ async def execute_run(
             snap = await snapshot.load(session, clock.now(), clock.today(), priority)
             await session.rollback()
         timings["snapshot"] = time.perf_counter() - t
+        timings["snapshot_cpu"] = time.process_time() - cpu  # this process's; not the database's
         progress(
             "snapshot",
             f"{len(snap.workers)} available workers, {len(snap.openings)} openings with slots "
@@ -109,7 +110,7 @@ async def execute_run(
         if result is not None:  # a dry run keeps its proposals with their reasons too
             words = loop.run_in_executor(processes.solve_pool(), word, result)
         await heartbeat.stop()  # the write holds the run itself, from its first statement
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         async with sessionmaker() as session, session.begin():
             await service.hold_for_write(session, run_id, lease)
             await service.record_outcome(
@@ -124,6 +125,7 @@ async def execute_run(
             # The timings belong to the write: "write" and "total" run up to here, just
             # before the timings themselves are stored and the transaction commits.
             timings["write"] = time.perf_counter() - t
+            timings["write_cpu"] = time.process_time() - cpu
             timings["total"] = time.perf_counter() - started
             await _store_timings(session, run_id, timings)
         progress(

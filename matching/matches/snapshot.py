@@ -5,15 +5,31 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
+import msgspec
 import numpy as np
 from numpy.typing import NDArray
-from sqlalchemy import exists, func, select
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    SmallInteger,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db.dialect import select_columns
+from matching.db.dialect import copy_arrays, dialect_name, select_columns
 from matching.db.rules import OF, live_offer, used_slots
 from matching.engine import (
     NO_DAY,
@@ -92,28 +108,19 @@ async def load(
 ) -> Snapshot:
     """Everything the engine needs, read inside the caller's (repeatable-read) transaction,
     by column: no row object on the way from the driver to the arrays. ``priority``: the
-    groups placed first under the policy in force (``policy.priority_codes``)."""
-    avail = available_workers(now).subquery("avail")
-    workers = await select_columns(
-        session,
-        select(
-            W.id,
-            W.created_at,
-            W.birth_date,
-            W.available_from,
-            W.home_county,
-            W.willing_to_relocate,
-            W.preferred_cities,
-            W.min_monthly_wage,
-            W.needs_housing,
-        )
-        .join(avail, avail.c.id == W.id)
-        .order_by(W.id),
-    )
+    groups placed first under the policy in force (``policy.priority_codes``).
+
+    On PostgreSQL the workers' tables (the large ones) are read by ``read_by_copy``, on
+    SQLite by ``read_by_rows``: the same snapshot, array for array (a test holds them to it)."""
+    if dialect_name(session) == "postgresql":
+        return await read_by_copy(session, now, today, priority)
+    return await read_by_rows(session, now, today, priority)
+
+
+def _openings_query(now: dt.datetime) -> Any:
     used = used_slots(now)
     capacity = OP.headcount - func.coalesce(used.c.used, 0)
-    openings = await select_columns(
-        session,
+    return (
         select(
             OP.id,
             OP.employer_id,
@@ -131,17 +138,16 @@ async def load(
         .join(m.Employer.__table__, E.id == OP.employer_id)
         .outerjoin(used, used.c.opening_id == OP.id)
         .where(OP.status == "open", E.suspended.is_(False), capacity > 0)
-        .order_by(OP.id),
+        .order_by(OP.id)
     )
-    skills = await select_columns(
-        session,
-        select(WS.worker_id, WS.skill_code, WS.level, WS.source, WS.certified_on).join(
-            avail, avail.c.id == WS.worker_id
-        ),
-    )
-    groups = await select_columns(
-        session, select(WG.worker_id, WG.group_code).join(avail, avail.c.id == WG.worker_id)
-    )
+
+
+async def _openings_and_exclusions(
+    session: AsyncSession, now: dt.datetime
+) -> tuple[Columns, Columns, Columns, Columns]:
+    """The openings with slots, their skills, the offers she declined and the bans: small
+    tables, read by column on both databases."""
+    openings = await select_columns(session, _openings_query(now))
     opening_skills = (
         await select_columns(session, select(OS.opening_id, OS.skill_code, OS.min_level))
         if openings[0]
@@ -151,8 +157,157 @@ async def load(
         session, select(OF.worker_id, OF.opening_id).where(OF.status == "declined")
     )
     bans = await select_columns(session, select(BAN.worker_id, BAN.employer_id))
+    return openings, opening_skills, declined, bans
+
+
+async def read_by_rows(
+    session: AsyncSession, now: dt.datetime, today: dt.date, priority: frozenset[str]
+) -> Snapshot:
+    """The snapshot read by column through the driver's rows: every database."""
+    avail = available_workers(now).subquery("avail")
+    workers = await select_columns(
+        session,
+        select(
+            W.id,
+            W.created_at,
+            W.birth_date,
+            W.available_from,
+            W.home_county,
+            W.willing_to_relocate,
+            W.preferred_cities,
+            W.min_monthly_wage,
+            W.needs_housing,
+        )
+        .join(avail, avail.c.id == W.id)
+        .order_by(W.id),
+    )
+    openings, opening_skills, declined, bans = await _openings_and_exclusions(session, now)
+    skills = await select_columns(
+        session,
+        select(WS.worker_id, WS.skill_code, WS.level, WS.source, WS.certified_on).join(
+            avail, avail.c.id == WS.worker_id
+        ),
+    )
+    groups = await select_columns(
+        session, select(WG.worker_id, WG.group_code).join(avail, avail.c.id == WG.worker_id)
+    )
     columns = (workers, openings, skills, groups, opening_skills, declined)
     return build(*columns, today, bans, priority=priority)
+
+
+def _json_lists(texts: Sequence[str]) -> list[list[str] | None]:
+    """JSON texts, each a list of strings or null, decoded by one call of msgspec."""
+    if not texts:
+        return []
+    return msgspec.json.decode(f"[{','.join(texts)}]", type=list[list[str] | None])
+
+
+def _day_number(column: Any) -> Any:
+    """A date as days since 1970-01-01, NO_DAY when NULL (PostgreSQL's date arithmetic)."""
+    return cast(func.coalesce(column - literal(dt.date(1970, 1, 1), Date), NO_DAY), Integer)
+
+
+def _position(codes: Sequence[str], name: str) -> Any:
+    """``codes`` as a table of (code, i): i is the code's position in ``codes``, from 0."""
+    values = func.unnest(literal(list(codes), ARRAY(Text)))
+    return values.table_valued("code", with_ordinality="i").render_derived(name=name)
+
+
+def _index(table: Any) -> Any:
+    return cast(table.c.i - 1, Integer)
+
+
+async def read_by_copy(
+    session: AsyncSession, now: dt.datetime, today: dt.date, priority: frozenset[str]
+) -> Snapshot:
+    """The snapshot on PostgreSQL, the workers' side by binary COPY into NumPy arrays
+    (``copy_arrays``): the database turns timestamps and dates into numbers and skill and
+    group codes into their places in the vocabulary, so no number of the large tables becomes
+    a Python object. Her home county and cities come as text (one query); the openings' side
+    is small and read as ``read_by_rows`` does."""
+    avail = available_workers(now).subquery("avail")
+    openings, opening_skills, declined, bans = await _openings_and_exclusions(session, now)
+    # Her home county and preferred cities are the only text of the workers' side: they come
+    # as strings (asyncpg decodes them in C), the cities' JSON lists all decoded at once.
+    home_county, prefs_text = await select_columns(
+        session,
+        select(W.home_county, cast(W.preferred_cities, Text))
+        .join(avail, avail.c.id == W.id)
+        .order_by(W.id),
+    )
+    pref_lists = [p or () for p in _json_lists(prefs_text)]
+    p_name = list(chain.from_iterable(pref_lists))
+    o_city, o_county = openings[2], openings[3]
+    cities = set(o_city) | set(p_name)
+    counties = {c for c in home_county if c is not None} | {c for c in o_county if c}
+    vocab = vocab_for(cities, counties, priority)
+
+    (wid, registered, birth, available, relocate, wage, housing) = await copy_arrays(
+        session,
+        select(
+            cast(W.id, BigInteger),
+            cast(func.trunc(func.extract("epoch", W.created_at)), BigInteger),
+            _day_number(W.birth_date),
+            _day_number(W.available_from),
+            W.willing_to_relocate,
+            func.coalesce(W.min_monthly_wage, 0),
+            W.needs_housing,
+        )
+        .join(avail, avail.c.id == W.id)
+        .order_by(W.id),
+        (np.int64, np.int64, np.int32, np.int32, np.bool_, np.int32, np.bool_),
+    )
+    n, k = len(wid), len(vocab.skills)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    ptr[1:] = np.cumsum(np.fromiter(map(len, pref_lists), dtype=np.int64, count=n))
+    p_city = _codes(vocab.cities, p_name)
+
+    code = _position([s.code for s in vocab.skills], "skill")
+    trained_on = case(
+        (and_(WS.source == "training", WS.certified_on.is_not(None)), _day_number(WS.certified_on)),
+        else_=NO_DAY,
+    )
+    s_worker, s_col, s_level, s_trained = await copy_arrays(
+        session,
+        select(cast(WS.worker_id, BigInteger), _index(code), cast(WS.level, SmallInteger),
+               cast(trained_on, Integer))
+        .join(avail, avail.c.id == WS.worker_id)
+        .join(code, code.c.code == WS.skill_code),
+        (np.int64, np.int32, np.int16, np.int32),
+    )  # fmt: skip
+    skill = np.zeros((n, k), dtype=np.int8)
+    trained = np.full((n, k), NO_DAY, dtype=np.int32)
+    rows_i = _rows_of(wid, s_worker)
+    skill[rows_i, s_col] = s_level.astype(np.int8)
+    certified = s_trained != NO_DAY
+    trained[rows_i[certified], s_col[certified]] = s_trained[certified]
+
+    group = _position([g.code for g in vocab.groups], "grp")
+    g_worker, g_bit = await copy_arrays(
+        session,
+        select(cast(WG.worker_id, BigInteger), _index(group))
+        .join(avail, avail.c.id == WG.worker_id)
+        .join(group, group.c.code == WG.group_code),
+        (np.int64, np.int32),
+    )
+    groups = np.zeros(n, dtype=np.int32)
+    np.bitwise_or.at(groups, _rows_of(wid, g_worker), (1 << g_bit).astype(np.int32))
+    workers = Workers(
+        id=wid,
+        registered_at=registered,
+        birth_day=birth,
+        available_day=available,
+        home_county=_codes(vocab.counties, home_county),
+        relocate=relocate,
+        pref_ptr=ptr,
+        pref_city=p_city,
+        min_wage=wage,
+        needs_housing=housing,
+        skill=skill,
+        trained_day=trained,
+        groups=groups,
+    )
+    return _snapshot(workers, openings, opening_skills, declined, bans, vocab, today)
 
 
 Columns = Sequence[Sequence[Any]]
@@ -188,8 +343,7 @@ def build(
 ) -> Snapshot:
     """The engine's arrays from the snapshot's columns, each turned into an array at once."""
     w_id, w_created, w_birth, w_avail, w_county, w_reloc, w_prefs, w_wage, w_housing = wcols
-    (o_id, o_employer, o_city, o_county, o_capacity, o_wage_min, o_wage_max, o_housing,
-     o_start, o_reputation, o_protection, o_partner) = ocols  # fmt: skip
+    o_city, o_county = ocols[2], ocols[3]
     pref_lists = [p or () for p in w_prefs]
     cities: set[str] = set(o_city)
     for p in pref_lists:
@@ -240,6 +394,23 @@ def build(
         trained_day=trained,
         groups=groups,
     )
+    return _snapshot(workers, ocols, oscols, declined, bans, vocab, today)
+
+
+def _snapshot(
+    workers: Workers,
+    ocols: Columns,
+    oscols: Columns,
+    declined: Columns,
+    bans: Columns,
+    vocab: Vocab,
+    today: dt.date,
+) -> Snapshot:
+    """The snapshot of these workers: the openings' arrays and the exclusions' added."""
+    (o_id, o_employer, o_city, o_county, o_capacity, o_wage_min, o_wage_max, o_housing,
+     o_start, o_reputation, o_protection, o_partner) = ocols  # fmt: skip
+    skill_index = {s.code: i for i, s in enumerate(vocab.skills)}
+    k = len(vocab.skills)
     oid = _ints(o_id, np.int64)
     o = len(oid)
     skill_min = np.zeros((o, k), dtype=np.int8)

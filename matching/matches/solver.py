@@ -8,6 +8,7 @@ which need none, so wording and writing overlap.
 
 from __future__ import annotations
 
+import resource
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,15 @@ Reasons = list[list[dict[str, str]]]
 """Each proposal's reasons, in the outcome's order: ``{"kind", "zh", "en"}`` per sentence."""
 
 
+def cpu_seconds() -> float:
+    """CPU (user + system) of this process and of the children it has waited for (the batch
+    helpers, once their block ends): beside a phase's wall time, the steadier figure on a
+    shared machine."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
 def word(result: MatchResult) -> tuple[Reasons, float]:
     """Every proposal's reasons in both languages, and the seconds that took. Each sentence
     keeps its kind (engine.REASON_KINDS), so a reader may be shown only some."""
@@ -74,6 +84,7 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True, partition: Partition =
     pool = {"pool_workers": len(snap.workers), "pool_openings": len(snap.openings)}
     snap = cut_to_share(snap, partition)
     cut = time.perf_counter() - started
+    cpu = cpu_seconds()
     with processes.batch_helpers() as helpers:  # a large snapshot's flows side by side
         if len(snap.workers) >= WARM_HELPERS_AT:
             helpers.warm()
@@ -120,6 +131,7 @@ def solve_snapshot(snap: Snapshot, *, audit: bool = True, partition: Partition =
     timings["explain"] = timings.get("explain", 0.0) + time.perf_counter() - started
     if not partition.whole:
         timings["partition"] = cut
+    timings["solve_cpu"] = cpu_seconds() - cpu  # the solve pool's process and its helpers
     stats = {k: int(v) for k, v in result.stats.items()}
     stats.update(pool, markets=stats.get("components", 0))
     return Outcome(
