@@ -218,15 +218,11 @@ def main() -> None:
     loaded = asyncio.run(load(dsn, n_workers, n_openings))
     env = os.environ | {"LAOWU_DATABASE_URL": url, "LAOWU_SECRET_KEY": "bench-" + "k" * 40}
     laowu = str(Path(sys.executable).parent / "laowu")
-<<<<<<< HEAD
     argv = [laowu, "match", "run", "--wait"]
     if args.partitions:
         argv += ["--partitions", str(args.partitions)]
     say(" ".join(argv[1:]) + " ...")
-=======
-    say("laowu match run --wait ...")
     database_cpu = DatabaseCpu(name)
->>>>>>> h-d
     t0 = time.perf_counter()
     cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(
