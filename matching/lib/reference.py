@@ -7,7 +7,7 @@ codes against it and the API serves it; ``seeds/`` builds its demo and synthetic
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -32,22 +32,21 @@ class PriorityGroup:
 class Reference:
     skills: tuple[Skill, ...]
     groups: tuple[PriorityGroup, ...]
+    # The code sets, made once: every registration (an import's every row) asks them.
+    skill_codes: frozenset[str] = field(init=False, repr=False, compare=False)
+    group_codes: frozenset[str] = field(init=False, repr=False, compare=False)
+    assignable_group_codes: frozenset[str] = field(init=False, repr=False, compare=False)
+    priority_codes: frozenset[str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def skill_codes(self) -> frozenset[str]:
-        return frozenset(s.code for s in self.skills)
-
-    @property
-    def group_codes(self) -> frozenset[str]:
-        return frozenset(g.code for g in self.groups)
-
-    @property
-    def assignable_group_codes(self) -> frozenset[str]:
-        return frozenset(g.code for g in self.groups if g.assignable)
-
-    @property
-    def priority_codes(self) -> frozenset[str]:
-        return frozenset(g.code for g in self.groups if g.priority)
+    def __post_init__(self) -> None:
+        sets = {
+            "skill_codes": frozenset(s.code for s in self.skills),
+            "group_codes": frozenset(g.code for g in self.groups),
+            "assignable_group_codes": frozenset(g.code for g in self.groups if g.assignable),
+            "priority_codes": frozenset(g.code for g in self.groups if g.priority),
+        }
+        for name, value in sets.items():
+            object.__setattr__(self, name, value)
 
     def skill(self, code: str) -> Skill:
         return next(s for s in self.skills if s.code == code)

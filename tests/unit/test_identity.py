@@ -295,3 +295,43 @@ def test_a_leap_day_birth_is_accepted() -> None:
 )
 def test_age_on(born: dt.date, day: dt.date, age: int) -> None:
     assert age_on(born, day) == age
+
+
+def _by_phonenumbers(digits: str) -> str | None:
+    """What phonenumbers itself makes of 11 plain digits read as a CN national number: its
+    E.164 form when it is a valid mobile, else None."""
+    import phonenumbers
+    from phonenumbers import PhoneNumber, PhoneNumberFormat, PhoneNumberType
+
+    number = PhoneNumber(country_code=86, national_number=int(digits))
+    kind = phonenumbers.number_type(number)
+    if not phonenumbers.is_valid_number(number) or kind not in {
+        PhoneNumberType.MOBILE,
+        PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    }:
+        return None
+    return phonenumbers.format_number(number, PhoneNumberFormat.E164)
+
+
+def _ours(digits: str) -> str | None:
+    try:
+        return normalise_mobile(digits)
+    except ValueError:
+        return None
+
+
+@given(st.integers(min_value=10**10, max_value=2 * 10**10 - 1))
+def test_a_plain_mobile_reads_as_phonenumbers_reads_it(number: int) -> None:
+    # The plain 11 digits take a path of their own (patterns compiled once): it must give
+    # phonenumbers' own answer, E.164 or a refusal, for every number of that shape.
+    digits = str(number)
+    assert _ours(digits) == _by_phonenumbers(digits)
+
+
+def test_every_four_digit_prefix_reads_as_phonenumbers_reads_it() -> None:
+    # The mobile, shared-cost and fixed-line patterns part ways within the first digits.
+    rnd = random.Random(11)
+    for prefix in range(1000, 2000):
+        for _ in range(8):
+            digits = f"{prefix}{rnd.randrange(10**7):07d}"
+            assert _ours(digits) == _by_phonenumbers(digits), digits
