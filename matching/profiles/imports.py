@@ -293,7 +293,11 @@ async def _write(
     records = [service.new_worker_row(agency_id, principal, g.data, g.ok, now) for g in new]
     constant = ("agency_id", "status", "version", "created_by_id", "created_at", "updated_at")
     fixed = {k: records[0][k] for k in constant}
-    cols = {k: [r[k] for r in records] for k in records[0] if k not in fixed}
+    # By column: one transposition of the rows' values (every row has the keys in one order).
+    names = list(records[0])
+    by_column = zip(*(r.values() for r in records), strict=True)
+    every = dict(zip(names, map(list, by_column), strict=True))
+    cols = {k: v for k, v in every.items() if k not in fixed}
     try:
         ids = await repo.insert_workers(session, cols, fixed)
     except IntegrityError as exc:  # her phone or ID number, registered since the check above
