@@ -15,7 +15,7 @@ import pytest
 import python_calamine
 import xlsxwriter
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from matching.app import create_app
 from matching.db import models as m
@@ -387,7 +387,7 @@ async def test_cli_import_that_loses_a_race_says_so_in_one_line(
     async with api.engine.connect() as conn:
         first = await conn.begin()
         await conn.execute(
-            m.WorkerProfile.__table__.insert().values(
+            insert(m.WorkerProfile).values(
                 agency_id=agency["id"],
                 name="先到者",
                 phone="+8613900000004",  # row 6 of the file
