@@ -6,11 +6,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
+import asyncpg
 import msgspec
 import numpy as np
 from numpy.typing import NDArray
 from sqlalchemy import JSON, BigInteger, ColumnElement, Select, Table, any_, literal
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 # The scheduler's leader lock, pg_try_advisory_lock(int4, int4): pg_locks shows it as
@@ -78,7 +80,12 @@ async def bulk_insert_columns(
     ]
     driver = await driver_connection(session)
     records = list(zip(*values, strict=True))
-    await driver.copy_records_to_table(table.name, records=records, columns=names)
+    try:
+        await driver.copy_records_to_table(table.name, records=records, columns=names)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        # COPY runs on the driver itself, so its violation (a row written meanwhile by
+        # another transaction) is made what an INSERT's is through SQLAlchemy.
+        raise IntegrityError(f"COPY {table.name}", None, exc) from exc
 
 
 async def driver_connection(session: AsyncSession) -> Any:

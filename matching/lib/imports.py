@@ -154,10 +154,11 @@ class Cells:
         """A row's cells as values; a cell that cannot be read adds an error."""
         out: dict[str, Any] = {}
         seen = self._seen
+        columns = self.columns
         for name, cell in record.items():
-            col = self.columns[name]
+            col = columns[name]
             if col.kind == "text":
-                out[name] = text(cell)
+                out[name] = cell.strip() if type(cell) is str else text(cell)
                 continue
             key = (name, cell)
             found = seen.get(key)

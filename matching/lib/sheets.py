@@ -215,8 +215,15 @@ def _ref(row: int, col: int) -> str:
 def iter_records(sheet: Sheet, fields: list[str | None]) -> Iterator[tuple[int, dict[str, Cell]]]:
     """(sheet row number, {field: cell}) for each row, empty cells left out."""
     pairs = [(i, f) for i, f in enumerate(fields) if f is not None]
-    for n, row in enumerate(sheet.rows, start=2):
-        yield n, {f: row[i] for i, f in pairs if not _blank(row[i])}
+    for n, row in enumerate(sheet.rows, start=2):  # _blank, inline: it is asked of every cell
+        yield (
+            n,
+            {
+                f: c
+                for i, f in pairs
+                if (c := row[i]) is not None and (type(c) is not str or c.strip())
+            },
+        )
 
 
 __all__ = [

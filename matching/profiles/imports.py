@@ -11,11 +11,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.lib.errors import FieldErrors, Translate
+from matching.lib.errors import Conflict, FieldErrors, Translate, msg
 from matching.lib.identity import parse_id_number
 from matching.lib.imports import (
     Cells,
@@ -114,6 +115,10 @@ def columns() -> tuple[Column, ...]:
 
 
 PHONE_OF_ANOTHER = "is the phone of another worker, whose ID number is another"
+RACED = msg(
+    "a worker in this file was registered by someone else while it was being imported, so "
+    "nothing was written; import the file again (she will count as a duplicate)"
+)
 _SEX = {
     "女": "female",
     "男": "male",
@@ -287,8 +292,15 @@ async def _write(
     records = [service.new_worker_row(agency_id, principal, g.data, g.ok, now) for g in new]
     constant = ("agency_id", "status", "version", "created_by_id", "created_at", "updated_at")
     fixed = {k: records[0][k] for k in constant}
-    cols = {k: [r[k] for r in records] for k in records[0] if k not in fixed}
-    ids = await repo.insert_workers(session, cols, fixed)
+    # By column: one transposition of the rows' values (every row has the keys in one order).
+    names = list(records[0])
+    by_column = zip(*(r.values() for r in records), strict=True)
+    every = dict(zip(names, map(list, by_column), strict=True))
+    cols = {k: v for k, v in every.items() if k not in fixed}
+    try:
+        ids = await repo.insert_workers(session, cols, fixed)
+    except IntegrityError as exc:  # her phone or ID number, registered since the check above
+        raise Conflict(RACED) from exc
     skills: dict[str, list[Any]] = defaultdict(list)
     groups: dict[str, list[Any]] = defaultdict(list)
     consents: dict[str, list[Any]] = defaultdict(list)

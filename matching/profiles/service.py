@@ -210,12 +210,9 @@ def _id_number(ctx: Context, errors: FieldErrors, raw: str | None, birth: dt.dat
         errors.add(
             "id_number", msg("its birth date {born} differs from birth_date"), born=born.isoformat()
         )
+    hashes = ctx.keys.lookup_hashes(value)  # the current key's first: its lookup_hash
     return _IdNumber(
-        ctx.keys.encrypt(value),
-        ctx.keys.lookup_hash(value),
-        mask_id_number(value),
-        sex_of_id_number(value),
-        ctx.keys.lookup_hashes(value),
+        ctx.keys.encrypt(value), hashes[0], mask_id_number(value), sex_of_id_number(value), hashes
     )
 
 

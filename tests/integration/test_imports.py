@@ -13,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 import python_calamine
 import xlsxwriter
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from matching.app import create_app
 from matching.db import models as m
 from matching.settings import Settings
-from tests.integration.test_cli import _env, laowu
+from tests.integration.test_cli import LAOWU, _env, laowu
 from tests.support import Api, assert_problem, id_number_for
 
 HEADERS = [
@@ -420,3 +421,80 @@ async def test_her_id_number_else_her_phone_identifies_her(api: Api) -> None:
     assert (body["created"], body["duplicates"], body["invalid"]) == (0, 2, 1)
     assert [(e["row"], e["field"]) for e in body["errors"]] == [(4, "phone")]
     assert len(await workers_in_db(api)) == 3
+
+
+async def test_cli_import_that_loses_a_race_says_so_in_one_line(
+    api: Api, db_url: str, tmp_path: Path
+) -> None:
+    """Another registration of one of the file's phones, uncommitted while the import checks
+    for duplicates, commits while the import writes: the import's COPY meets her unique phone.
+    The CLI answers one line and exit 1, and nothing of the file is written."""
+    import asyncio
+    import subprocess
+
+    if not db_url.startswith("postgresql"):
+        # SQLite has one writer: the import's write waits for the other to commit and then
+        # fails on its stale read (a lock error), never on a unique violation.
+        pytest.skip("a lost race to a unique index needs concurrent writers (PostgreSQL)")
+    agency = await api.agency()
+    path = tmp_path / "workers.csv"
+    path.write_bytes(csv_bytes(worker_rows(10), "utf-8"))
+    async with api.engine.connect() as conn:
+        first = await conn.begin()
+        await conn.execute(
+            insert(m.WorkerProfile).values(
+                agency_id=agency["id"],
+                name="先到者",
+                phone="+8613900000004",  # row 6 of the file
+                willing_to_relocate=False,
+                preferred_cities=[],
+                needs_housing=False,
+                consent_matching=False,
+                consent_sensitive=False,
+                locale="zh",
+                status="available",
+                version=1,
+                created_at=dt.datetime.now(dt.UTC),
+                updated_at=dt.datetime.now(dt.UTC),
+            )
+        )
+        args = ("import", "workers", str(path), "--agency-id", str(agency["id"]))
+        proc = subprocess.Popen(  # noqa: S603, ASYNC220 - our own console script
+            [str(LAOWU), *args],
+            env=_env(db_url, tmp_path),
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            waiting = 0
+            for _ in range(600):  # until its COPY waits on the uncommitted phone
+                async with api.engine.connect() as watch:
+                    waiting = (
+                        await watch.execute(
+                            text(
+                                "SELECT count(*) FROM pg_stat_activity WHERE "
+                                "wait_event_type = 'Lock' AND query LIKE 'COPY%'"
+                            )
+                        )
+                    ).scalar_one()
+                if waiting or proc.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            assert waiting, "the import never waited on the other registration"
+            await first.commit()
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+    assert proc.returncode == 1, out + err
+    assert "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines == [
+        "laowu: a worker in this file was registered by someone else while it was being "
+        "imported, so nothing was written; import the file again (she will count as a "
+        "duplicate)"
+    ], err
+    assert [w.name for w in await workers_in_db(api)] == ["先到者"]

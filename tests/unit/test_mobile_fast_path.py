@@ -7,6 +7,8 @@ import random
 
 import phonenumbers
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from phonenumbers import NumberParseException
 
 from matching.lib.identity import normalise_mobile
@@ -39,6 +41,15 @@ def test_every_four_digit_prefix_agrees_with_the_full_parse() -> None:
     disagree = [(v, ours(v), by_parse(v)) for v in values if ours(v) != by_parse(v)]
     assert not disagree, disagree[:5]
     assert sum(ours(v).startswith("+86") for v in values) > 1000  # many are mobiles
+
+
+@settings(max_examples=2000)
+@given(st.integers(min_value=10**10, max_value=2 * 10**10 - 1))
+def test_any_plain_eleven_digits_agree_with_the_full_parse(number: int) -> None:
+    # The plain form is typed by phonenumbers' CN patterns compiled once; whatever 11 digits
+    # beginning with 1 she writes, the answer (E.164, refused, not a mobile) is the parse's.
+    value = str(number)
+    assert ours(value) == by_parse(value)
 
 
 @pytest.mark.parametrize("value", ["13812345678", "138 1234 5678", "+86 138-1234-5678"])
