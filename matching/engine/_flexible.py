@@ -217,7 +217,8 @@ def place_apart(
                 if used[w]:
                     ok = False
                     break
-                used[w] = True  # claimed even if this path fails: a later one may not pass
+                if w in moved:
+                    raise RuntimeError("shortest-path pointers form a cycle")
                 moved.append(w)
                 drop.append(e)
                 e2 = int(next_w[w])
@@ -225,13 +226,12 @@ def place_apart(
                     break  # she is left unplaced
                 add.append(e2)
                 o = int(oj[e2])
-                if len(moved) > n:
-                    raise RuntimeError("shortest-path pointers form a cycle")
             if not ok:
                 waiting.append(f)
                 continue
             if end >= 0:
                 left[end] -= 1
+            used[moved] = True  # a later path this round may not pass them
             chosen[drop] = False
             chosen[add] = True
             touched[oj[add]] = True
