@@ -98,9 +98,14 @@ def _vocab(n_markets: int, n_counties: int) -> tuple[Vocab, list[list[int]], int
 
 
 def generate(
-    n_workers: int, n_openings: int, seed: int = 0, *, today: int
+    n_workers: int, n_openings: int, seed: int = 0, *, today: int, flexible: float = 0.0
 ) -> tuple[Workers, Openings, Vocab, Exclusions]:
-    """A realistic, reproducible instance of the given size."""
+    """A realistic, reproducible instance of the given size.
+
+    ``flexible`` is the share of workers made flexible: relocating with no preferred city, so
+    eligible in every market. They are drawn from a random stream of their own, so the rest of
+    the instance is the same as with ``flexible=0``.
+    """
     rng = np.random.default_rng(seed)
     n, m = n_workers, n_openings
     n_markets = _markets(m)
@@ -158,6 +163,15 @@ def generate(
     groups = (bits << np.arange(len(GROUPS), dtype=np.int32)).sum(axis=1).astype(np.int32)
     registered_at = (today * 86400 - rng.integers(0, 3 * 365 * 86400, n)).astype(np.int64)
     worker_ids = rng.permutation(n).astype(np.int64) + 1
+
+    if flexible > 0:
+        flex = np.random.default_rng([seed, 0xF1E5]).random(n) < flexible
+        relocate = relocate | flex
+        k_pref = np.where(flex, 0, k_pref)
+        keep = ~flex[owner]
+        pref_city = pref_city[keep]
+        pref_ptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(k_pref, out=pref_ptr[1:])
 
     workers = Workers(
         id=worker_ids,

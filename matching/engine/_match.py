@@ -10,9 +10,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._eligibility import Prepared, eligible_pairs, preferred_city, prepare
+from ._flexible import assign_tiers_apart
 from ._greedy import greedy_assign
 from ._score import PART_NAMES, Q_MAX, pair_parts, pair_quality
-from ._solve import FlowInput, MapBatches, assign_tiers, sequential
+from ._solve import FlowInput, MapBatches, sequential
 from ._types import (
     BETTER_USE,
     NO_ELIGIBLE,
@@ -28,8 +29,9 @@ from ._types import (
 I64 = NDArray[np.int64]
 Bool = NDArray[np.bool_]
 Assignment = tuple[I64, dict[str, int], dict[str, float]]
-Assigner = Callable[[FlowInput, Sequence[bool]], list[Assignment]]
-"""Assigns a graph for each objective given (priority tier first or not), in that order."""
+Assigner = Callable[[FlowInput, Sequence[bool], Bool | None], list[Assignment]]
+"""Assigns a graph for each objective given (priority tier first or not), in that order; the
+third argument marks the flexible workers (relocating, no city named), or is None."""
 
 
 def solve(
@@ -44,6 +46,7 @@ def solve(
     audit: bool = True,
     runners_up: int = 3,
     map_batches: MapBatches = sequential,
+    flexible_apart: bool = True,
 ) -> MatchResult:
     """Propose at most one opening per worker, optimal for (priority, count, quality).
 
@@ -51,6 +54,9 @@ def solve(
     With ``priority_tier=False`` the first tier is dropped (the audit's counterfactual).
     ``map_batches`` solves the independent flows of a large instance (default: here, in turn);
     the caller may hand in one that spreads them over processes. It never changes the result.
+    Flexible workers (relocating, no city named: eligible in every market) are placed after
+    the markets are solved apart (``_flexible``), unless ``flexible_apart=False`` joins them
+    into the flow (the same tiers; the reference the benchmark checks against).
     """
     return _run(
         workers,
@@ -62,7 +68,8 @@ def solve(
         priority_tier=priority_tier,
         audit=audit,
         runners_up=runners_up,
-        assigner=partial(assign_tiers, map_batches=map_batches),
+        assigner=partial(assign_tiers_apart, map_batches=map_batches),
+        flexible_apart=flexible_apart,
     )
 
 
@@ -93,7 +100,8 @@ def greedy(
     )
 
 
-def _greedy_tiers(g: FlowInput, tiers: Sequence[bool]) -> list[Assignment]:
+def _greedy_tiers(g: FlowInput, tiers: Sequence[bool], apart: Bool | None) -> list[Assignment]:
+    del apart  # the baseline has no markets to keep apart
     return [greedy_assign(g, priority_tier=tier) for tier in tiers]
 
 
@@ -109,6 +117,7 @@ def _run(
     audit: bool,
     runners_up: int,
     assigner: Assigner,
+    flexible_apart: bool = False,
 ) -> MatchResult:
     timings: dict[str, float] = {}
     t0 = perf_counter()
@@ -125,7 +134,8 @@ def _run(
     # The audit's counterfactual (no priority tier) is solved with the run, in one go.
     counterfactual = audit and priority_tier
     tiers = (priority_tier, False) if counterfactual else (priority_tier,)
-    solved = assigner(g, tiers)
+    apart = p.relocate & (np.diff(p.pref_ptr) == 0) if flexible_apart else None
+    solved = assigner(g, tiers, apart)
     chosen, info, stages = solved[0]
     t3 = perf_counter()
     timings["solve"] = t3 - t2

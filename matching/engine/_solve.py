@@ -432,7 +432,7 @@ def assign_tiers(
             for bi in range(n_batches):
                 idx = order[bounds[bi] : bounds[bi + 1]]  # stable: still sorted by worker
                 pair_sets.append(idx)
-                subs.append(_subgraph(g, idx))
+                subs.append(subgraph(g, idx))
             del order
         del label, comp_of_pair
 
@@ -455,7 +455,7 @@ def assign_tiers(
     return out
 
 
-def _subgraph(g: FlowInput, idx: I64) -> FlowInput:
+def subgraph(g: FlowInput, idx: I64) -> FlowInput:
     """The graph on pairs ``idx`` (sorted by worker), nodes renumbered in canonical order."""
     wi, oj = g.wi[idx], g.oj[idx]
     w_used = _mark(g.n, wi)

@@ -89,8 +89,12 @@ def tiers(ws: list[W], os_: list[Op], chosen: list[tuple[int, int]]) -> tuple[in
     return prio, len(chosen), sum(quality(ws[i], os_[j]) for i, j in chosen)
 
 
-def highs_oracle(ws: list[W], os_: list[Op], ex: Exclusions) -> tuple[int, int, int]:
-    """Lexicographic optimum by successive MIPs: maximise a tier, fix it as a row, go on."""
+def highs_oracle(
+    ws: list[W], os_: list[Op], ex: Exclusions, *, priority_tier: bool = True
+) -> tuple[int, int, int]:
+    """Lexicographic optimum by successive MIPs: maximise a tier, fix it as a row, go on.
+
+    Without the priority tier its first figure is 0 and the order is (placed, quality)."""
     pairs = [(i, j) for i, w in enumerate(ws) for j, o in enumerate(os_) if eligible(w, o, ex)]
     if not pairs:
         return 0, 0, 0
@@ -116,7 +120,7 @@ def highs_oracle(ws: list[W], os_: list[Op], ex: Exclusions) -> tuple[int, int, 
             )
     h.changeObjectiveSense(highspy.ObjSense.kMaximize)
     weights = [
-        [1.0 if ws[i].groups & 1 else 0.0 for i, _ in pairs],
+        [1.0 if ws[i].groups & 1 and priority_tier else 0.0 for i, _ in pairs],
         [1.0] * k,
         [float(quality(ws[i], os_[j])) for i, j in pairs],
     ]
