@@ -25,7 +25,7 @@ from matching.api.deps import Ctx, DbSession
 from matching.lib.errors import Conflict, DomainError
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
-from matching.matches import policy
+from matching.network import policy
 from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.openings.schemas import OpeningOut, OpeningPatch
