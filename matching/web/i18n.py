@@ -32,6 +32,9 @@ MESSAGES: dict[str, str] = {
     "rights": "Your rights",
     "office": "Problems? Call the office in your city",
     "agency": "your agency",
+    "helpline": "Or call a public help line",
+    "helpline_labour": "labour and social security",
+    "helpline_women": "women's federation, women's rights",
     "gone_title": "This link no longer works",
     "gone": "This link has expired or is not valid. Please call your agency for help.",
     "refused": "Nothing was done: the offer was answered already, has expired, or the link "
