@@ -153,3 +153,12 @@ async def current_schedule(
             msg("agency {agency_id} has not published a fee schedule"), agency_id=agency_id
         )
     return _schedule_out(schedule)
+
+
+async def list_schedules(
+    session: AsyncSession, principal: Principal, agency_id: int, *, limit: int = 100
+) -> list[FeeScheduleOut]:
+    """Every version the agency published, newest first (admins, and the agency's staff)."""
+    principal.require("admin", "staff")
+    await _check_agency(session, principal, agency_id)
+    return [_schedule_out(s) for s in await repository.fee_schedules(session, agency_id, limit)]

@@ -182,6 +182,12 @@ async def latest_fee_schedule(session: AsyncSession, agency_id: int) -> m.FeeSch
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def fee_schedules(session: AsyncSession, agency_id: int, limit: int) -> list[m.FeeSchedule]:
+    """The agency's published versions, newest first."""
+    stmt = select(FS).where(FS.agency_id == agency_id).order_by(FS.version.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def last_fee_version(session: AsyncSession, agency_id: int) -> int | None:
     """The highest version the agency has published; None before its first."""
     stmt = select(func.max(FS.version)).where(FS.agency_id == agency_id)
