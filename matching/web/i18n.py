@@ -71,6 +71,8 @@ MESSAGES: dict[str, str] = {
     "f_phone": "Mobile phone",
     "f_phone_hint": "A mainland China mobile number, e.g. 13812345678",
     "f_birth": "Birth date",
+    "f_birth_hint": "Year-month-day, such as 1990-05-06",
+    "f_birth_placeholder": "yyyy-mm-dd",
     "f_county": "Home county",
     "f_skills": "Your skills and their level (1 beginner – 5 expert)",
     "f_none": "none",
