@@ -115,7 +115,7 @@ async def fee_schedule_publish(request: AnyRequest, db_session: DbSession, me: M
         await db_session.rollback()  # a refused form writes nothing
         errors = _service_errors(request, exc, rows)
     else:
-        return see_other(f"/fee-schedule?agency={agency_id}", done="saved")
+        return see_other("/fee-schedule", agency=agency_id, done="saved")
     values = forms.values(form)
     return await _page(request, db_session, me, agency_id, agencies, values, errors, 422)
 

@@ -46,7 +46,9 @@ async def test_staff_publish_versions_through_the_form(api: Api) -> None:
             ],
         )
     ]
+    assert r.headers["location"] == f"/fee-schedule?agency={agency['id']}&done=saved"
     page = (await api.client.get(r.headers["location"])).text
+    assert 'class="flash"' in page
     assert "第 1 版" in page and "现行" in page and clerk in page  # who published, by name
     # the form starts the next version from the one in force
     assert 'name="city_2" value="上海"' in page and 'name="amount_2" value="600"' in page

@@ -195,9 +195,8 @@ async def test_the_waiver_follows_the_priority_policy_in_force(api: Api) -> None
     assert (poor["fee_due"], poor["fee_waived"]) == (600, False)
     assert (left["fee_due"], left["fee_waived"]) == (0, True)
     async with api.engine.connect() as conn:
-        stored = dict(
-            (await conn.execute(select(m.Placement.worker_id, m.Placement.fee_waived))).all()
-        )
+        found = await conn.execute(select(m.Placement.worker_id, m.Placement.fee_waived))
+        stored = {r.worker_id: r.fee_waived for r in found}
     assert stored == {w["poor"]["id"]: False, w["plain"]["id"]: True}
 
 
