@@ -490,7 +490,8 @@ async def opening_update(
     version = str(form.get("version", ""))
     now = opening_shown(o)
     # what the form showed: only what the clerk changed is sent, and a stale form lists the rest
-    before = {k: _was(form).get(k, v) for k, v in now.items()}
+    was = _was(form)
+    before = {k: was.get(k, v) for k, v in now.items()}
     patch, errors, after = opening_changes(before, form)
     if version.isdigit() and int(version) != o.version:
         stale = stale_fields(request, before, now, OPENING_LABELS, "required_skills")
