@@ -18,17 +18,17 @@ from tests.browser.conftest import PASSWORD, Site, chinese_page, shot
 
 pytestmark = pytest.mark.browser
 
-PHONE = "0512-53001234"  # 太仓办事处: a place no other browser test uses
+PHONE = "0512-58001234"  # 张家港办事处: a place no other browser test uses
 
 
 def _placed(site: Site) -> tuple[int, int]:
-    """Through the API: an office in 太仓 with a phone, a worker and an opening there, a run;
+    """Through the API: an office in 张家港 with a phone, a worker and an opening there, a run;
     her offer accepted and confirmed. Returns her id and the placement's."""
     with httpx.Client(base_url=f"{site.base}/api/v1", timeout=30) as c:
         r = c.post("/auth/token", json={"username": "root", "password": PASSWORD})
         admin = {"Authorization": f"Bearer {r.json()['access_token']}"}
         agency = site.ids["agency"]
-        office = {"agency_id": agency, "name": "太仓办事处", "city": "太仓", "phone": PHONE}
+        office = {"agency_id": agency, "name": "张家港办事处", "city": "张家港", "phone": PHONE}
         assert c.post("/offices", headers=admin, json=office).status_code == 201
         worker = {
             "name": "吴春燕",
@@ -37,7 +37,7 @@ def _placed(site: Site) -> tuple[int, int]:
             "home_county": "泗县",
             "skills": [{"code": "embroidery", "level": 4}],
             "willing_to_relocate": True,
-            "preferred_cities": ["太仓"],
+            "preferred_cities": ["张家港"],
             "min_monthly_wage": 4000,
             "consent_matching": True,
             "agency_id": agency,
@@ -48,7 +48,7 @@ def _placed(site: Site) -> tuple[int, int]:
         opening = {
             "employer_id": site.ids["mine"],
             "title": "绣花工",
-            "city": "太仓",
+            "city": "张家港",
             "required_skills": [{"code": "embroidery", "min_level": 3}],
             "headcount": 1,
             "monthly_wage_min": 4500,
@@ -120,7 +120,7 @@ async def test_her_checkin_page_at_360_and_a_link_never_issued(
         await expect(page.locator("h1")).to_be_visible()
         text = await page.locator("main").inner_text()
         assert "工资按时足额发放了吗" in text, text
-        assert await _tels(page) == ["tel:051253001234"]
+        assert await _tels(page) == ["tel:051258001234"]
         await shot(page, artifacts, "her-checkin-360")
 
         # a code never issued: no office is known, the public help lines still are
