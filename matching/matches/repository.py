@@ -298,29 +298,3 @@ async def forget_worker(session: AsyncSession, worker_id: int) -> dict[str, int]
         "proposal_reasons": int(reasons.rowcount),  # type: ignore[attr-defined]
         "unproposed": int(unproposed.rowcount),  # type: ignore[attr-defined]
     }
-
-
-# --- the priority policy ------------------------------------------------------------------
-
-PP = m.PriorityPolicy.__table__.c
-
-
-async def policy_in_force(session: AsyncSession) -> Row[Any] | None:
-    """The newest change of the priority policy (None: none was ever made)."""
-    query = select(PP.id, PP.groups, PP.note, PP.changed_by_id, PP.changed_at)
-    return (await session.execute(query.order_by(PP.id.desc()).limit(1))).first()
-
-
-async def policy_changes(session: AsyncSession, *, limit: int, offset: int) -> list[Row[Any]]:
-    query = select(PP.id, PP.groups, PP.note, PP.changed_by_id, PP.changed_at)
-    query = query.order_by(PP.id.desc()).limit(limit).offset(offset)
-    return list((await session.execute(query)).all())
-
-
-async def add_policy(
-    session: AsyncSession, groups: list[str], note: str | None, by: int | None, at: dt.datetime
-) -> int:
-    row = m.PriorityPolicy(groups=groups, note=note, changed_by_id=by, changed_at=at)
-    session.add(row)
-    await session.flush()
-    return row.id

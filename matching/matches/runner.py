@@ -33,10 +33,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from matching.lib import clock
 from matching.lib.context import Context
-from matching.matches import policy, processes, service, snapshot
+from matching.matches import processes, service, snapshot
 from matching.matches.partitions import Partition
 from matching.matches.schemas import MatchRunOut
 from matching.matches.solver import Outcome, Reasons, solve_snapshot, word
+from matching.network import policy
 
 log = logging.getLogger("laowu.matching")
 

@@ -1,6 +1,7 @@
 """The unified fee schedule (统一收费): each agency publishes one schedule of placement fees, in
 versions; the fee due on a placement is quoted from the latest version, never typed in by hand.
-Priority-group workers (重点群体) pay nothing, and the waiver is recorded."""
+Workers of the groups the priority policy in force places first (重点群体) pay nothing, and the
+waiver is recorded."""
 
 from __future__ import annotations
 
@@ -14,9 +15,8 @@ from matching.db import models as m
 from matching.lib import clock
 from matching.lib.errors import Conflict, FieldErrors, Forbidden, NotFound, msg
 from matching.lib.principal import Principal, may_see
-from matching.lib.reference import reference
 from matching.lib.text import clean_optional
-from matching.network import repository
+from matching.network import policy, repository
 from matching.network.fee_schemas import FeeRuleOut, FeeScheduleCreate, FeeScheduleOut
 
 ANY = "must not be blank; leave it out to mean any"
@@ -65,8 +65,9 @@ def pick_rule(rules: list[FeeRule], city: str | None, industry: str | None) -> F
 
 
 async def is_priority_worker(session: AsyncSession, worker_id: int) -> bool:
-    """She belongs to a priority group (poor household, military spouse, ...)."""
-    priority = sorted(reference().priority_codes)
+    """She belongs to a group the priority policy in force places first (an admin's choice,
+    ``policy.py``); a group recorded only waives nothing."""
+    priority = sorted(await policy.priority_codes(session))
     return await repository.worker_in_groups(session, worker_id, priority)
 
 
@@ -152,3 +153,12 @@ async def current_schedule(
             msg("agency {agency_id} has not published a fee schedule"), agency_id=agency_id
         )
     return _schedule_out(schedule)
+
+
+async def list_schedules(
+    session: AsyncSession, principal: Principal, agency_id: int, *, limit: int = 100
+) -> list[FeeScheduleOut]:
+    """Every version the agency published, newest first (admins, and the agency's staff)."""
+    principal.require("admin", "staff")
+    await _check_agency(session, principal, agency_id)
+    return [_schedule_out(s) for s in await repository.fee_schedules(session, agency_id, limit)]

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, func, literal, select
+from sqlalchemy import ColumnElement, Row, case, delete, func, literal, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -182,7 +182,39 @@ async def latest_fee_schedule(session: AsyncSession, agency_id: int) -> m.FeeSch
     return (await session.execute(stmt)).scalar_one_or_none()
 
 
+async def fee_schedules(session: AsyncSession, agency_id: int, limit: int) -> list[m.FeeSchedule]:
+    """The agency's published versions, newest first."""
+    stmt = select(FS).where(FS.agency_id == agency_id).order_by(FS.version.desc()).limit(limit)
+    return list((await session.execute(stmt)).scalars())
+
+
 async def last_fee_version(session: AsyncSession, agency_id: int) -> int | None:
     """The highest version the agency has published; None before its first."""
     stmt = select(func.max(FS.version)).where(FS.agency_id == agency_id)
     return (await session.execute(stmt)).scalar()
+
+
+# --- the priority policy ------------------------------------------------------------------
+
+PP = m.PriorityPolicy.__table__.c
+
+
+async def policy_in_force(session: AsyncSession) -> Row[Any] | None:
+    """The newest change of the priority policy (None: none was ever made)."""
+    query = select(PP.id, PP.groups, PP.note, PP.changed_by_id, PP.changed_at)
+    return (await session.execute(query.order_by(PP.id.desc()).limit(1))).first()
+
+
+async def policy_changes(session: AsyncSession, *, limit: int, offset: int) -> list[Row[Any]]:
+    query = select(PP.id, PP.groups, PP.note, PP.changed_by_id, PP.changed_at)
+    query = query.order_by(PP.id.desc()).limit(limit).offset(offset)
+    return list((await session.execute(query)).all())
+
+
+async def add_policy(
+    session: AsyncSession, groups: list[str], note: str | None, by: int | None, at: dt.datetime
+) -> int:
+    row = m.PriorityPolicy(groups=groups, note=note, changed_by_id=by, changed_at=at)
+    session.add(row)
+    await session.flush()
+    return row.id

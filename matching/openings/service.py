@@ -171,15 +171,15 @@ async def update_employer(
     errors.raise_if_any()
     if patch.version != employer.version:  # also keeps an out-of-range version from the database
         raise Conflict(
-            msg("employer {employer_id} was changed by someone else; reload and try again"),
+            msg("employer {employer} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": employer.version},
-            employer_id=employer_id,
+            employer=employer.name,
         )
     if not await repository.update_employer_at_version(session, employer_id, patch.version, given):
         raise Conflict(
-            msg("employer {employer_id} was changed by someone else; reload and try again"),
+            msg("employer {employer} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": employer.version},
-            employer_id=employer_id,
+            employer=employer.name,
         )
     await repository.reload(session, employer)
     return employer_out(employer)
@@ -312,7 +312,10 @@ async def post_opening(
     title, city, county = check_new_opening(errors, data)
     errors.raise_if_any()
     if employer.suspended:
-        raise Conflict(msg("employer {id} is suspended and may not post openings"), id=employer.id)
+        raise Conflict(
+            msg("employer {employer} is suspended and may not post openings"),
+            employer=employer.name,
+        )
     opening_id = await write_opening(session, principal, data, title, city, county)
     return await get_opening(session, principal, opening_id)
 
@@ -412,16 +415,16 @@ async def update_opening(
     errors.raise_if_any()
     if patch.version != current.version:  # also keeps an out-of-range version from the database
         raise Conflict(
-            msg("opening {opening_id} was changed by someone else; reload and try again"),
+            msg("opening {opening} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": current.version},
-            opening_id=opening_id,
+            opening=current.title,
         )
     given["updated_at"] = clock.now()
     if not await repository.update_opening_at_version(session, opening_id, patch.version, given):
         raise Conflict(
-            msg("opening {opening_id} was changed by someone else; reload and try again"),
+            msg("opening {opening} was changed by someone else; reload and try again"),
             extra={"field": "version", "current_version": current.version},
-            opening_id=opening_id,
+            opening=current.title,
         )
     if skills is not None:
         await _write_required(session, opening_id, skills)

@@ -75,7 +75,7 @@ async def suspend(
     if employer is None:
         raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     if employer.suspended:
-        raise Conflict(msg("employer {employer_id} is suspended already"), employer_id=employer_id)
+        raise Conflict(msg("employer {employer} is suspended already"), employer=employer.name)
     await repository.update_employer(session, employer_id, {"suspended": True})
     await offers.withdraw_for_employer(
         session, ctx, principal, employer_id, f"用工单位已暂停合作 / employer suspended: {reason}"
@@ -91,6 +91,6 @@ async def reinstate(
     if employer is None:
         raise NotFound(msg("no employer with id {employer_id}"), employer_id=employer_id)
     if not employer.suspended:
-        raise Conflict(msg("employer {employer_id} is not suspended"), employer_id=employer_id)
+        raise Conflict(msg("employer {employer} is not suspended"), employer=employer.name)
     await repository.update_employer(session, employer_id, {"suspended": False})
     return await history(session, principal, employer_id)

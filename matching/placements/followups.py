@@ -18,6 +18,7 @@ from matching.lib.context import Context
 from matching.lib.errors import Conflict, Invalid, NotFound, msg
 from matching.lib.principal import Principal, may_see
 from matching.lib.types import Request, Yuan
+from matching.network.repository import office_contact
 from matching.notices import templates
 from matching.notices.outbox import enqueue, notice_row
 from matching.placements import repository as repo
@@ -209,6 +210,8 @@ class OpenedCheckin:
     employer: str
     worker_name: str
     cases: list[m.Case]
+    office_phone: str | None
+    """Her office's phone (the one in the employer's city, else her agency's first with one)."""
 
 
 async def open_checkin(session: AsyncSession, code: str) -> OpenedCheckin | None:
@@ -225,7 +228,11 @@ async def open_checkin(session: AsyncSession, code: str) -> OpenedCheckin | None
     worker = await repo.get_worker(session, placement.worker_id)
     assert employer is not None and worker is not None
     cases = await repo.cases_of_worker(session, worker.id)
-    return OpenedCheckin(follow_up, placement, employer.name, worker.name, cases)
+    office = await office_contact(
+        session, placement.agency_id, await _placement_city(session, placement)
+    )
+    phone = office[1] if office is not None else None
+    return OpenedCheckin(follow_up, placement, employer.name, worker.name, cases, phone)
 
 
 async def answer_checkin(

@@ -26,7 +26,7 @@ from matching.api.spreadsheets import CSV, CSV_TYPE, XLSX, XLSX_TYPE, logged, se
 from matching.lib.pagination import DEFAULT_LIMIT
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID, Response
-from matching.matches import policy
+from matching.network import policy
 from matching.profiles import exports, service
 from matching.profiles.repository import WorkerFilter
 from matching.profiles.schemas import (

@@ -137,15 +137,16 @@ async def add_employer(
 ) -> JobFair:
     """An employer (from the shared pool) attends the fair with its openings."""
     fair = await _changeable(session, principal, fair_id)
-    if await network_repo.employer(session, employer_id) is None:
+    employer = await network_repo.employer(session, employer_id)
+    if employer is None:
         raise Invalid(
             "employer_id", msg("no employer with id {employer_id}"), employer_id=employer_id
         )
     if not await repo.add_fair_employer(session, fair_id, employer_id):
         raise Conflict(
-            msg("employer {employer_id} attends job fair {fair_id} already"),
-            employer_id=employer_id,
-            fair_id=fair_id,
+            msg("employer {employer} attends job fair {fair} already"),
+            employer=employer.name,
+            fair=fair.name,
         )
     return await _out(session, fair)
 

@@ -237,8 +237,8 @@ async def enrol(
     ts, course = await _session_and_course(session, principal, session_id, lock=True)
     if ts.ends_on < clock.today():
         raise Conflict(
-            msg("training session {session_id} ended on {ends_on}"),
-            session_id=session_id,
+            msg("the session of {course} ended on {ends_on}"),
+            course=course.name,
             ends_on=ts.ends_on.isoformat(),
         )
     # The course trains its own agency's workers (an admin too enrols only those).
@@ -291,8 +291,8 @@ async def enrol(
     # Every enrolment moves the session's version: two that raced past the count cannot both land.
     if not await repo.bump_session_version(session, ts.id, ts.version):
         raise Conflict(
-            msg("training session {session_id} changed a moment ago; try again"),
-            session_id=session_id,
+            msg("the session of {course} changed a moment ago; try again"),
+            course=course.name,
         )
     try:
         await session.flush()

@@ -13,7 +13,7 @@ from matching.api.deps import Ctx, DbSession, after_commit
 from matching.lib.errors import DomainError, NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
-from matching.matches import policy
+from matching.network import policy
 from matching.network import service as network
 from matching.network.schemas import OfficeCreate, PasswordReset, StaffCreate, StaffUpdate
 from matching.openings import service as openings

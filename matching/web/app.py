@@ -21,6 +21,7 @@ from matching.web import (
     employer,
     exports,
     fairs,
+    fees,
     imports,
     outbox,
     printing,
@@ -66,6 +67,7 @@ def web_router(settings: Settings) -> list[Any]:
             *reports.ROUTES,
             *exports.ROUTES,
             *fairs.ROUTES,
+            *fees.ROUTES,
             *printing.ROUTES,
         ],
     )

@@ -25,7 +25,7 @@ from matching.api.deps import Ctx, DbSession
 from matching.lib.errors import Conflict, DomainError
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
-from matching.matches import policy
+from matching.network import policy
 from matching.offers import service as offer_service
 from matching.openings import service as openings
 from matching.openings.schemas import OpeningOut, OpeningPatch
@@ -186,23 +186,34 @@ def changes(
     return patch, errors
 
 
-def _stale(
-    before: dict[str, str], now: dict[str, str], request: AnyRequest
+def stale_fields(
+    request: AnyRequest,
+    before: Mapping[str, str],
+    now: Mapping[str, str],
+    labels: Mapping[str, str],
+    skills_field: str,
 ) -> list[tuple[str, str, str]]:
-    """Each field someone else changed since the form was read: (label, then, now)."""
+    """Each field someone else changed since a form was read: (label, then, now). The keys are
+    ``now``'s; a ``skill_<code>`` key belongs to ``skills_field``, shown as the skill list."""
     rows: dict[str, tuple[str, str, str]] = {}
-    for k in shown_keys():
+    for k in now:
         if before.get(k, "") != now.get(k, ""):
-            f = _field(k)
-            if f == "skills":
+            f = skills_field if k.startswith("skill_") else k
+            if k.startswith("skill_"):
                 then_, now_ = _skill_text(before), _skill_text(now)
             else:
                 then_, now_ = before.get(k, ""), now.get(k, "")
-            rows[f] = (t(request, LABELS[f]), then_ or "—", now_ or "—")
+            rows[f] = (t(request, labels[f]), then_ or "—", now_ or "—")
     return list(rows.values())
 
 
-def _skill_text(values: dict[str, str]) -> str:
+def _stale(
+    before: dict[str, str], now: dict[str, str], request: AnyRequest
+) -> list[tuple[str, str, str]]:
+    return stale_fields(request, before, now, LABELS, "skills")
+
+
+def _skill_text(values: Mapping[str, str]) -> str:
     return "、".join(
         f"{reference().skill(c).zh} {values.get(f'skill_{c}')}"
         for c in sorted(reference().skill_codes)
@@ -308,6 +319,17 @@ OPENING_NUMBERS = ("headcount", "monthly_wage_min", "monthly_wage_max")
 OPENING_STALE = (
     "Someone else changed this opening after you opened the form; reload it and try again."
 )
+OPENING_LABELS = {
+    "title": "Title",
+    "city": "City",
+    "county": "County (for local work)",
+    "headcount": "Headcount",
+    "monthly_wage_min": "Lowest monthly wage (yuan)",
+    "monthly_wage_max": "Highest monthly wage (yuan)",
+    "housing_provided": "Housing provided",
+    "start_date": "Start date",
+    "required_skills": "Required skills and lowest level",
+}
 
 
 def opening_shown(o: OpeningOut) -> dict[str, str]:
@@ -412,7 +434,12 @@ async def opening_page(
 
 
 def _opening_form(
-    request: AnyRequest, o: OpeningOut, v: dict[str, str], errors: dict[str, str], code: int
+    request: AnyRequest,
+    o: OpeningOut,
+    v: dict[str, str],
+    errors: dict[str, str],
+    code: int,
+    stale: list[tuple[str, str, str]] | None = None,
 ) -> Template:
     return render(
         request,
@@ -420,7 +447,9 @@ def _opening_form(
         status_code=code,
         o=o,
         v=v,
+        was=json.dumps(opening_shown(o), ensure_ascii=False),
         errors=errors,
+        stale=stale,
         employers=[],
     )
 
@@ -459,7 +488,14 @@ async def opening_update(
     form = await request.form()
     o = await openings.get_opening(db_session, me, opening_id)
     version = str(form.get("version", ""))
-    patch, errors, after = opening_changes(opening_shown(o), form)
+    now = opening_shown(o)
+    # what the form showed: only what the clerk changed is sent, and a stale form lists the rest
+    was = _was(form)
+    before = {k: was.get(k, v) for k, v in now.items()}
+    patch, errors, after = opening_changes(before, form)
+    if version.isdigit() and int(version) != o.version:
+        stale = stale_fields(request, before, now, OPENING_LABELS, "required_skills")
+        return _opening_form(request, o, after, {}, 409, stale=stale)
     shown_errors = say(request, errors)
     if not version.isdigit():
         shown_errors["version"] = t(request, "The page was out of date; reload it and try again.")

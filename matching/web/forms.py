@@ -213,3 +213,44 @@ def struct(form: Mapping[str, Any], type_: type[T], ints: tuple[str, ...] = ()) 
         elif _text(form, name):
             data[name] = _text(form, name)
     return _convert(data, type_, errors)
+
+
+FEE_ROWS = 12
+"""The rows the fee schedule's form offers (the current version's rules, then blank ones)."""
+
+
+def fee_schedule(form: Mapping[str, Any]) -> tuple[Any, list[int]]:
+    """The schedule's rules from rows ``city_<i>``, ``industry_<i>``, ``amount_<i>``; a blank
+    row is skipped. Returns the request and, per rule, its row, so that the service's
+    ``rules[k]`` errors show beside the row they belong to. Every row's problem at once."""
+    from matching.lib.types import Place, Yuan
+    from matching.network.fee_schemas import FeeScheduleCreate, Industry
+
+    types: dict[str, tuple[str, Any]] = {
+        "amount": ("amount", Yuan),
+        "city": ("destination_city", Place),
+        "industry": ("industry", Industry),
+    }
+    errors: Errors = {}
+    rules: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for i in range(FEE_ROWS):
+        if not any(_text(form, f"{name}_{i}") for name in types):
+            continue
+        rule: dict[str, Any] = {"amount": _int(form, f"amount_{i}", errors, required=True)}
+        for name, (key, type_) in types.items():
+            if name != "amount" and _text(form, f"{name}_{i}"):
+                rule[key] = _text(form, f"{name}_{i}")
+            if rule.get(key) is None or f"{name}_{i}" in errors:
+                continue
+            try:
+                msgspec.convert(rule[key], type_)
+            except msgspec.ValidationError as exc:
+                errors[f"{name}_{i}"] = from_msgspec(str(exc))
+        rules.append(rule)
+        rows.append(i)
+    if not rules and not errors:
+        errors["_form"] = Message(msg("a schedule needs at least one rule"))
+    if errors:
+        raise FormErrors(errors)
+    return msgspec.convert({"rules": rules}, FeeScheduleCreate), rows

@@ -32,6 +32,9 @@ MESSAGES: dict[str, str] = {
     "rights": "Your rights",
     "office": "Problems? Call the office in your city",
     "agency": "your agency",
+    "helpline": "Or call a public help line",
+    "helpline_labour": "labour and social security",
+    "helpline_women": "women's federation, women's rights",
     "gone_title": "This link no longer works",
     "gone": "This link has expired or is not valid. Please call your agency for help.",
     "refused": "Nothing was done: the offer was answered already, has expired, or the link "
@@ -68,6 +71,8 @@ MESSAGES: dict[str, str] = {
     "f_phone": "Mobile phone",
     "f_phone_hint": "A mainland China mobile number, e.g. 13812345678",
     "f_birth": "Birth date",
+    "f_birth_hint": "Year-month-day, such as 1990-05-06",
+    "f_birth_placeholder": "yyyy-mm-dd",
     "f_county": "Home county",
     "f_skills": "Your skills and their level (1 beginner – 5 expert)",
     "f_none": "none",

@@ -22,9 +22,9 @@ from matching.lib.errors import DomainError, Forbidden, Invalid, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.lib.types import MAX_ID
-from matching.matches import policy
 from matching.matches import service as matches
 from matching.matches.runner import execute_run
+from matching.network import policy
 from matching.network import service as network
 from matching.offers import service as offer_service
 from matching.openings import service as openings

@@ -144,6 +144,7 @@ def _checkin_page(
             ("housing_as_promised", t["q_housing"], True),
         ],
         "cases": opened.cases,
+        "office_phone": opened.office_phone,
         "message": message,
     }
     return Template(template_name="worker/checkin.html", context=context)

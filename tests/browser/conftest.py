@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -68,6 +69,8 @@ class Site:
 
     base: str
     ids: dict[str, int] = field(default_factory=dict)
+    database_url: str = ""
+    """The server's own database, for the few records no route makes (her check-in link)."""
 
 
 @pytest.fixture(scope="session")
@@ -75,9 +78,10 @@ def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     tmp = tmp_path_factory.mktemp("browser")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
+    database_url = f"sqlite+aiosqlite:///{tmp / 'web.db'}"
     env = {
         **os.environ,
-        "LAOWU_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'web.db'}",
+        "LAOWU_DATABASE_URL": database_url,
         "LAOWU_SECRET_KEY": "browser-test-secret-0123456789abcdef0123456789",
         "LAOWU_DATA_DIR": str(tmp / "data"),
         "LAOWU_PUBLIC_URL": base,
@@ -99,7 +103,7 @@ def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 180  # a loaded machine starts it slowly
+        deadline = time.monotonic() + 180  # a shared, loaded machine starts it slowly
         while True:
             try:
                 if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
@@ -109,7 +113,7 @@ def site(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError((tmp / "serve.log").read_text(errors="replace")[-3000:])
             time.sleep(0.3)
-        yield Site(base=base, ids=_setup(base))
+        yield Site(base=base, ids=_setup(base), database_url=database_url)
     finally:
         proc.terminate()
         try:
@@ -208,8 +212,7 @@ async def chinese_page(chromium_path: str, profile: Path, **options: Any) -> Asy
             executable_path=chromium_path,
             headless=True,
             args=LAUNCH_ARGS,
-            locale="zh-CN",
-            **({"viewport": {"width": 1280, "height": 900}} | options),
+            **({"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"} | options),
         )
         try:
             page = browser.pages[0] if browser.pages else await browser.new_page()
@@ -217,6 +220,18 @@ async def chinese_page(chromium_path: str, profile: Path, **options: Any) -> Asy
             yield page
         finally:
             await browser.close()
+
+
+@contextlib.asynccontextmanager
+async def console_page(
+    chromium_path: str, site: Site, username: str, **options: Any
+) -> AsyncIterator[Any]:
+    """``chinese_page`` at 1280 × 900 (a fresh profile of its own), logged in to the console
+    as ``username``: the start of most console tests."""
+    with tempfile.TemporaryDirectory(prefix="laowu-browser-") as profile:
+        async with chinese_page(chromium_path, Path(profile), **options) as page:
+            await login(page, site, username)
+            yield page
 
 
 @pytest.fixture(scope="session")

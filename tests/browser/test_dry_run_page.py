@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
+from tests.browser.conftest import PASSWORD, Site, console_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -50,30 +50,18 @@ def _two_welders_one_place(site: Site) -> None:
 async def test_a_dry_run_shows_what_it_would_propose(
     site: Site, chromium_path: str, artifacts: Path
 ) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     _two_welders_one_place(site)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=chromium_path, headless=True, args=LAUNCH_ARGS
-        )
-        try:
-            desk = await browser.new_context(
-                viewport={"width": 1280, "height": 900}, locale="zh-CN"
-            )
-            page = await desk.new_page()
-            page.set_default_timeout(20_000)
-            await login(page, site, "zhang")
-            await page.goto(f"{site.base}/runs")
-            await page.check("#dry_run")
-            await page.click("#run-now")
-            await expect(page).to_have_url(re.compile(r"/runs/\d+$"))
-            row = page.locator("#proposals tr", has_text="电焊工（试运行）")
-            await expect(row).to_be_visible(timeout=90_000)
-            await expect(row).to_contain_text("未发通知（试运行）")
-            await expect(page.locator("#left-out")).to_contain_text("周试二")
-            await expect(page.locator("#audit-sentences li").first).to_contain_text("符合")
-            await expect(page.locator("main")).not_to_contain_text("本次没有推荐")
-            await shot(page, artifacts, "dry-run")
-        finally:
-            await browser.close()
+    async with console_page(chromium_path, site, "zhang") as page:
+        await page.goto(f"{site.base}/runs")
+        await page.check("#dry_run")
+        await page.click("#run-now")
+        await expect(page).to_have_url(re.compile(r"/runs/\d+$"))
+        row = page.locator("#proposals tr", has_text="电焊工（试运行）")
+        await expect(row).to_be_visible(timeout=90_000)
+        await expect(row).to_contain_text("未发通知（试运行）")
+        await expect(page.locator("#left-out")).to_contain_text("周试二")
+        await expect(page.locator("#audit-sentences li").first).to_contain_text("符合")
+        await expect(page.locator("main")).not_to_contain_text("本次没有推荐")
+        await shot(page, artifacts, "dry-run")

@@ -9,7 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
+from tests.browser.conftest import PASSWORD, Site, console_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -38,17 +38,11 @@ def _register(site: Site) -> int:
 async def test_staff_erase_a_worker_after_a_confirm_step(
     site: Site, chromium_path: str, artifacts: Path
 ) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
     worker_id = _register(site)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=chromium_path, headless=True, args=LAUNCH_ARGS
-        )
-        page = await browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page.set_default_timeout(20_000)
+    async with console_page(chromium_path, site, "zhang") as page:
         try:
-            await login(page, site, "zhang")
             await expect(page).to_have_url(re.compile(r"/dashboard$"))
             await page.goto(f"{site.base}/workers/{worker_id}")
             await page.click("text=删除她的个人信息")
@@ -73,5 +67,3 @@ async def test_staff_erase_a_worker_after_a_confirm_step(
         except Exception:
             await page.screenshot(path=str(artifacts / "failure-erase.png"), full_page=True)
             raise
-        finally:
-            await browser.close()

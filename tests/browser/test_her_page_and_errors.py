@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
+from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, console_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -122,56 +122,44 @@ async def test_her_page_at_360(
 async def test_forms_show_every_error_and_errors_are_pages(
     site: Site, chromium_path: str, artifacts: Path, tmp_path: Path
 ) -> None:
-    from playwright.async_api import async_playwright, expect
+    from playwright.async_api import expect
 
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(
-            executable_path=chromium_path, headless=True, args=LAUNCH_ARGS
+    async with console_page(chromium_path, site, "zhang") as page:
+        await page.goto(f"{site.base}/workers/new")
+        await page.fill("#f-phone", "12345")
+        await page.fill("#f-birth_date", "1992-03-04")
+        await page.fill("#f-home_county", "通州区")
+        await page.fill("#f-id_number", "32061219920304123")
+        await page.fill("#f-min_monthly_wage", "-5")
+        await page.evaluate(
+            "document.querySelectorAll('[required],[min]').forEach(e => {"
+            "e.removeAttribute('required'); e.removeAttribute('min')})"
         )
-        try:
-            desk = await browser.new_context(
-                viewport={"width": 1280, "height": 900}, locale="zh-CN"
-            )
-            page = await desk.new_page()
-            page.set_default_timeout(20_000)
-            await login(page, site, "zhang")
-            await page.goto(f"{site.base}/workers/new")
-            await page.fill("#f-phone", "12345")
-            await page.fill("#f-birth_date", "1992-03-04")
-            await page.fill("#f-home_county", "通州区")
-            await page.fill("#f-id_number", "32061219920304123")
-            await page.fill("#f-min_monthly_wage", "-5")
-            await page.evaluate(
-                "document.querySelectorAll('[required],[min]').forEach(e => {"
-                "e.removeAttribute('required'); e.removeAttribute('min')})"
-            )
-            await page.click("main button[type=submit]")
-            for field in ("name", "phone", "id_number", "min_monthly_wage"):
-                await expect(page.locator(f"#e-{field}")).to_be_visible()
-            await expect(page.locator("#e-phone")).to_contain_text("11位数字")
-            await shot(page, artifacts, "errors-worker-form")
+        await page.click("main button[type=submit]")
+        for field in ("name", "phone", "id_number", "min_monthly_wage"):
+            await expect(page.locator(f"#e-{field}")).to_be_visible()
+        await expect(page.locator("#e-phone")).to_contain_text("11位数字")
+        await shot(page, artifacts, "errors-worker-form")
 
-            await page.goto(f"{site.base}/openings/new")
-            await page.fill("#f-title", "车工")
-            await page.fill("#f-city", "上海")
-            await page.fill("#f-headcount", "0")
-            await page.fill("#f-monthly_wage_min", "6000")
-            await page.fill("#f-monthly_wage_max", "5000")
-            await page.fill("#f-start_date", (dt.date.today() - dt.timedelta(days=3)).isoformat())
-            await page.evaluate(
-                "document.querySelectorAll('[required],[min]').forEach(e => {"
-                "e.removeAttribute('required'); e.removeAttribute('min')})"
-            )
-            await page.click("main button[type=submit]")
-            for field in ("headcount", "monthly_wage_min", "start_date"):
-                await expect(page.locator(f"#e-{field}")).to_be_visible()
-            await shot(page, artifacts, "errors-opening-form")
+        await page.goto(f"{site.base}/openings/new")
+        await page.fill("#f-title", "车工")
+        await page.fill("#f-city", "上海")
+        await page.fill("#f-headcount", "0")
+        await page.fill("#f-monthly_wage_min", "6000")
+        await page.fill("#f-monthly_wage_max", "5000")
+        await page.fill("#f-start_date", (dt.date.today() - dt.timedelta(days=3)).isoformat())
+        await page.evaluate(
+            "document.querySelectorAll('[required],[min]').forEach(e => {"
+            "e.removeAttribute('required'); e.removeAttribute('min')})"
+        )
+        await page.click("main button[type=submit]")
+        for field in ("headcount", "monthly_wage_min", "start_date"):
+            await expect(page.locator(f"#e-{field}")).to_be_visible()
+        await shot(page, artifacts, "errors-opening-form")
 
-            await page.goto(f"{site.base}/workers/999999")
-            await expect(page.locator("main")).to_contain_text("没有编号为 999999 的劳动者")
-            await shot(page, artifacts, "errors-404-page")
-            await page.goto(f"{site.base}/no/such/page")
-            await expect(page.locator("main a[href='/']")).to_be_visible()
-            await shot(page, artifacts, "errors-unknown-page")
-        finally:
-            await browser.close()
+        await page.goto(f"{site.base}/workers/999999")
+        await expect(page.locator("main")).to_contain_text("没有编号为 999999 的劳动者")
+        await shot(page, artifacts, "errors-404-page")
+        await page.goto(f"{site.base}/no/such/page")
+        await expect(page.locator("main a[href='/']")).to_be_visible()
+        await shot(page, artifacts, "errors-unknown-page")

@@ -214,6 +214,11 @@ async def test_an_opening_page_lists_candidates_and_placements_and_is_edited(api
     before = await api.digest()
     r = await api.client.post(f"/openings/{opening_id}/edit", data=good | {"headcount": "5"})
     assert r.status_code == 409 and "别人修改了这个岗位" in r.text
+    # it lists what changed since the form was read, as her edit form does
+    assert "<li>招工人数：1 → 3</li>" in r.text
+    assert f"<li>最高月薪（元）：{form['monthly_wage_max']} → 6500</li>" in r.text
+    assert "<li>技能要求及最低等级：" in r.text
+    assert 'value="5"' in r.text  # what the clerk typed is kept
     r = await api.client.post(
         f"/openings/{opening_id}/status",
         data={"_csrf_token": form["_csrf_token"], "version": str(version), "status": "closed"},

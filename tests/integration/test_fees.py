@@ -21,15 +21,18 @@ FULL: list[dict[str, Any]] = [
 ]
 
 
-async def accepted_world(api: Api, *, industry: str = "服装") -> dict[str, Any]:
+async def accepted_world(
+    api: Api, *, industry: str = "服装", plain_groups: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """One agency, a garment maker in Shanghai with two sewing places, a poor-household worker
-    and a worker in no priority group; a match run offers both, and staff accept for them."""
+    and a worker in no priority group (or in ``plain_groups``, which the default policy records
+    only); a match run offers both, and staff accept for them."""
     agency = await api.agency()
     staff = await api.staff(agency["id"])
     employer = await api.employer(agency_id=agency["id"], name="雅尔美服饰", industry=industry)
     opening = await api.opening(staff, employer["id"], headcount=2)
     poor = await api.worker(staff, name="王秀英", priority_groups=["poor_household"])
-    plain = await api.worker(staff, name="李秀兰", priority_groups=[])
+    plain = await api.worker(staff, name="李秀兰", priority_groups=list(plain_groups))
     r = await api.request("POST", "/match-runs", staff, json={})
     run = await wait_run(api, staff, r.json()["id"])
     assert run["status"] == "done", run
@@ -179,6 +182,22 @@ async def test_fee_is_waived_for_a_poor_household_and_charged_per_schedule(api: 
             )
         ).all()
     assert [r.version for r in rows] == [1, 1]
+
+
+async def test_the_waiver_follows_the_priority_policy_in_force(api: Api) -> None:
+    """An admin moves priority from the poor household to the left-behind: from then on the
+    poor-household worker pays the schedule's fee, and the left-behind one pays nothing."""
+    w = await accepted_world(api, plain_groups=("left_behind",))
+    await publish(api, w["agency"]["id"], FULL)
+    await api.ok("PUT", "/priority-policy", await api.admin(), json={"groups": ["left_behind"]})
+    poor = await confirm(api, w, "poor")
+    left = await confirm(api, w, "plain")
+    assert (poor["fee_due"], poor["fee_waived"]) == (600, False)
+    assert (left["fee_due"], left["fee_waived"]) == (0, True)
+    async with api.engine.connect() as conn:
+        found = await conn.execute(select(m.Placement.worker_id, m.Placement.fee_waived))
+        stored = {r.worker_id: r.fee_waived for r in found}
+    assert stored == {w["poor"]["id"]: False, w["plain"]["id"]: True}
 
 
 async def test_no_schedule_means_no_fee(api: Api) -> None:

@@ -50,13 +50,14 @@ async def test_problem_details_speak_english_when_asked(api: Api) -> None:
         "/api/v1/openings", headers=headers, json=opening_payload(employer["id"])
     )
     assert r.status_code == 409, r.text
-    assert r.json()["detail"] == f"employer {employer['id']} is suspended and may not post openings"
+    name = employer["name"]  # a clerk reads the company's name, never its number
+    assert r.json()["detail"] == f"employer {name} is suspended and may not post openings"
     r = await api.client.post(
         "/api/v1/openings",
         headers={**headers, "Accept-Language": ""},
         json=opening_payload(employer["id"]),
     )
-    assert r.json()["detail"] == f"用人单位 {employer['id']} 已被暂停，不能发布岗位"
+    assert r.json()["detail"] == f"用人单位“{name}”已被暂停，不能发布岗位"
 
 
 def _is_page(r: Any, status: int) -> str:

@@ -100,7 +100,7 @@ async def test_a_suspended_employer_may_not_post_an_opening(api: Api) -> None:
     )
     for who in (staff, hr):
         detail = await refused(api, "POST", "/openings", who, json=opening_payload(employer["id"]))
-        assert detail == f"employer {employer['id']} is suspended and may not post openings"
+        assert detail == "employer 申美电器 is suspended and may not post openings"
     assert await api.count("openings") == 0
 
 

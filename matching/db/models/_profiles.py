@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -30,6 +31,27 @@ class WorkerProfile(IdMixin, Base):
         CheckConstraint("status IN ('available', 'offered', 'placed', 'inactive')", name="status"),
         CheckConstraint("sex IN ('female', 'male')", name="sex"),
         Index("ix_worker_profiles_agency_status", "agency_id", "status"),
+        # the console's worker list (40,000 workers): its count, its pages by id and its name
+        # or phone search read these partial indexes alone, without a row lookup per worker
+        Index(
+            "ix_worker_profiles_live_list",
+            "agency_id",
+            "id",
+            "name",
+            "phone",
+            sqlite_where=text("erased_at IS NULL"),
+            postgresql_where=text("erased_at IS NULL"),
+        ),
+        Index(
+            "ix_worker_profiles_live_status",
+            "agency_id",
+            "status",
+            "id",
+            "name",
+            "phone",
+            sqlite_where=text("erased_at IS NULL"),
+            postgresql_where=text("erased_at IS NULL"),
+        ),
     )
 
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id", ondelete="RESTRICT"))

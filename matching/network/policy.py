@@ -12,8 +12,8 @@ from matching.lib import clock
 from matching.lib.errors import FieldErrors, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
-from matching.matches import repository as repo
-from matching.matches.schemas import Policy, PolicyChange, PolicyHistory
+from matching.network import repository as repo
+from matching.network.policy_schemas import Policy, PolicyChange, PolicyHistory
 
 __all__ = [
     "Policy",
