@@ -63,7 +63,7 @@ async def change(session: AsyncSession, principal: Principal, data: PolicyChange
     """An admin sets which groups carry priority from now on (recorded with who and when)."""
     principal.require("admin")
     errors = FieldErrors()
-    known = {g.code for g in reference().groups}
+    known = reference().group_codes
     seen: set[str] = set()
     for i, code in enumerate(data.groups):
         if code not in known:
