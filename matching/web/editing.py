@@ -198,11 +198,10 @@ def stale_fields(
     rows: dict[str, tuple[str, str, str]] = {}
     for k in now:
         if before.get(k, "") != now.get(k, ""):
-            f = skills_field if k.startswith("skill_") else k
             if k.startswith("skill_"):
-                then_, now_ = _skill_text(before), _skill_text(now)
+                f, then_, now_ = skills_field, _skill_text(before), _skill_text(now)
             else:
-                then_, now_ = before.get(k, ""), now.get(k, "")
+                f, then_, now_ = k, before.get(k, ""), now.get(k, "")
             rows[f] = (t(request, labels[f]), then_ or "—", now_ or "—")
     return list(rows.values())
 
