@@ -21,7 +21,7 @@ from tests.conftest import PG_URL, TEST_SECRET
 from tests.servers import LAOWU, serving
 from tests.support import PASSWORD, unique_phone, worker_payload
 
-pytestmark = pytest.mark.postgres
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 # What each registration writes in its one transaction: a snapshot holds all of them or none.
 TABLES = ("accounts", "agencies", "worker_profiles", "worker_skills", "worker_groups", "consents")

@@ -31,7 +31,7 @@ from matching.notices.signing import signed_headers
 from tests.processes import Deployment, Gateway, eventually, fresh_postgres, processes
 from tests.support import PASSWORD, opening_payload, worker_payload
 
-pytestmark = [pytest.mark.cluster, pytest.mark.postgres]
+pytestmark = [pytest.mark.cluster, pytest.mark.postgres, pytest.mark.slow]
 
 SECRET = "cluster-test-secret-key-0123456789abcdefghijkl"
 WEBHOOK_SECRET = "cluster-webhook-secret"

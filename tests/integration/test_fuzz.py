@@ -215,6 +215,7 @@ def _ends_own_sign_in(case: Any, run: Run) -> bool:
 
 
 @schema.parametrize()
+@pytest.mark.slow
 def test_fuzz(case: Any, fuzz: Run) -> None:
     if _ends_own_sign_in(case, fuzz):
         fuzz.skipped += 1
@@ -232,6 +233,7 @@ def test_fuzz(case: Any, fuzz: Run) -> None:
     case.validate_response(response, checks=CHECKS, transport_kwargs={"app": fuzz.app})
 
 
+@pytest.mark.slow
 def test_fuzz_reached_every_operation_and_real_rows(fuzz: Run) -> None:
     """Runs after the cases of its run (run the module whole): none of them was vacuous."""
     labels = {

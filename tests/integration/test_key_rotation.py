@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
@@ -61,6 +62,7 @@ def last_json(stdout: str) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.slow
 async def test_rotate_the_secret_without_losing_her_id_number(
     api: Api, settings: Settings, db_url: str, tmp_path: Path
 ) -> None:

@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,6 +129,7 @@ async def proposed(api: Api, run_ids: list[int]) -> dict[int, set[int]]:
     return out
 
 
+@pytest.mark.slow
 async def test_the_shares_of_laowu_match_run_together_equal_one_run(
     api: Api, db_url: str, tmp_path: Path
 ) -> None:
