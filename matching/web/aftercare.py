@@ -9,7 +9,6 @@ field by field, so every field's problem is shown at once beside it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, get_args
 
@@ -233,12 +232,7 @@ async def placement_end(
     errors: Errors = {}
     reason = choice(form, "reason", end_reasons(), errors)
     note = bounded_text(form, "note", errors, limit=MAX_NOTE)
-    ended_on = None
-    if raw := form_text(form, "ended_on"):
-        try:
-            ended_on = dt.date.fromisoformat(raw)
-        except ValueError:
-            errors["ended_on"] = "enter a date as YYYY-MM-DD"
+    ended_on = forms.form_date(form, "ended_on", errors, required=False)
     shown = say(request, errors)
     if not errors:
         shown = await attempt(
