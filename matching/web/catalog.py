@@ -136,6 +136,8 @@ FLASH = {
     "fair_created": "The job fair is held; list its employers and record its figures below.",
     "fair_counts_saved": "The fair's figures are saved.",
     "fair_employer_added": "The employer is listed at the fair with its openings.",
+    # h-i: the labour force
+    "labour_force_saved": "The labour force is recorded.",
 }
 
 
