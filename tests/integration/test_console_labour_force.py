@@ -34,6 +34,7 @@ async def test_an_admin_records_each_agencys_labour_force(api: Api) -> None:
     assert "2027 年的记录" in page
     assert page.count("未记录") == 2 and "东乡劳务站" in page and "西乡劳务站" in page
     assert f'<option value="{east["id"]}">东乡劳务站</option>' in page  # chosen by name
+    assert 'name="count" value="" required inputmode="numeric" maxlength="12"' in page
 
     token = await _token(api, PAGE)
     r = await _post(api, PAGE, token, year="2027", agency_id=str(east["id"]), count="52000")
