@@ -104,7 +104,7 @@ async def test_staff_hold_a_fair_count_it_and_list_an_employer(api: Api) -> None
     assert r.status_code == 303, r.text
     assert await _attending(api, fair.id) == [employer["id"]]
     page = (await api.client.get(r.headers["location"])).text
-    assert "该单位已带着岗位登记参会" in page and "<li>宏达电子 · 苏州</li>" in page
+    assert "该单位已登记参会" in page and "<li>宏达电子 · 苏州</li>" in page
     assert f'<option value="{employer["id"]}">' not in page  # listed: no longer offered
     assert "所有单位都已登记参会" in page
 
@@ -137,7 +137,7 @@ async def test_a_bad_fair_gets_every_error_beside_its_field_and_stores_nothing(a
     await _login(api, admin)
     token = await _token(api, "/fairs")
     page = (await _get(api, "/fairs")).text
-    assert "联合会自办（不属任何机构）" in page and f'<option value="{agency["id"]}">' in page
+    assert "妇联自办（不属任何中介公司）" in page and f'<option value="{agency["id"]}">' in page
     before = await api.digest()  # with the admin's account
     r = await _post(
         api, "/fairs", token, name="联合会招聘会", date="2027-0-1", place="市广场",

@@ -31,8 +31,8 @@ async def test_an_admin_records_each_agencys_labour_force(api: Api) -> None:
     assert 'href="/admin/labour-force"' in (await _get(api, "/admin")).text
     page = (await _get(api, PAGE)).text
     assert 'id="f-view" name="year" value="2027"' in page  # this year where the agencies work
-    assert "2027 年的记录" in page
-    assert page.count("未记录") == 2 and "东乡劳务站" in page and "西乡劳务站" in page
+    assert "2027 年的登记" in page
+    assert page.count("未登记") == 2 and "东乡劳务站" in page and "西乡劳务站" in page
     assert f'<option value="{east["id"]}">东乡劳务站</option>' in page  # chosen by name
     assert 'name="count" value="" required inputmode="numeric" maxlength="12"' in page
 
@@ -42,7 +42,7 @@ async def test_an_admin_records_each_agencys_labour_force(api: Api) -> None:
     assert r.headers["location"] == f"{PAGE}?year=2027&done=labour_force_saved"
     assert await _recorded(api) == [(east["id"], 2027, 52000)]
     page = (await api.client.get(r.headers["location"])).text
-    assert "劳动力总数已记录" in page and "52,000" in page and page.count("未记录") == 1
+    assert "总劳动力已登记" in page and "52,000" in page and page.count("未登记") == 1
     # a new figure replaces the old; another year is its own
     r = await _post(api, PAGE, token, year="2027", agency_id=str(east["id"]), count="51800")
     assert r.status_code == 303
@@ -50,7 +50,7 @@ async def test_an_admin_records_each_agencys_labour_force(api: Api) -> None:
     assert r.status_code == 303
     assert await _recorded(api) == [(east["id"], 2027, 51800), (west["id"], 2026, 0)]
     page = (await _get(api, f"{PAGE}?year=2026")).text
-    assert "2026 年的记录" in page and page.count("未记录") == 1
+    assert "2026 年的登记" in page and page.count("未登记") == 1
     # the link beside a row starts the form with that agency and its figure
     page = (await _get(api, f"{PAGE}?year=2027&agency={east['id']}")).text
     assert f'<option value="{east["id"]}" selected>' in page and 'value="51800"' in page
