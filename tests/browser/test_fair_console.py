@@ -2,8 +2,8 @@
 list (every field wrong first, then right), records its attendees and consultations, is told
 what changed when someone else recorded them first, and lists an attending employer chosen by
 name; the same fair's page on a 360 px phone without JavaScript, driven by the keyboard; and
-the admin records a township's labour force (wrong, then right). Each page is photographed and
-audited by axe-core through ``shot``."""
+an admin holds a fair for an agency chosen by name, then records a township's labour force
+(wrong, then right). Each page is photographed and audited by axe-core through ``shot``."""
 
 from __future__ import annotations
 
@@ -132,12 +132,29 @@ async def test_a_clerk_holds_counts_and_fills_a_fair(
         await shot(page, artifacts, "fair-console-11-page-360")
 
 
-async def test_the_admin_records_a_labour_force(
+async def test_the_admin_holds_a_fair_and_records_a_labour_force(
     site: Site, chromium_path: str, artifacts: Path
 ) -> None:
     from playwright.async_api import expect
 
     async with console_page(chromium_path, site, "root") as page:
+        # an admin holds a fair for the agency chosen by name (or for the federation)
+        await page.click("nav.main a[href='/fairs']")
+        await page.select_option("#f-agency_id", label="兴义劳务")
+        await page.fill("#f-name", "2027年秋季招聘会")
+        await page.fill("#f-date", "2027-09-31")
+        await page.fill("#f-place", "县体育馆")
+        await page.locator("#new-fair").get_by_role("button", name="设立招聘会").click()
+        await expect(page.locator("#e-date")).to_be_visible()
+        await expect(page.locator("#f-agency_id")).to_have_value(str(site.ids["agency"]))
+        await shot(page, artifacts, "fair-console-12-admin-error")
+        await page.fill("#f-date", "2027-09-30")
+        await page.locator("#new-fair").get_by_role("button", name="设立招聘会").click()
+        await expect(page.locator("h1")).to_have_text("2027年秋季招聘会")
+        await page.click("nav.main a[href='/fairs']")
+        row = page.locator("#fairs tbody tr", has_text="2027年秋季招聘会")
+        await expect(row).to_contain_text("兴义劳务")
+
         await page.goto(f"{site.base}/admin")
         await page.get_by_role("link", name=re.compile("各中介公司所在乡镇的总劳动力")).click()
         await expect(page.locator("h1")).to_have_text("各中介公司所在乡镇的总劳动力")
