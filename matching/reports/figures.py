@@ -235,14 +235,27 @@ async def summary(
     )
 
 
+def _check_year(errors: FieldErrors, year: int) -> None:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        errors.add("year", YEARS)
+
+
+async def labour_forces(session: AsyncSession, principal: Principal, year: int) -> dict[int, int]:
+    """The labour force each agency recorded for ``year``, by agency id (admin)."""
+    principal.require("admin")
+    errors = FieldErrors()
+    _check_year(errors, year)
+    errors.raise_if_any()
+    return await repo.labour_forces(session, year)
+
+
 async def put_labour_force(
     session: AsyncSession, principal: Principal, year: int, data: LabourForceIn
 ) -> LabourForceOut:
     """An admin records the labour force of an agency's township for a year (总劳动力)."""
     principal.require("admin")
     errors = FieldErrors()
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        errors.add("year", YEARS)
+    _check_year(errors, year)
     if await network_repo.agency(session, data.agency_id) is None:
         errors.add("agency_id", msg("no agency with id {agency_id}"), agency_id=data.agency_id)
     errors.raise_if_any()

@@ -27,11 +27,17 @@ def _may_see(principal: Principal, fair: m.JobFair) -> bool:
     return principal.is_staff and fair.agency_id in (None, principal.agency_id)
 
 
+def may_change(principal: Principal, agency_id: int | None) -> bool:
+    """Whether the caller changes a fair held by ``agency_id``: its own agency's staff, admins
+    any (the federation's own fairs, no agency, admins only)."""
+    return principal.is_admin or (principal.is_staff and agency_id == principal.agency_id)
+
+
 async def _changeable(session: AsyncSession, principal: Principal, fair_id: int) -> m.JobFair:
     """A fair the caller may change: its own agency's (staff), any (admins)."""
     principal.require("admin", "staff")
     fair = await _fair(session, principal, fair_id)
-    if not (principal.is_admin or fair.agency_id == principal.agency_id):
+    if not may_change(principal, fair.agency_id):
         raise Forbidden(msg("only the agency holding a fair (or an admin) changes it"))
     return fair
 

@@ -388,6 +388,12 @@ async def labour_force(session: AsyncSession, year: int, where: Where) -> int | 
     return None if value is None else int(value)
 
 
+async def labour_forces(session: AsyncSession, year: int) -> dict[int, int]:
+    """Each agency's recorded labour force in ``year``, by agency id (unrecorded: absent)."""
+    stmt = select(LF.agency_id, LF.count).where(LF.year == year)
+    return {int(a): int(n) for a, n in (await session.execute(stmt)).all()}
+
+
 async def put_labour_force(
     session: AsyncSession, agency_id: int, year: int, count: int, by: int | None
 ) -> None:

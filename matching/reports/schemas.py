@@ -10,7 +10,8 @@ from msgspec import UNSET, UnsetType
 
 from matching.lib.types import Id, LongName, Request, Response
 
-Count = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
+MAX_COUNT = 100_000_000
+Count = Annotated[int, msgspec.Meta(ge=0, le=MAX_COUNT)]
 
 
 class LabourForceIn(Request):

@@ -1,4 +1,7 @@
-"""Admin pages: agencies, offices, staff accounts, employers with their standing and suspension."""
+"""Admin pages: agencies, offices, staff accounts, employers with their standing and suspension;
+the priority policy; and the labour force of each agency's township per year (劳动力总数, the
+share transferred's denominator in the 报表), set through ``reports.figures.put_labour_force``
+as ``PUT /api/v1/labour-force/{year}`` does."""
 
 from __future__ import annotations
 
@@ -10,7 +13,8 @@ from litestar.response import Template
 
 from matching.api.auth import invalidate_epochs
 from matching.api.deps import Ctx, DbSession, after_commit
-from matching.lib.errors import DomainError, NotFound, msg
+from matching.lib import clock
+from matching.lib.errors import DomainError, Invalid, NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.network import policy
@@ -19,7 +23,11 @@ from matching.network.schemas import OfficeCreate, PasswordReset, StaffCreate, S
 from matching.openings import service as openings
 from matching.openings import standing
 from matching.openings.schemas import EmployerCreate
+from matching.reports import figures
+from matching.reports.schemas import MAX_COUNT, LabourForceIn
 from matching.web import forms
+from matching.web.aftercare import attempt_beside, chosen_id, form_text, whole_number
+from matching.web.aftercare import say as say_each
 from matching.web.console import Me, Pager, field_errors, render, say, see_other
 
 AnyRequest = Request[Any, Any, Any]
@@ -214,6 +222,101 @@ async def priority_policy_change(
     return see_other("/admin/priority-policy", done="saved")
 
 
+# --- the labour force ---
+
+
+def _year(raw: str, errors: dict[str, str], name: str = "year") -> int | None:
+    """The year typed (the service says which years it takes)."""
+    if not raw:
+        errors[name] = "must not be blank"
+    elif not raw.isdigit() or len(raw) > 6:
+        errors[name] = "enter a whole number"
+    else:
+        return int(raw)
+    return None
+
+
+async def _labour_page(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
+    view: str,
+    *,
+    agency: str = "",
+    v: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> Template:
+    """The agencies' labour force in the year ``view`` (as typed; a bad one is said beside the
+    year box), and the form that records one."""
+    me.require("admin")
+    bad: dict[str, str] = {}
+    year = _year(view, bad, "view")
+    bad = say_each(request, bad)
+    counts: dict[int, int] = {}
+    if year is not None:
+        try:
+            counts = await figures.labour_forces(db_session, me, year)
+        except Invalid as exc:  # a year it does not take
+            bad["view"] = field_errors(request, exc)["year"]
+    agencies = (await network.list_agencies(db_session, me)).items
+    default = {"year": view if not bad else "", "agency_id": agency}
+    if agency.isdigit() and int(agency) in counts:
+        default["count"] = str(counts[int(agency)])
+    return render(
+        request,
+        "console/labour_force.html",
+        status_code=422 if bad else status_code,
+        view=view,
+        year=None if bad else year,
+        agencies=agencies,
+        counts=counts,
+        v=v if v is not None else default,
+        errors=bad | (errors or {}),
+    )
+
+
+@get("/admin/labour-force")
+async def labour_force(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Me,
+    year: FromQuery[str | None] = None,
+    agency: FromQuery[str | None] = None,
+) -> Template:
+    """Each agency's labour force recorded for a year (this year in Beijing unless chosen)."""
+    view = (year or "").strip()[:12] or str(clock.today().year)
+    return await _labour_page(request, db_session, me, view, agency=(agency or "").strip()[:12])
+
+
+@post("/admin/labour-force", status_code=200)
+async def labour_force_set(request: AnyRequest, db_session: DbSession, me: Me) -> Response[Any]:
+    """Record (or replace) an agency's labour force for a year."""
+    me.require("admin")
+    form = await request.form()
+    errors: dict[str, str] = {}
+    year = _year(form_text(form, "year"), errors)
+    agency_id = chosen_id(form, "agency_id", errors)
+    count = whole_number(form, "count", errors, low=0, high=MAX_COUNT, required=True)
+    shown = say_each(request, errors)
+    if agency_id is not None:  # the service checks the year and the agency beside the rest
+        data = LabourForceIn(agency_id=agency_id, count=count or 0)
+        stand_in = figures.MIN_YEAR if year is None else year
+        shown = await attempt_beside(
+            request,
+            db_session,
+            lambda: figures.put_labour_force(db_session, me, stand_in, data),
+            errors,
+        )
+    if not shown:
+        return see_other("/admin/labour-force", year=year, done="labour_force_saved")
+    # the list stays on the year typed when it is one the service takes, else on this year
+    view = str(year) if year is not None and "year" not in shown else str(clock.today().year)
+    return await _labour_page(
+        request, db_session, me, view, v=forms.values(form), errors=shown, status_code=422
+    )
+
+
 ROUTES = [
     admin_home,
     admin_create,
@@ -221,4 +324,6 @@ ROUTES = [
     admin_account,
     priority_policy,
     priority_policy_change,
+    labour_force,
+    labour_force_set,
 ]

@@ -9,7 +9,6 @@ field by field, so every field's problem is shown at once beside it.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, get_args
 
@@ -22,6 +21,7 @@ from matching.api.deps import DbSession
 from matching.lib import clock
 from matching.lib.errors import DomainError
 from matching.lib.principal import Principal
+from matching.lib.types import MAX_ID
 from matching.network import service as network
 from matching.placements import cases as case_service
 from matching.placements import followups
@@ -90,6 +90,14 @@ def whole_number(
     return int(raw)
 
 
+def chosen_id(form: Mapping[str, Any], name: str, errors: Errors) -> int | None:
+    """The id of the record chosen in a select (none chosen: "choose one of the options")."""
+    if not form_text(form, name):
+        errors[name] = "choose one of the options"
+        return None
+    return whole_number(form, name, errors, low=1, high=MAX_ID, required=True)
+
+
 def _yes_no(form: Mapping[str, Any], name: str, errors: Errors, *, na: bool = False) -> Any:
     raw = form_text(form, name)
     if raw in ("yes", "no"):
@@ -136,6 +144,18 @@ async def attempt(
         await db_session.rollback()  # a refused form writes nothing
         return field_errors(request, exc)
     return {}
+
+
+async def attempt_beside(
+    request: AnyRequest, db_session: DbSession, call: Callable[[], Awaitable[Any]], errors: Errors
+) -> Errors:
+    """``attempt`` even beside the form's own ``errors`` (the fields they name given harmless
+    stand-ins), so the service's checks of the other fields show at once too; with any error,
+    nothing is kept. The form's errors in the page's language, and the service's."""
+    shown = await attempt(request, db_session, call)
+    if errors and not shown:
+        await db_session.rollback()  # the service took the stand-ins: keep none of it
+    return shown | say(request, errors)
 
 
 # --- a placement's page ---
@@ -233,12 +253,7 @@ async def placement_end(
     errors: Errors = {}
     reason = choice(form, "reason", end_reasons(), errors)
     note = bounded_text(form, "note", errors, limit=MAX_NOTE)
-    ended_on = None
-    if raw := form_text(form, "ended_on"):
-        try:
-            ended_on = dt.date.fromisoformat(raw)
-        except ValueError:
-            errors["ended_on"] = "enter a date as YYYY-MM-DD"
+    ended_on = forms.form_date(form, "ended_on", errors, required=False)
     shown = say(request, errors)
     if not errors:
         shown = await attempt(

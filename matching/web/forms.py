@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any, TypeVar
 
 import msgspec
@@ -44,7 +44,10 @@ def _text(form: Mapping[str, Any], name: str) -> str:
     return str(form.get(name, "")).strip()
 
 
-def _date(form: Mapping[str, Any], name: str, errors: Errors, required: bool) -> Any:
+def form_date(
+    form: Mapping[str, Any], name: str, errors: MutableMapping[str, Any], *, required: bool
+) -> dt.date | None:
+    """A date typed year-month-day (the console's date boxes, ``date_attrs``)."""
     raw = _text(form, name)
     if not raw:
         if required:
@@ -130,8 +133,8 @@ def worker_create(form: Mapping[str, Any], *, agency_id: int | None) -> Any:
 
     errors: Errors = {}
     _required_text(form, ("name", "phone", "home_county"), errors)
-    birth = _date(form, "birth_date", errors, required=True)
-    available = _date(form, "available_from", errors, required=False)
+    birth = form_date(form, "birth_date", errors, required=True)
+    available = form_date(form, "available_from", errors, required=False)
     wage = _int(form, "min_monthly_wage", errors, required=False)
     cities = [c for c in re.split(r"[,，、\s]+", _text(form, "preferred_cities")) if c]
     groups = [str(g) for g in form.getall("priority_groups", [])] if hasattr(form, "getall") else []
@@ -183,7 +186,7 @@ def opening_create(form: Mapping[str, Any], *, employer_id: int | None) -> Any:
         "monthly_wage_min": _int(form, "monthly_wage_min", errors, required=True),
         "monthly_wage_max": _int(form, "monthly_wage_max", errors, required=True),
         "housing_provided": _checked(form, "housing_provided"),
-        "start_date": _date(form, "start_date", errors, required=True),
+        "start_date": form_date(form, "start_date", errors, required=True),
         "required_skills": [
             {"code": c, "min_level": lv} for c, lv in _levels(form, "skill_", errors)
         ],

@@ -9,8 +9,6 @@ completed skill course certifies its skill on her profile through the service.
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
 from typing import Any, get_args
 
 from litestar import Response, get, post
@@ -42,19 +40,6 @@ from matching.web.console import Me, Pager, field_errors, render, see_other
 KINDS: tuple[str, ...] = get_args(CourseKind)
 KIND_LABELS = {"skill": "Skill course", "legal_rights": "Legal-rights course"}
 STATUS_LABELS = {"enrolled": "Enrolled", "completed": "Completed", "withdrawn": "Withdrawn"}
-
-
-def _date(form: Mapping[str, Any], name: str, errors: Errors, *, required: bool) -> dt.date | None:
-    raw = form_text(form, name)
-    if not raw:
-        if required:
-            errors[name] = "must not be blank"
-        return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
-        errors[name] = "enter a date as YYYY-MM-DD"
-        return None
 
 
 # --- the courses ---
@@ -182,8 +167,8 @@ async def session_create(
     await service.get_course(db_session, me, course_id)  # theirs to run, or 404
     form = await request.form()
     errors: Errors = {}
-    starts_on = _date(form, "starts_on", errors, required=True)
-    ends_on = _date(form, "ends_on", errors, required=True)
+    starts_on = forms.form_date(form, "starts_on", errors, required=True)
+    ends_on = forms.form_date(form, "ends_on", errors, required=True)
     place = bounded_text(form, "place", errors, limit=200, required=True)
     capacity = whole_number(form, "capacity", errors, low=1, high=10_000, required=True)
     shown = say(request, errors)
@@ -301,7 +286,7 @@ async def complete(
     form = await request.form()
     session_id = whole_number(form, "session_id", {}, low=1, high=2_147_483_647, required=True)
     errors: Errors = {}
-    day = _date(form, "completed_on", errors, required=False)
+    day = forms.form_date(form, "completed_on", errors, required=False)
     shown = say(request, errors)
     if not errors:
         shown = await attempt(

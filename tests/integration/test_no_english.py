@@ -80,6 +80,38 @@ async def _crawl(
     return bad
 
 
+Form = tuple[str, dict[str, str]]
+
+
+async def _posted(api: Api, token: str, *forms: Form) -> dict[str, list[str]]:
+    """Each form sent back with its errors (or its stale-form notice), read for English."""
+    bad: dict[str, list[str]] = {}
+    for path, fields in forms:
+        data = {"_csrf_token": token, **fields}
+        r = await api.client.post(path, data=data, headers={"Accept": "text/html"})
+        assert r.status_code in (409, 422), (path, r.status_code)
+        if found := english_in(r.text):
+            bad[f"POST {path}"] = found
+    return bad
+
+
+async def _fair_pages(api: Api, token: str) -> dict[str, list[str]]:
+    """A fair the clerk holds through the console: its page, and its forms' refusals."""
+    data = {"_csrf_token": token, "name": "春风行动招聘会", "date": "2027-02-20", "place": "广场"}
+    r = await api.client.post("/fairs", data=data, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    fair = r.headers["location"].split("?")[0]
+    bad = await _crawl(api, ["/fairs", fair], limit=3, least=2, who="staff")
+    return bad | await _posted(
+        api,
+        token,
+        ("/fairs", {"name": "", "date": "2027-13-01", "place": "\u200b"}),
+        (f"{fair}/counts", {"version": "1", "attendees": "-1", "consultations": "x"}),
+        (f"{fair}/counts", {"version": "9", "attendees": "5", "consultations": "5"}),  # stale
+        (f"{fair}/employers", {"employer_id": "999999"}),
+    )
+
+
 async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
     w = await offered_world(api)
     agency_id = w["employer"]["agency_id"]
@@ -100,9 +132,19 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
             r = await api.client.post(path, data=wrong, headers={"Accept": "text/html"})
             if found := english_in(r.text):
                 bad[f"POST {path} as {role}"] = found
+        if role == "staff":
+            bad |= await _fair_pages(api, token)
     await api.admin()
-    await _login(api, "root", PASSWORD)
+    token = await _login(api, "root", PASSWORD)
     bad |= await _crawl(api, ["/", "/dashboard", "/admin", "/no/such/page"], who="admin")
+    bad |= await _crawl(
+        api, ["/admin/labour-force", "/admin/labour-force?year=1999"], least=1, who="admin"
+    )
+    bad |= await _posted(
+        api,
+        token,
+        ("/admin/labour-force", {"year": "1999", "agency_id": "999999", "count": "-1"}),
+    )
     assert not bad, "\n".join(f"{url}: {found}" for url, found in bad.items())
 
 
