@@ -133,7 +133,8 @@ async def summary(
     # Counted in the database (docs/figures.md, "Cost"): distinct workers whose placement
     # started in the period, local or away by her latest placement in it (local + away = total).
     await repo.room_for_aggregates(session)
-    t = await repo.transferred(session, start, end, placed)
+    city = None if scope.office is None else scope.office.city
+    t = await repo.transferred(session, start, end, scope.agency_id, city)
     labour_force = await repo.labour_force(
         session,
         end.year,
