@@ -166,9 +166,8 @@ CO = m.Course.__table__.c
 OFC = m.Office.__table__.c
 
 # What the summary's aggregates join: no more than their figures and scopes read (the foreign
-# keys make each join keep every placement, so leaving one out changes no count). The distinct
-# counts read the opening's city and her sex from the placement's copies (``db/next_starts.py``).
-_CITY = m.Placement.__table__.join(m.Opening.__table__, OP.id == PL.opening_id)
+# keys make each join keep every placement, so leaving one out changes no count). They read the
+# opening's city and her sex from the placement's copies (``db/next_starts.py``).
 _EMPLOYER = m.Placement.__table__.join(m.Employer.__table__, E.id == PL.employer_id)
 _GROUPS = m.Placement.__table__.join(m.WorkerGroup.__table__, G.worker_id == PL.worker_id)
 
@@ -393,10 +392,8 @@ async def workers_dismissed(
     session: AsyncSession, start: dt.date, end: dt.date, reasons: tuple[str, ...], where: Where
 ) -> int:
     """Distinct workers whose placement ended in [start, end] for one of ``reasons``."""
-    stmt = (
-        select(func.count(distinct(PL.worker_id)))
-        .select_from(_CITY)
-        .where(PL.ended_on >= start, PL.ended_on <= end, PL.end_reason.in_(reasons), *where)
+    stmt = select(func.count(distinct(PL.worker_id))).where(
+        PL.ended_on >= start, PL.ended_on <= end, PL.end_reason.in_(reasons), *where
     )
     return await _count(session, stmt)
 

@@ -12,7 +12,9 @@ the placement, so it joins neither table. The columns are backfilled here by the
 the writes use (the window ``lead(start_date) over (partition by worker_id[, city][,
 agency_id] order by start_date, id)``, on both databases); on PostgreSQL the start date index
 then includes them and everything else the counts read, so they are answered by an index-only
-scan, and a partial index holds the placements with a wait (re-employment).
+scan, and a partial index holds the placements with a wait (re-employment). The end date index
+covers the dismissals in a period, and the offers made at a job fair get an index of their own
+(the summary's hires at fairs read every offer without it).
 Only ``down_revision`` names a neighbour: re-parenting this revision changes that line alone.
 """
 
@@ -33,11 +35,14 @@ INCLUDE = [
     *COLUMNS,
 ]  # fmt: skip
 WAITED = sa.text("reemployed_after_days IS NOT NULL")
+ENDED = ["end_reason", "worker_id", "agency_id", "counted_city"]
+AT_A_FAIR = sa.text("job_fair_id IS NOT NULL")
 
 
 def upgrade() -> None:
     with op.batch_alter_table("placements") as batch_op:
         batch_op.drop_index("ix_placements_start_date")
+        batch_op.drop_index("ix_placements_ended_on")
         for name in COLUMNS:
             batch_op.add_column(sa.Column(name, sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("counted_city", sa.String(length=100), nullable=True))
@@ -57,12 +62,27 @@ def upgrade() -> None:
             postgresql_where=WAITED,
             sqlite_where=WAITED,
         )
+        batch_op.create_index(
+            "ix_placements_ended_on", ["ended_on"], unique=False, postgresql_include=ENDED
+        )
+    with op.batch_alter_table("offers") as batch_op:
+        batch_op.create_index(
+            "ix_offers_job_fair",
+            ["job_fair_id"],
+            unique=False,
+            postgresql_where=AT_A_FAIR,
+            sqlite_where=AT_A_FAIR,
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("offers") as batch_op:
+        batch_op.drop_index("ix_offers_job_fair")
     with op.batch_alter_table("placements") as batch_op:
+        batch_op.drop_index("ix_placements_ended_on")
         batch_op.drop_index("ix_placements_reemployed")
         batch_op.drop_index("ix_placements_start_date")
         for name in (*COLUMNS, "counted_city", "counted_woman"):
             batch_op.drop_column(name)
         batch_op.create_index("ix_placements_start_date", ["start_date"], unique=False)
+        batch_op.create_index("ix_placements_ended_on", ["ended_on"], unique=False)
