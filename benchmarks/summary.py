@@ -42,7 +42,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from matching.db import migrate, wage_changes  # noqa: E402
+from matching.db import migrate, next_starts, wage_changes  # noqa: E402
 
 HOST = "127.0.0.1"
 PORT = 9331  # --port overrides
@@ -197,7 +197,9 @@ async def load(url: str, rows: dict[str, list[tuple[Any, ...]]]) -> float:
                             [dict(zip(cols, r, strict=True)) for r in records[i : i + 20_000]],
                         )
         async with AsyncSession(engine) as session, session.begin():
-            await wage_changes.rebuild(session)  # the COPY went around the placement writes
+            # The COPY went around the placement writes: what they keep is made here.
+            await wage_changes.rebuild(session)
+            await next_starts.rebuild(session)
         async with engine.connect() as conn:
             if url.startswith("postgresql"):
                 await conn.execute(sa.text("COMMIT"))

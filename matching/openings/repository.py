@@ -12,7 +12,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db import wage_changes
+from matching.db import next_starts, wage_changes
 from matching.db.reads import count_of
 
 OP = m.Opening.__table__.c
@@ -177,7 +177,8 @@ async def update_opening_at_version(
     session: AsyncSession, opening_id: int, version: int, values: dict[str, Any]
 ) -> bool:
     """Write ``values`` and bump the version if the opening is still at ``version``. A change
-    of its city moves its placements' wages in the summary's table."""
+    of its city moves its placements' wages in the summary's table and their workers' next
+    starts in the city."""
     placed = m.Placement.__table__.c.opening_id == opening_id
     kept = wage_changes.changing(session, placed) if "city" in values else nullcontext()
     async with kept:
@@ -187,6 +188,8 @@ async def update_opening_at_version(
             .values(**values, version=O.version + 1)
             .execution_options(synchronize_session=False)
         )
+    if "city" in values and result.rowcount == 1:  # type: ignore[attr-defined]
+        await next_starts.follow(session, placed)
     return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import models as m
-from matching.db import wage_changes
+from matching.db import next_starts, wage_changes
 from matching.db.dialect import insert_ignoring_conflicts
 from matching.db.reads import count_of
 from matching.notices import facts
@@ -219,10 +219,12 @@ async def get_placement(session: AsyncSession, placement_id: int) -> m.Placement
 
 
 async def add_placement(session: AsyncSession, placement: m.Placement) -> None:
-    """Insert a new placement (its id is set on return), its wage in the summary's table."""
+    """Insert a new placement (its id is set on return), its wage in the summary's table and
+    her placements' next starts (it may start before one of hers)."""
     session.add(placement)
     await session.flush()
     await wage_changes.add(session, PL.id == placement.id)
+    await next_starts.follow(session, PL.id == placement.id)
 
 
 async def job_fair_of_offer(session: AsyncSession, offer_id: int) -> int | None:
@@ -267,7 +269,8 @@ async def end_active(
     reason: str,
     note: str | None,
 ) -> bool:
-    """End the placement if it is still active; False when it was not."""
+    """End the placement if it is still active; False when it was not. An end before its start
+    date means it never happened: her placements' next starts leave it out."""
     async with wage_changes.changing(session, PL.id == placement_id):
         result = await session.execute(
             update(m.Placement)
@@ -281,6 +284,8 @@ async def end_active(
             )
             .execution_options(synchronize_session=False)
         )
+    if result.rowcount:  # type: ignore[attr-defined]
+        await next_starts.follow(session, PL.id == placement_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from matching.db import models as m
-from matching.db import wage_changes
+from matching.db import next_starts, wage_changes
 from matching.db.dialect import bulk_insert_columns, chunks, dialect_name
 from matching.db.lean import LeanSelect, statement_alone
 
@@ -395,7 +395,8 @@ async def update_at_version(
     session: AsyncSession, worker_id: int, version: int, values: dict[str, Any]
 ) -> int:
     """Write ``values`` to the worker if she is still at ``version``; rows changed (0 or 1).
-    A change of her sex moves her placements' wages in the summary's table."""
+    A change of her sex moves her placements' wages in the summary's table and their copy of
+    it."""
     placed = m.Placement.__table__.c.worker_id == worker_id
     kept = wage_changes.changing(session, placed) if "sex" in values else nullcontext()
     async with kept:
@@ -405,6 +406,8 @@ async def update_at_version(
             .values(**values)
             .execution_options(synchronize_session=False)
         )
+    if "sex" in values and result.rowcount:  # type: ignore[attr-defined]
+        await next_starts.follow(session, placed)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 

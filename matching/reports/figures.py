@@ -129,11 +129,12 @@ async def summary(
     agency = [] if scope.agency_id is None else [repo.PL.agency_id == scope.agency_id]
     placed = list(agency)
     if scope.office is not None:
-        placed.append(repo.OP.city == scope.office.city)
+        placed.append(repo.PL.counted_city == scope.office.city)
     # Counted in the database (docs/figures.md, "Cost"): distinct workers whose placement
     # started in the period, local or away by her latest placement in it (local + away = total).
     await repo.room_for_aggregates(session)
-    t = await repo.transferred(session, start, end, placed)
+    city = None if scope.office is None else scope.office.city
+    t = await repo.transferred(session, start, end, scope.agency_id, city)
     labour_force = await repo.labour_force(
         session,
         end.year,

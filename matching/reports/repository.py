@@ -12,14 +12,13 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Date,
-    String,
+    DateTime,
     case,
     cast,
     distinct,
     func,
     insert,
     literal,
-    literal_column,
     null,
     or_,
     select,
@@ -167,12 +166,10 @@ CO = m.Course.__table__.c
 OFC = m.Office.__table__.c
 
 # What the summary's aggregates join: no more than their figures and scopes read (the foreign
-# keys make each join keep every placement, so leaving one out changes no count).
-_CITY = m.Placement.__table__.join(m.Opening.__table__, OP.id == PL.opening_id)
-_WORKER_CITY = m.Placement.__table__.join(m.WorkerProfile.__table__, W.id == PL.worker_id).join(
-    m.Opening.__table__, OP.id == PL.opening_id
-)
-_WORKER_CITY_EMPLOYER = _WORKER_CITY.join(m.Employer.__table__, E.id == PL.employer_id)
+# keys make each join keep every placement, so leaving one out changes no count). They read the
+# opening's city and her sex from the placement's copies (``db/next_starts.py``).
+_EMPLOYER = m.Placement.__table__.join(m.Employer.__table__, E.id == PL.employer_id)
+_GROUPS = m.Placement.__table__.join(m.WorkerGroup.__table__, G.worker_id == PL.worker_id)
 
 
 # Pro-rated income in whole integers: a day of a month of ``dim`` days is worth STEP[dim] of
@@ -194,122 +191,144 @@ def _month(pg: bool, d: Any) -> Any:
     return func.to_char(d, "YYYY-MM") if pg else func.strftime("%Y-%m", d)
 
 
-def _days(pg: bool, d: Any) -> Any:
-    """Date ``d`` as whole days since 1970-01-01 (an integer to pack into a sort key)."""
+def _first_of_month(pg: bool, d: Any) -> Any:
+    """The first day of date ``d``'s month (on PostgreSQL a timestamp without a time zone, so
+    that neither the session's zone nor a conversion moves it)."""
+    return func.date_trunc("month", cast(d, DateTime)) if pg else func.date(d, "start of month")
+
+
+def _next_month(pg: bool, d: Any) -> Any:
+    """The first day of the month after date ``d``'s."""
     if pg:
-        return cast(d - cast(literal(dt.date(1970, 1, 1), Date), Date), BigInteger)
-    return cast(func.julianday(d) - 2440587.5, BigInteger)
+        return _first_of_month(pg, d) + text("interval '1 month'")
+    return func.date(d, "start of month", "+1 month")
 
 
-def _started(pg: bool, start: dt.date, end: dt.date, where: Where) -> Any:
-    """The placements starting in [start, end] that happened, with what the figures count,
-    read once (a materialised CTE) for every aggregate of :func:`transferred`. ``latest``
-    packs (start date, id, local) into one integer, so that her latest placement's ``local``
-    is ``max(latest) % 2`` per worker: a hash aggregate instead of a window's sort."""
-    local = case((or_(PL.in_home_county.is_(True), E.local_workshop.is_(True)), 1), else_=0)
-    latest = (_days(pg, PL.start_date) * literal_column(str(2**31), BigInteger) + PL.id) * 2 + local
-    return (
-        select(
-            PL.worker_id,
-            PL.agency_id,
-            _month(pg, PL.start_date).label("month"),
-            PL.reemployed_after_days.label("waited"),
-            case((W.sex == "female", 1), else_=0).label("woman"),
-            latest.label("latest"),
-            OP.city,
-        )
-        .select_from(_WORKER_CITY_EMPLOYER)
-        .where(PL.start_date >= start, PL.start_date <= end, HAPPENED, *where)
-        .cte("started")
-        .prefix_with("MATERIALIZED")
-    )
+def _latest(column: Any, end: Any) -> Any:
+    """1 for the placement a worker is counted by in a grouping over a period ending ``end``:
+    her next start in it is after the period, or there is none (``db/next_starts.py``)."""
+    return case((or_(column.is_(None), column > end), 1), else_=0)
 
 
-def _kind(name: str) -> Any:
-    return literal_column(f"'{name}'", String)
+def _groupings(agency_id: int | None, city: str | None) -> tuple[Any, Any, Any]:
+    """The next-start columns of the scope's grouping, of the scope's grouping within a city,
+    and of (agency, city): what her one count in the scope, in a city and at an office read."""
+    if city is not None:
+        return PL.next_start_place, PL.next_start_place, PL.next_start_place
+    if agency_id is not None:
+        return PL.next_start_agency, PL.next_start_place, PL.next_start_place
+    return PL.next_start, PL.next_start_city, PL.next_start_place
+
+
+def _in_scope(
+    pg: bool, start: dt.date, end: dt.date, agency_id: int | None, city: str | None
+) -> Where:
+    where = [PL.start_date >= _day(pg, start), PL.start_date <= _day(pg, end), HAPPENED]
+    if agency_id is not None:
+        where.append(PL.agency_id == agency_id)
+    if city is not None:
+        where.append(PL.counted_city == city)
+    return where
 
 
 async def room_for_aggregates(session: AsyncSession) -> None:
-    """For the rest of the transaction (PostgreSQL): memory enough that a year's hash
-    aggregates over the period's placements stay in memory instead of spilling to disk, and no
-    JIT compilation, which costs about a second per summary and saves less."""
+    """For the rest of the transaction (PostgreSQL): memory enough that the summary's
+    aggregates stay in memory instead of spilling to disk, and no JIT compilation, which costs
+    about a second per summary and saves less."""
     if _postgres(session):
         await session.execute(text("SET LOCAL work_mem = '64MB'"))
         await session.execute(text("SET LOCAL jit = off"))
 
 
 async def transferred(
-    session: AsyncSession, start: dt.date, end: dt.date, where: Where
+    session: AsyncSession, start: dt.date, end: dt.date, agency_id: int | None, city: str | None
 ) -> dict[str, Any]:
-    """Who was transferred in [start, end], counted in the database in one statement over one
-    read of the period's placements: distinct workers, women, local by her latest placement,
-    those placed again after a dismissal and the days they waited (per placement, as counts
-    per number of days, for the median), and the breakdowns by month, city, (agency, city)
-    and priority group. Each distinct count groups by (key, worker) first, then counts."""
+    """Who was transferred in [start, end] among the placements of the agency (None: every
+    agency) in the city (None: every city): distinct workers, women, local by her latest
+    placement, those placed again after a dismissal and the days they waited (per placement,
+    as counts per number of days, for the median), and the breakdowns by month, city,
+    (agency, city) and priority group.
+
+    No count groups by worker: a worker is counted, in each grouping, by her one placement in
+    the period whose next start in that grouping is after it (``db/next_starts.py``); in a
+    month, by the one whose next start is after the month (or the period). So one read of the
+    period's placements (an index-only scan of the start date index on PostgreSQL) summed into
+    a few hundred rows per (agency, city, month, woman, local) gives every count but the
+    groups' (a second read, joined to the groups) and the re-employment's (the placements
+    with a wait, a partial index of their own)."""
     pg = _postgres(session)
-    s = _started(pg, start, end, where)
-    none_text, none_int = cast(null(), String), cast(null(), BigInteger)
-    zero = literal_column("0", BigInteger)
-    per_worker = (
-        select(
-            func.max(s.c.woman).label("woman"),
-            (func.max(s.c.latest) % 2).label("local"),
-            func.max(case((s.c.waited.is_not(None), 1), else_=0)).label("replaced"),
-        )
-        .group_by(s.c.worker_id)
-        .subquery("per_worker")
+    until = _day(pg, end)
+    scope, in_city, at_office = _groupings(agency_id, city)
+    where = _in_scope(pg, start, end, agency_id, city)
+    latest = _latest(scope, until)
+    in_month = case(
+        (or_(scope.is_(None), scope > until, scope >= _next_month(pg, PL.start_date)), 1),
+        else_=0,
     )
-    months = select(s.c.month, s.c.worker_id, s.c.woman).distinct().subquery("months")
-    cities = select(s.c.city, s.c.worker_id).distinct().subquery("cities")
-    places = select(s.c.agency_id, s.c.city, s.c.worker_id).distinct().subquery("places")
-    stmt = union_all(
+    woman = case((PL.counted_woman.is_(True), 1), else_=0)
+    local = case((or_(PL.in_home_county.is_(True), E.local_workshop.is_(True)), 1), else_=0)
+    month = _first_of_month(pg, PL.start_date)
+    sums = (
         select(
-            _kind("all"),
-            none_text,
-            none_int,
-            func.count(),
-            func.coalesce(func.sum(per_worker.c.woman), 0),
-            func.coalesce(func.sum(per_worker.c.local), 0),
-            func.coalesce(func.sum(per_worker.c.replaced), 0),
-        ).select_from(per_worker),
-        select(
-            _kind("month"), months.c.month, none_int, func.count(), func.sum(months.c.woman),
-            zero, zero,
-        ).group_by(months.c.month),
-        select(
-            _kind("city"), cities.c.city, none_int, func.count(), zero, zero, zero
-        ).group_by(cities.c.city),
-        select(
-            _kind("place"), places.c.city, places.c.agency_id, func.count(), zero, zero, zero
-        ).group_by(places.c.agency_id, places.c.city),
-        select(
-            _kind("group"), G.group_code, none_int, func.count(distinct(G.worker_id)), zero,
-            zero, zero,
+            PL.agency_id,
+            PL.counted_city,
+            month,
+            woman,
+            local,
+            func.sum(latest),
+            func.sum(in_month),
+            func.sum(_latest(in_city, until)),
+            func.sum(_latest(at_office, until)),
         )
-        .where(G.worker_id.in_(select(s.c.worker_id)))
-        .group_by(G.group_code),
-        select(_kind("wait"), none_text, s.c.waited, func.count(), zero, zero, zero)
-        .where(s.c.waited.is_not(None))
-        .group_by(s.c.waited),
-    )  # fmt: skip
+        .select_from(_EMPLOYER)
+        .where(*where)
+        .group_by(PL.agency_id, PL.counted_city, month, woman, local)
+    )
     out: dict[str, Any] = {
-        "total": 0, "women": 0, "local": 0, "replaced": 0,
-        "by_month": {}, "by_city": {}, "by_place": {}, "by_group": {},
+        "total": 0, "women": 0, "local": 0,
+        "by_month": {}, "by_city": Counter(), "by_place": Counter(), "by_group": {},
     }  # fmt: skip
+    months: dict[str, tuple[int, int]] = {}
+    for agency, place, first, is_woman, is_local, n, n_month, n_city, n_place in (
+        await session.execute(sums)
+    ).all():
+        n, n_month = int(n), int(n_month)
+        out["total"] += n
+        out["women"] += n if is_woman else 0
+        out["local"] += n if is_local else 0
+        key = str(first)[:7]  # a date, a timestamp or SQLite's text: YYYY-MM first
+        people, women = months.get(key, (0, 0))
+        months[key] = (people + n_month, women + (n_month if is_woman else 0))
+        out["by_city"][str(place)] += int(n_city)
+        out["by_place"][(agency, place)] += int(n_place)
+    out["by_month"] = months
+    out["by_city"] = {k: v for k, v in out["by_city"].items() if v}
+    out["by_place"] = {k: v for k, v in out["by_place"].items() if v}
+
+    groups = (
+        select(G.group_code, func.count())
+        .select_from(_GROUPS)
+        .where(*where, scope.is_(None) | (scope > until))
+        .group_by(G.group_code)
+    )
+    out["by_group"] = {str(code): int(n) for code, n in (await session.execute(groups)).all()}
+
+    waited = (
+        select(PL.worker_id, PL.reemployed_after_days.label("waited"))
+        .where(*where, PL.reemployed_after_days.is_not(None))
+        .subquery("waited")
+    )
+    none_int = cast(null(), BigInteger)
+    stmt = union_all(
+        select(none_int, func.count(distinct(waited.c.worker_id))),
+        select(waited.c.waited, func.count()).group_by(waited.c.waited),
+    )
     waits: dict[int, int] = {}
-    for kind, key, number, n, a, b, c in (await session.execute(stmt)).all():
-        if kind == "all":
-            out.update(total=int(n), women=int(a), local=int(b), replaced=int(c))
-        elif kind == "month":
-            out["by_month"][str(key)] = (int(n), int(a))
-        elif kind == "city":
-            out["by_city"][str(key)] = int(n)
-        elif kind == "place":
-            out["by_place"][(number, key)] = int(n)
-        elif kind == "group":
-            out["by_group"][str(key)] = int(n)
+    for days, n in (await session.execute(stmt)).all():
+        if days is None:
+            out["replaced"] = int(n)
         else:
-            waits[int(number)] = int(n)
+            waits[int(days)] = int(n)
     out["median_wait"] = _median(waits)
     return out
 
@@ -373,10 +392,8 @@ async def workers_dismissed(
     session: AsyncSession, start: dt.date, end: dt.date, reasons: tuple[str, ...], where: Where
 ) -> int:
     """Distinct workers whose placement ended in [start, end] for one of ``reasons``."""
-    stmt = (
-        select(func.count(distinct(PL.worker_id)))
-        .select_from(_CITY)
-        .where(PL.ended_on >= start, PL.ended_on <= end, PL.end_reason.in_(reasons), *where)
+    stmt = select(func.count(distinct(PL.worker_id))).where(
+        PL.ended_on >= start, PL.ended_on <= end, PL.end_reason.in_(reasons), *where
     )
     return await _count(session, stmt)
 

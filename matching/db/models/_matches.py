@@ -122,6 +122,13 @@ class Offer(IdMixin, Base):
         ),
         Index("ix_offers_opening_status", "opening_id", "status"),
         Index("ix_offers_status_expires", "status", "expires_at"),
+        # The hires at job fairs (the summary's, a fair's page): the few offers made at one.
+        Index(
+            "ix_offers_job_fair",
+            "job_fair_id",
+            postgresql_where=text("job_fair_id IS NOT NULL"),
+            sqlite_where=text("job_fair_id IS NOT NULL"),
+        ),
     )
 
     run_id: Mapped[int | None] = mapped_column(ForeignKey("match_runs.id", ondelete="SET NULL"))

@@ -16,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -36,6 +37,16 @@ class OfferLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
 
 
+COUNTED = [
+    "ended_on", "agency_id", "worker_id", "employer_id", "in_home_county", "counted_city",
+    "counted_woman",
+    "next_start", "next_start_city", "next_start_agency", "next_start_place",
+]  # fmt: skip
+
+
+ENDED = ["end_reason", "worker_id", "agency_id", "counted_city"]
+
+
 class Placement(IdMixin, Base):
     """A confirmed hire (就业): the worker at the employer from the start date."""
 
@@ -43,8 +54,19 @@ class Placement(IdMixin, Base):
     __table_args__ = (
         CheckConstraint("status IN ('active', 'ended')", name="status"),
         CheckConstraint("monthly_wage >= 0", name="monthly_wage"),
-        Index("ix_placements_start_date", "start_date"),
-        Index("ix_placements_ended_on", "ended_on"),  # the summary's dismissals in a period
+        # The summary's distinct counts read a period's placements from this index alone
+        # (an index-only scan on PostgreSQL): what they count, scope and join.
+        Index("ix_placements_start_date", "start_date", postgresql_include=COUNTED),
+        # ... and those placed again after a dismissal, with the days they waited.
+        Index(
+            "ix_placements_reemployed",
+            "start_date",
+            postgresql_include=["ended_on", "agency_id", "worker_id", "counted_city"],
+            postgresql_where=text("reemployed_after_days IS NOT NULL"),
+            sqlite_where=text("reemployed_after_days IS NOT NULL"),
+        ),
+        # The summary's dismissals in a period, read from the index alone on PostgreSQL.
+        Index("ix_placements_ended_on", "ended_on", postgresql_include=ENDED),
         Index("ix_placements_worker", "worker_id"),
         Index("ix_placements_opening", "opening_id"),
     )
@@ -76,6 +98,18 @@ class Placement(IdMixin, Base):
     # Work in her home county (就地转移): decided when she is placed, so the figures stand
     # when her profile is later corrected or erased.
     in_home_county: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The start of her next placement that happened (in the order (start_date, id)): of all
+    # hers; in the same destination city; in the same agency; in both. Null when there is none
+    # (or this one never happened). Kept by ``matching.db.next_starts``; the summary counts a
+    # worker once in a period by the one placement of hers in it whose next start is after it.
+    next_start: Mapped[dt.date | None] = mapped_column(Date)
+    next_start_city: Mapped[dt.date | None] = mapped_column(Date)
+    next_start_agency: Mapped[dt.date | None] = mapped_column(Date)
+    next_start_place: Mapped[dt.date | None] = mapped_column(Date)
+    # Copies the same module keeps, so that the summary joins neither: the opening's city and
+    # whether she is a woman (her profile's sex).
+    counted_city: Mapped[str | None] = mapped_column(String(100))
+    counted_woman: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
