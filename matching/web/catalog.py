@@ -132,6 +132,7 @@ FLASH = {
     "session_created": "The session is scheduled; enrol her agency's workers below.",
     "enrolled": "She is enrolled.",
     "training_completed": "Her completion is recorded; a skill course certified its skill.",
+    "training_withdrawn": "She has left the session; her place is free again.",
 }
 
 
