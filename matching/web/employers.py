@@ -1,0 +1,188 @@
+"""The admin's edit of an employer (用人单位): every field ``PATCH /api/v1/employers/{id}``
+takes, through ``openings.service.update_employer``.
+
+As the worker's and the opening's forms do, it sends only what the admin changed, carries the
+version it was read at and what it showed (``was``), and on a stale form writes nothing and
+lists each field someone else changed since, keeping what the admin typed. The agency is chosen
+by name; the scores (0–100) and the agency are the admin's alone, so the page is an admin's.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import msgspec
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Template
+
+from matching.api.deps import DbSession
+from matching.lib.errors import Conflict, DomainError
+from matching.lib.principal import Principal
+from matching.network import service as network
+from matching.openings import service as openings
+from matching.openings.schemas import EmployerOut, EmployerPatch
+from matching.web.aftercare import say
+from matching.web.console import Me, field_errors, render, see_other, t
+from matching.web.editing import check_each, stale_fields, was_of
+
+AnyRequest = Request[Any, Any, Any]
+TEXT = ("name", "city", "industry")
+SCORES = ("reputation", "labour_protection")
+LABELS = {
+    "name": "Company name",
+    "city": "City",
+    "industry": "Industry",
+    "reputation": "Reputation",
+    "labour_protection": "Labour protection",
+    "local_workshop": "A local workshop: its openings count as local transfer",
+    "agency_id": "Registering agency (changes it and its openings)",
+}
+
+
+def shown(e: EmployerOut) -> dict[str, str]:
+    """An employer as its edit form's text values."""
+    return {
+        "name": e.name,
+        "city": e.city,
+        "industry": e.industry or "",
+        "reputation": str(e.reputation),
+        "labour_protection": str(e.labour_protection),
+        "local_workshop": "on" if e.local_workshop else "",
+        "agency_id": "" if e.agency_id is None else str(e.agency_id),
+    }
+
+
+def changes(
+    before: dict[str, str], form: Any
+) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
+    """The PATCH body of what changed, every field's problem, and the form's values."""
+    after = {k: str(form.get(k, "")).strip() for k in before}
+    after["local_workshop"] = "on" if after["local_workshop"] in ("on", "true", "1") else ""
+    errors: dict[str, str] = {}
+    patch: dict[str, Any] = {}
+    for f in (k for k in after if after[k] != before[k]):
+        raw = after[f]
+        if f in ("name", "city") and not raw:
+            errors[f] = "must not be blank"
+        elif f == "industry":
+            patch[f] = raw or None
+        elif f in SCORES:
+            if raw.isdigit() and int(raw) <= 100:
+                patch[f] = int(raw)
+            else:
+                errors[f] = "enter a whole number from 0 to 100"
+        elif f == "local_workshop":
+            patch[f] = raw == "on"
+        elif f == "agency_id":
+            if raw and not raw.isdigit():
+                errors[f] = "choose one of the options"
+            else:
+                patch[f] = int(raw) if raw else None
+        else:
+            patch[f] = raw
+    check_each(patch, errors, EmployerPatch)
+    return {k: v for k, v in patch.items() if k not in errors}, errors, after
+
+
+async def _form(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
+    e: EmployerOut,
+    v: dict[str, str],
+    *,
+    errors: dict[str, str] | None = None,
+    stale: list[tuple[str, str, str]] | None = None,
+    status_code: int = 200,
+) -> Template:
+    agencies = (await network.list_agencies(db_session, me)).items
+    return render(
+        request,
+        "console/employer_form.html",
+        status_code=status_code,
+        e=e,
+        v=v,
+        was=json.dumps(shown(e), ensure_ascii=False),
+        errors=errors or {},
+        stale=stale,
+        agencies=agencies,
+    )
+
+
+def _readable(values: dict[str, str], agency_names: dict[str, str], yes: str, no: str) -> Any:
+    """The values as the stale list says them: the agency by name, the box as yes or no."""
+    out = dict(values)
+    out["agency_id"] = agency_names.get(values.get("agency_id", ""), values.get("agency_id", ""))
+    out["local_workshop"] = yes if values.get("local_workshop") == "on" else no
+    return out
+
+
+@get("/admin/employers/{employer_id:int}/edit")
+async def employer_edit(
+    request: AnyRequest, db_session: DbSession, me: Me, employer_id: FromPath[int]
+) -> Template:
+    me.require("admin")
+    e = await openings.get_employer(db_session, me, employer_id)
+    return await _form(request, db_session, me, e, shown(e))
+
+
+@post("/admin/employers/{employer_id:int}/edit", status_code=200)
+async def employer_update(
+    request: AnyRequest, db_session: DbSession, me: Me, employer_id: FromPath[int]
+) -> Response[Any]:
+    """Edit an employer (``PATCH /api/v1/employers/{id}``): only what changed is sent."""
+    me.require("admin")
+    form = await request.form()
+    e = await openings.get_employer(db_session, me, employer_id)
+    now = shown(e)
+    was = was_of(form)
+    before = {k: was.get(k, v) for k, v in now.items()}
+    patch, errors, after = changes(before, form)
+    version = str(form.get("version", ""))
+    if version.isdigit() and int(version) != e.version:
+        return await _stale(request, db_session, me, e, before, after)
+    shown_errors = say(request, errors)
+    if not version.isdigit():
+        shown_errors["version"] = t(request, "The page was out of date; reload it and try again.")
+    elif patch or errors:
+        # the parsed fields go to the service even beside bad ones, so its checks show too
+        body = {"version": int(version), **patch}
+        try:
+            patch_ = msgspec.convert(body, EmployerPatch)
+            await openings.update_employer(db_session, me, employer_id, patch_)
+        except DomainError as exc:
+            if exc.status_code in (403, 404):
+                raise
+            await db_session.rollback()  # a refused form writes nothing
+            if isinstance(exc, Conflict) and exc.extra.get("field") == "version":
+                fresh = await openings.get_employer(db_session, me, employer_id)  # a moment ago
+                return await _stale(request, db_session, me, fresh, before, after)
+            shown_errors = field_errors(request, exc) | shown_errors
+        else:
+            if errors:
+                await db_session.rollback()
+    if not shown_errors:
+        return see_other("/admin", done="saved")
+    code = 409 if "version" in shown_errors else 422
+    return await _form(request, db_session, me, e, after, errors=shown_errors, status_code=code)
+
+
+async def _stale(
+    request: AnyRequest,
+    db_session: DbSession,
+    me: Principal,
+    e: EmployerOut,
+    before: dict[str, str],
+    after: dict[str, str],
+) -> Template:
+    """Nothing written: what changed since the form was read, and what the admin typed."""
+    names = {str(a.id): a.name for a in (await network.list_agencies(db_session, me)).items}
+    yes, no = t(request, "yes"), t(request, "no")
+    then_, now_ = _readable(before, names, yes, no), _readable(shown(e), names, yes, no)
+    stale = stale_fields(request, then_, now_, LABELS, "")
+    return await _form(request, db_session, me, e, after, stale=stale, status_code=409)
+
+
+ROUTES = [employer_edit, employer_update]
