@@ -14,6 +14,7 @@ from litestar.static_files import create_static_files_router
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
 from matching.web import (
+    accounts,
     admin,
     aftercare,
     console,
@@ -66,6 +67,7 @@ def web_router(settings: Settings) -> list[Any]:
             *employer.ROUTES,
             *admin.ROUTES,
             *employers.ROUTES,
+            *accounts.ROUTES,
             *reports.ROUTES,
             *exports.ROUTES,
             *fairs.ROUTES,
