@@ -30,6 +30,7 @@ from matching.web import (
     reports,
     staff,
     training,
+    withdrawal,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -68,6 +69,7 @@ def web_router(settings: Settings) -> list[Any]:
             *admin.ROUTES,
             *employers.ROUTES,
             *accounts.ROUTES,
+            *withdrawal.ROUTES,
             *reports.ROUTES,
             *exports.ROUTES,
             *fairs.ROUTES,

@@ -553,9 +553,6 @@ async def offer_action(
         if not me.is_employer:
             return see_other(f"/placements/{placement.id}", done="confirmed")
         done = "confirmed"
-    elif action == "withdraw":
-        await offer_service.withdraw(db_session, ctx, me, offer_id, str(form.get("reason", "")))
-        done = "withdrawn"
     else:
         from matching.lib.errors import NotFound
 
