@@ -2,8 +2,8 @@
 training session (and a stale second withdrawal is refused beside her row), the admin edits an
 employer (every bad field at once, then a stale form naming a colleague's change) and changes
 an account's role and scope (an inconsistent one refused, then a keyboard-only save without
-JavaScript). Each page is photographed and audited by axe-core through ``shot``, at desk width
-and 360 px."""
+JavaScript), and staff withdraw an offer from a run's page (a blank reason refused). Each
+page is photographed and audited by axe-core through ``shot``, at desk width and 360 px."""
 
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ async def test_she_leaves_a_training_session(
     with contextlib.closing(c):
         worker = {
             "name": HER,
-            "phone": "13900000093",
+            "phone": "13900000095",
             "birth_date": "1992-04-01",
             "home_county": "兴仁市",
             "consent_matching": True,
@@ -189,3 +189,69 @@ async def test_the_admin_edits_an_employer_and_an_account(
             await page.goto(f"{site.base}/admin/accounts/{account['id']}/edit")
             await _fits(page)
             await shot(page, artifacts, "h-j-12-account-edit-360")
+
+
+async def test_staff_withdraw_an_offer_with_its_reason(
+    site: Site, chromium_path: str, artifacts: Path
+) -> None:
+    from playwright.async_api import expect
+
+    c, staff = _api(site, "zhang")
+    _, admin = _api(site, "root")
+    with contextlib.closing(c):
+        body = {
+            "name": "鑫达钢构",
+            "city": "南京",
+            "industry": "钢结构",
+            "agency_id": site.ids["agency"],
+        }
+        employer = _ok(c, "POST", "/employers", admin, body)
+        start = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+        opening = {
+            "employer_id": employer["id"],
+            "title": "电焊工",
+            "city": "南京",
+            "required_skills": [{"code": "welding", "min_level": 4}],
+            "headcount": 1,
+            "monthly_wage_min": 6000,
+            "monthly_wage_max": 7000,
+            "housing_provided": True,
+            "start_date": start,
+        }
+        _ok(c, "POST", "/openings", staff, opening)
+        worker = {
+            "name": "黄秋月",
+            "phone": "13900000096",
+            "birth_date": "1989-06-01",
+            "home_county": "兴仁市",
+            "skills": [{"code": "welding", "level": 5}],
+            "willing_to_relocate": True,
+            "consent_matching": True,
+        }
+        _ok(c, "POST", "/workers", staff, worker)
+    async with console_page(chromium_path, site, "zhang") as page:
+        await page.goto(f"{site.base}/runs")
+        await page.click("#run-now")
+        await expect(page).to_have_url(re.compile(r"/runs/\d+$"))
+        run_url = page.url
+        row = page.locator("#proposals tr", has_text="黄秋月")
+        await expect(row).to_be_visible(timeout=90_000)
+        link = row.get_by_role("link", name="撤回")
+        href = await link.get_attribute("href")
+        async with console_page(chromium_path, site, "zhang", **PHONE) as phone:
+            await phone.goto(f"{site.base}{href}")
+            await expect(phone.locator("#f-reason")).to_be_visible()
+            await _fits(phone)
+            await shot(phone, artifacts, "h-j-16-offer-withdraw-360")
+        await link.click()
+        await expect(page.locator("h1")).to_have_text("撤回录用通知: 黄秋月 · 电焊工")
+        await shot(page, artifacts, "h-j-13-offer-withdraw")
+        await page.click("main form button[type=submit]")
+        await expect(page.locator("#e-reason")).to_have_text("不能为空")
+        await shot(page, artifacts, "h-j-14-offer-withdraw-error")
+        await page.fill("#f-reason", "用人单位暂停招聘")
+        await page.click("main form button[type=submit]")
+        await expect(page).to_have_url(re.compile(re.escape(run_url) + r"\?done=withdrawn$"))
+        await expect(page.locator(".flash")).to_contain_text("撤回")
+        await expect(page.locator("#proposals tr", has_text="黄秋月")).to_contain_text("已撤回")
+        await shot(page, artifacts, "h-j-15-run-after-withdrawal")
