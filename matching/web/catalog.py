@@ -133,6 +133,8 @@ FLASH = {
     "enrolled": "She is enrolled.",
     "training_completed": "Her completion is recorded; a skill course certified its skill.",
     "training_withdrawn": "She has left the session; her place is free again.",
+    "employer_registered": "The employer is registered for your agency; post its first opening "
+    "below.",
 }
 
 

@@ -1,5 +1,6 @@
-"""The admin's edit of an employer (用人单位): every field ``PATCH /api/v1/employers/{id}``
-takes, through ``openings.service.update_employer``.
+"""Employers (用人单位) in the console: agency staff register one for their agency (``POST
+/api/v1/employers``, through ``openings.service.create_employer``), and the admin edits one:
+every field ``PATCH /api/v1/employers/{id}`` takes, through ``openings.service.update_employer``.
 
 As the worker's and the opening's forms do, it sends only what the admin changed, carries the
 version it was read at and what it showed (``was``), and on a stale form writes nothing and
@@ -22,8 +23,8 @@ from matching.lib.errors import Conflict, DomainError
 from matching.lib.principal import Principal
 from matching.network import service as network
 from matching.openings import service as openings
-from matching.openings.schemas import EmployerOut, EmployerPatch
-from matching.web.aftercare import say
+from matching.openings.schemas import EmployerCreate, EmployerOut, EmployerPatch
+from matching.web.aftercare import attempt, say
 from matching.web.console import Me, field_errors, render, see_other, t
 from matching.web.editing import check_each, stale_fields, was_of
 
@@ -185,4 +186,50 @@ async def _stale(
     return await _form(request, db_session, me, e, after, stale=stale, status_code=409)
 
 
-ROUTES = [employer_edit, employer_update]
+# --- staff register an employer for their agency ---
+
+
+def _new_form(
+    request: AnyRequest, v: dict[str, str], errors: dict[str, str], status_code: int = 200
+) -> Template:
+    return render(request, "console/employer_new.html", status_code=status_code, v=v, errors=errors)
+
+
+@get("/employers/new")
+async def employer_new(request: AnyRequest, me: Me) -> Template:
+    """Register an employer for her agency (an admin registers on the admin page)."""
+    me.require("staff")
+    return _new_form(request, {}, {})
+
+
+@post("/employers", status_code=200)
+async def employer_create(request: AnyRequest, db_session: DbSession, me: Me) -> Response[Any]:
+    """A new employer of her agency (``POST /api/v1/employers``); then its first opening."""
+    me.require("staff")
+    form = await request.form()
+    errors: dict[str, str] = {}
+    v = {k: str(form.get(k, "")).strip() for k in ("name", "city", "industry")}
+    v["local_workshop"] = "on" if str(form.get("local_workshop", "")) == "on" else ""
+    body = {"name": v["name"], "city": v["city"], "industry": v["industry"] or None}
+    for f in ("name", "city"):
+        if not v[f]:
+            errors[f] = "must not be blank"
+    check_each({k: x for k, x in body.items() if k not in errors}, errors, EmployerPatch)
+    shown_errors = say(request, errors)
+    made: list[int] = []
+    # what parsed goes to the service, so its own checks show beside the rest at once
+    data = {k: x for k, x in body.items() if k not in errors} | {"name": "-", "city": "-"}
+    data |= {k: body[k] for k in ("name", "city") if k not in errors}
+    create = msgspec.convert(data | {"local_workshop": v["local_workshop"] == "on"}, EmployerCreate)
+
+    async def call() -> None:
+        made.append((await openings.create_employer(db_session, me, create)).id)
+
+    shown_errors = await attempt(request, db_session, call) | shown_errors
+    if not shown_errors:
+        return see_other("/openings/new", done="employer_registered", employer_id=made[0])
+    await db_session.rollback()  # a refused form writes nothing
+    return _new_form(request, v, shown_errors, 422)
+
+
+ROUTES = [employer_edit, employer_update, employer_new, employer_create]

@@ -370,12 +370,16 @@ async def _employers_for(db_session: DbSession, me: Principal) -> list[Any]:
 
 
 @get("/openings/new")
-async def opening_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
+async def opening_new(
+    request: AnyRequest, db_session: DbSession, me: Me, employer_id: FromQuery[int | None] = None
+) -> Template:
+    """The form; ``employer_id`` chooses the employer (one just registered)."""
     start = (clock.today() + dt.timedelta(days=14)).isoformat()
+    v = {"start_date": start, "headcount": "1", "employer_id": str(employer_id or "")}
     return render(
         request,
         "console/opening_form.html",
-        v={"start_date": start, "headcount": "1"},
+        v=v,
         errors={},
         employers=await _employers_for(db_session, me),
     )

@@ -255,3 +255,28 @@ async def test_staff_withdraw_an_offer_with_its_reason(
         await expect(page.locator(".flash")).to_contain_text("撤回")
         await expect(page.locator("#proposals tr", has_text="黄秋月")).to_contain_text("已撤回")
         await shot(page, artifacts, "h-j-15-run-after-withdrawal")
+
+
+async def test_staff_register_an_employer(site: Site, chromium_path: str, artifacts: Path) -> None:
+    from playwright.async_api import expect
+
+    async with console_page(chromium_path, site, "zhang") as page:
+        await page.goto(f"{site.base}/openings")
+        await page.get_by_role("link", name="登记用人单位").click()
+        await expect(page.locator("h1")).to_have_text("登记用人单位")
+        await page.fill("#f-city", "安顺")
+        await page.click("main form button[type=submit]")
+        await expect(page.locator("#e-name")).to_have_text("不能为空")
+        await expect(page.locator("#f-city")).to_have_value("安顺")
+        await shot(page, artifacts, "h-j-17-employer-new-error")
+        await page.fill("#f-name", "安顺蜡染坊")
+        await page.check("input[name=local_workshop]")
+        await page.click("main form button[type=submit]")
+        await expect(page).to_have_url(re.compile(r"/openings/new\?done=employer_registered"))
+        await expect(page.locator(".flash")).to_contain_text("用人单位已登记在本机构名下")
+        await expect(page.locator("#f-employer_id option:checked")).to_contain_text("安顺蜡染坊")
+        await shot(page, artifacts, "h-j-18-opening-for-new-employer")
+    async with console_page(chromium_path, site, "zhang", **PHONE) as page:
+        await page.goto(f"{site.base}/employers/new")
+        await _fits(page)
+        await shot(page, artifacts, "h-j-19-employer-new-360")

@@ -139,3 +139,52 @@ async def test_staff_may_not_and_an_unknown_employer_is_404(api: Api) -> None:
     r = await _post(api, "/admin/employers/999999/edit", token, name="x", version="1")
     assert r.status_code == 404
     assert await api.digest() == before
+
+
+async def test_staff_register_an_employer_for_their_agency(api: Api) -> None:
+    w = await _world(api)
+    clerk = await _account(api, "staff", agency_id=w["first"]["id"])
+    token = await _login(api, clerk)
+    assert 'href="/employers/new"' in (await _get(api, "/openings")).text
+    assert "登记用人单位" in (await _get(api, "/employers/new")).text
+    body = {"name": "永盛家纺", "city": "南通", "industry": "纺织", "local_workshop": "on"}
+    r = await _post(api, "/employers", token, **body)
+    assert r.status_code == 303, r.text
+    async with api.engine.connect() as conn:
+        q = select(m.Employer).where(m.Employer.name == "永盛家纺")
+        (row,) = (await conn.execute(q)).all()
+    assert (row.city, row.industry, row.local_workshop, row.agency_id) == (
+        "南通",
+        "纺织",
+        True,
+        w["first"]["id"],
+    )
+    assert (row.reputation, row.labour_protection) == (50, 50)
+    assert r.headers["location"] == f"/openings/new?done=employer_registered&employer_id={row.id}"
+    page = (await api.client.get(r.headers["location"])).text
+    assert "用人单位已登记在本机构名下" in page
+    assert re.search(rf'<option value="{row.id}"\s+selected>永盛家纺', page)  # chosen
+
+
+async def test_a_bad_registration_shows_every_error_and_stores_nothing(api: Api) -> None:
+    w = await _world(api)
+    token = await _login(api, await _account(api, "staff", agency_id=w["first"]["id"]))
+    before = await api.digest()
+    r = await _post(api, "/employers", token, name=" ", city="城" * 101, industry="电" * 101)
+    assert r.status_code == 422
+    assert _error(r.text, "name") == "不能为空"
+    assert _error(r.text, "city") == "最多 100 个字"
+    assert _error(r.text, "industry") == "最多 100 个字"
+    r = await _post(api, "/employers", token, name="\u200b", city="苏州")  # the service's rule
+    assert r.status_code == 422
+    _error(r.text, "name")
+    assert re.search(r'id="f-city"[^>]*value="苏州"', r.text)
+    assert await api.digest() == before
+    # an admin registers on the admin page, an employer account not at all
+    await _login(api, w["admin"])
+    assert (await _get(api, "/employers/new")).status_code == 403
+    token = await _login(api, await _account(api, "employer", employer_id=w["employer"]["id"]))
+    before = await api.digest()
+    r = await _post(api, "/employers", token, name="冒充", city="苏州")
+    assert r.status_code == 403
+    assert await api.digest() == before

@@ -101,7 +101,7 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
         start = ["/", "/no/such/page", "/workers/999999", "/admin"]
         withdraw = f"/offers/{w['offer_of'][w['priority']['id']]}/withdraw"
         if role == "staff":
-            start += [f"/training/sessions/{session_id}", withdraw]
+            start += [f"/training/sessions/{session_id}", withdraw, "/employers/new"]
         bad |= await _crawl(api, start, who=role)
         if role == "staff":  # she leaves the session, then a second withdrawal is refused
             path = f"/training/enrolments/{enrolment_id}/withdraw"
@@ -116,7 +116,7 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
                 bad[f"POST {path} twice"] = found
         # forms sent back with their errors
         wrong = {"_csrf_token": token, "name": "", "phone": "1", "headcount": "0", "skill_x": "9"}
-        for path in ("/workers", "/openings", withdraw):
+        for path in ("/workers", "/openings", withdraw, "/employers"):
             r = await api.client.post(path, data=wrong, headers={"Accept": "text/html"})
             if found := english_in(r.text):
                 bad[f"POST {path} as {role}"] = found
