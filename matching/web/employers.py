@@ -1,11 +1,13 @@
 """Employers (用人单位) in the console: agency staff register one for their agency (``POST
-/api/v1/employers``, through ``openings.service.create_employer``), and the admin edits one:
-every field ``PATCH /api/v1/employers/{id}`` takes, through ``openings.service.update_employer``.
+/api/v1/employers``, through ``openings.service.create_employer``), and its agency's staff or an
+admin edit one: every field ``PATCH /api/v1/employers/{id}`` takes (the scores and the agency
+are the admin's alone, so staff are not shown them), through
+``openings.service.update_employer``.
 
 As the worker's and the opening's forms do, it sends only what the admin changed, carries the
 version it was read at and what it showed (``was``), and on a stale form writes nothing and
 lists each field someone else changed since, keeping what the admin typed. The agency is chosen
-by name; the scores (0–100) and the agency are the admin's alone, so the page is an admin's.
+by name.
 """
 
 from __future__ import annotations
@@ -42,9 +44,12 @@ LABELS = {
 }
 
 
-def shown(e: EmployerOut) -> dict[str, str]:
-    """An employer as its edit form's text values."""
-    return {
+ADMINS_ONLY = ("reputation", "labour_protection", "agency_id")
+
+
+def shown(e: EmployerOut, me: Principal) -> dict[str, str]:
+    """An employer as its edit form's text values (what the caller may change)."""
+    values = {
         "name": e.name,
         "city": e.city,
         "industry": e.industry or "",
@@ -53,6 +58,7 @@ def shown(e: EmployerOut) -> dict[str, str]:
         "local_workshop": "on" if e.local_workshop else "",
         "agency_id": "" if e.agency_id is None else str(e.agency_id),
     }
+    return {k: v for k, v in values.items() if me.is_admin or k not in ADMINS_ONLY}
 
 
 def changes(
@@ -105,10 +111,11 @@ async def _form(
         status_code=status_code,
         e=e,
         v=v,
-        was=json.dumps(shown(e), ensure_ascii=False),
+        was=json.dumps(shown(e, me), ensure_ascii=False),
         errors=errors or {},
         stale=stale,
         agencies=agencies,
+        home=home(me),
     )
 
 
@@ -120,24 +127,27 @@ def _readable(values: dict[str, str], agency_names: dict[str, str], yes: str, no
     return out
 
 
-@get("/admin/employers/{employer_id:int}/edit")
+def home(me: Principal) -> str:
+    """Where the form leads back to: the admin's employers table, a clerk's openings."""
+    return "/admin" if me.is_admin else "/openings"
+
+
+@get("/employers/{employer_id:int}/edit")
 async def employer_edit(
     request: AnyRequest, db_session: DbSession, me: Me, employer_id: FromPath[int]
 ) -> Template:
-    me.require("admin")
-    e = await openings.get_employer(db_session, me, employer_id)
-    return await _form(request, db_session, me, e, shown(e))
+    e = await openings.employer_to_change(db_session, me, employer_id)
+    return await _form(request, db_session, me, e, shown(e, me))
 
 
-@post("/admin/employers/{employer_id:int}/edit", status_code=200)
+@post("/employers/{employer_id:int}/edit", status_code=200)
 async def employer_update(
     request: AnyRequest, db_session: DbSession, me: Me, employer_id: FromPath[int]
 ) -> Response[Any]:
     """Edit an employer (``PATCH /api/v1/employers/{id}``): only what changed is sent."""
-    me.require("admin")
     form = await request.form()
-    e = await openings.get_employer(db_session, me, employer_id)
-    now = shown(e)
+    e = await openings.employer_to_change(db_session, me, employer_id)
+    now = shown(e, me)
     was = was_of(form)
     before = {k: was.get(k, v) for k, v in now.items()}
     patch, errors, after = changes(before, form)
@@ -165,7 +175,7 @@ async def employer_update(
             if errors:
                 await db_session.rollback()
     if not shown_errors:
-        return see_other("/admin", done="saved")
+        return see_other(home(me), done="saved")
     code = 409 if "version" in shown_errors else 422
     return await _form(request, db_session, me, e, after, errors=shown_errors, status_code=code)
 
@@ -181,7 +191,7 @@ async def _stale(
     """Nothing written: what changed since the form was read, and what the admin typed."""
     names = {str(a.id): a.name for a in (await network.list_agencies(db_session, me)).items}
     yes, no = t(request, "yes"), t(request, "no")
-    then_, now_ = _readable(before, names, yes, no), _readable(shown(e), names, yes, no)
+    then_, now_ = _readable(before, names, yes, no), _readable(shown(e, me), names, yes, no)
     stale = stale_fields(request, then_, now_, LABELS, "")
     return await _form(request, db_session, me, e, after, stale=stale, status_code=409)
 

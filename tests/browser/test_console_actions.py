@@ -127,7 +127,7 @@ async def test_the_admin_edits_an_employer_and_an_account(
             await shot(page, artifacts, "h-j-06-employer-edit-errors")
 
             # a colleague moves it to 苏州 meanwhile: the form names the change, stores nothing
-            await page.goto(f"{site.base}/admin/employers/{employer['id']}/edit")
+            await page.goto(f"{site.base}/employers/{employer['id']}/edit")
             patch = {"version": employer["version"], "city": "苏州"}
             _ok(c, "PATCH", f"/employers/{employer['id']}", admin, patch)
             await page.fill("#f-name", "永盛家纺（南通）")
@@ -183,7 +183,7 @@ async def test_the_admin_edits_an_employer_and_an_account(
         assert moved[0]["agency_id"] == other["id"]
 
         async with console_page(chromium_path, site, "root", **PHONE) as page:
-            await page.goto(f"{site.base}/admin/employers/{employer['id']}/edit")
+            await page.goto(f"{site.base}/employers/{employer['id']}/edit")
             await _fits(page)
             await shot(page, artifacts, "h-j-11-employer-edit-360")
             await page.goto(f"{site.base}/admin/accounts/{account['id']}/edit")
@@ -276,6 +276,14 @@ async def test_staff_register_an_employer(site: Site, chromium_path: str, artifa
         await expect(page.locator(".flash")).to_contain_text("用人单位已登记在本机构名下")
         await expect(page.locator("#f-employer_id option:checked")).to_contain_text("安顺蜡染坊")
         await shot(page, artifacts, "h-j-18-opening-for-new-employer")
+        # its agency's staff edit it too (not the scores, which are the admin's)
+        employer_id = await page.locator("#f-employer_id").input_value()
+        await page.goto(f"{site.base}/employers/{employer_id}/edit")
+        await expect(page.locator("#f-reputation")).to_have_count(0)
+        await page.fill("#f-industry", "蜡染")
+        await shot(page, artifacts, "h-j-20-employer-edit-by-staff")
+        await page.click("main form button[type=submit]")
+        await expect(page).to_have_url(re.compile(r"/openings\?done=saved$"))
     async with console_page(chromium_path, site, "zhang", **PHONE) as page:
         await page.goto(f"{site.base}/employers/new")
         await _fits(page)

@@ -34,14 +34,14 @@ async def test_the_admin_edits_every_field_and_the_agency_by_name(api: Api) -> N
     w = await _world(api)
     eid = w["employer"]["id"]
     await _login(api, w["admin"])
-    assert f'href="/admin/employers/{eid}/edit"' in (await _get(api, "/admin")).text
-    form = await _form(api, f"/admin/employers/{eid}/edit")
+    assert f'href="/employers/{eid}/edit"' in (await _get(api, "/admin")).text
+    form = await _form(api, f"/employers/{eid}/edit")
     assert (form["name"], form["city"], form["agency_id"]) == (
         "宏达电子",
         "上海",
         str(w["first"]["id"]),
     )
-    page = (await _get(api, f"/admin/employers/{eid}/edit")).text
+    page = (await _get(api, f"/employers/{eid}/edit")).text
     assert "安龙县就业局" in page and "修改用人单位" in page  # agencies offered by name
     form |= {
         "name": "宏达电子（苏州）",
@@ -52,7 +52,7 @@ async def test_the_admin_edits_every_field_and_the_agency_by_name(api: Api) -> N
         "local_workshop": "on",
         "agency_id": str(w["second"]["id"]),
     }
-    r = await api.client.post(f"/admin/employers/{eid}/edit", data=form, follow_redirects=False)
+    r = await api.client.post(f"/employers/{eid}/edit", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text
     assert r.headers["location"] == "/admin?done=saved"
     row = await _row(api, eid)
@@ -67,11 +67,11 @@ async def test_the_admin_edits_every_field_and_the_agency_by_name(api: Api) -> N
     assert row.version == w["employer"]["version"] + 1
 
     # the box unticked and the agency set to none: both are changes too
-    form = await _form(api, f"/admin/employers/{eid}/edit")
+    form = await _form(api, f"/employers/{eid}/edit")
     assert "local_workshop" in form  # ticked (an unticked box is not sent)
     del form["local_workshop"]
     form["agency_id"] = ""
-    r = await api.client.post(f"/admin/employers/{eid}/edit", data=form, follow_redirects=False)
+    r = await api.client.post(f"/employers/{eid}/edit", data=form, follow_redirects=False)
     assert r.status_code == 303, r.text
     row = await _row(api, eid)
     assert row.local_workshop is False and row.agency_id is None
@@ -81,7 +81,7 @@ async def test_every_bad_field_shows_beside_itself_and_nothing_is_stored(api: Ap
     w = await _world(api)
     eid = w["employer"]["id"]
     await _login(api, w["admin"])
-    form = await _form(api, f"/admin/employers/{eid}/edit")
+    form = await _form(api, f"/employers/{eid}/edit")
     before = await api.digest()
     bad = form | {
         "name": " ",
@@ -91,7 +91,7 @@ async def test_every_bad_field_shows_beside_itself_and_nothing_is_stored(api: Ap
         "labour_protection": "abc",
         "agency_id": "999999",
     }
-    r = await api.client.post(f"/admin/employers/{eid}/edit", data=bad, follow_redirects=False)
+    r = await api.client.post(f"/employers/{eid}/edit", data=bad, follow_redirects=False)
     assert r.status_code == 422
     assert _error(r.text, "name") == "不能为空"
     assert _error(r.text, "industry") == "最多 100 个字"
@@ -101,7 +101,7 @@ async def test_every_bad_field_shows_beside_itself_and_nothing_is_stored(api: Ap
     assert re.search(r'id="f-city"[^>]*value="苏州"', r.text)  # what she typed is kept
     assert await api.digest() == before
     r = await api.client.post(
-        f"/admin/employers/{eid}/edit", data=form | {"version": "x"}, follow_redirects=False
+        f"/employers/{eid}/edit", data=form | {"version": "x"}, follow_redirects=False
     )
     assert r.status_code == 409 and 'id="e-version"' in r.text
     assert await api.digest() == before
@@ -111,13 +111,11 @@ async def test_a_stale_form_names_what_changed_and_stores_nothing(api: Api) -> N
     w = await _world(api)
     eid = w["employer"]["id"]
     await _login(api, w["admin"])
-    form = await _form(api, f"/admin/employers/{eid}/edit")
+    form = await _form(api, f"/employers/{eid}/edit")
     moved = {"version": w["employer"]["version"], "city": "昆山", "agency_id": w["second"]["id"]}
     await api.ok("PATCH", f"/employers/{eid}", await api.admin(), json=moved)
     before = await api.digest()
-    r = await _post(
-        api, f"/admin/employers/{eid}/edit", form["_csrf_token"], **form | {"name": "新名"}
-    )
+    r = await _post(api, f"/employers/{eid}/edit", form["_csrf_token"], **form | {"name": "新名"})
     assert r.status_code == 409
     stale = r.text[r.text.index('id="stale"') :]
     assert "城市：上海 → 昆山" in stale and "兴义市劳务公司 → 安龙县就业局" in stale
@@ -126,19 +124,45 @@ async def test_a_stale_form_names_what_changed_and_stores_nothing(api: Api) -> N
     assert (await _row(api, eid)).name == "宏达电子"
 
 
-async def test_staff_may_not_and_an_unknown_employer_is_404(api: Api) -> None:
+async def test_its_agency_s_staff_edit_it_without_the_scores(api: Api) -> None:
     w = await _world(api)
     eid = w["employer"]["id"]
-    token = await _login(api, await _account(api, "staff", agency_id=w["first"]["id"]))
+    opening = await api.opening(await api.admin(), eid)
+    await _login(api, await _account(api, "staff", agency_id=w["first"]["id"]))
+    page = (await _get(api, f"/openings/{opening['id']}")).text
+    assert f'href="/employers/{eid}/edit"' in page  # from the opening's page
+    form = await _form(api, f"/employers/{eid}/edit")
+    assert "reputation" not in form and "agency_id" not in form  # the admin's alone
+    form |= {"city": "苏州", "local_workshop": "on", "reputation": "99"}  # a crafted score
+    r = await api.client.post(f"/employers/{eid}/edit", data=form, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    assert r.headers["location"] == "/openings?done=saved"
+    row = await _row(api, eid)
+    assert (row.city, row.local_workshop, row.reputation) == ("苏州", True, 50)
+    assert row.agency_id == w["first"]["id"]
+
+
+async def test_another_agency_and_an_employer_account_may_not_and_404(api: Api) -> None:
+    w = await _world(api)
+    eid = w["employer"]["id"]
+    token = await _login(api, await _account(api, "staff", agency_id=w["second"]["id"]))
     before = await api.digest()
-    assert (await _get(api, f"/admin/employers/{eid}/edit")).status_code == 403
-    r = await _post(api, f"/admin/employers/{eid}/edit", token, name="冒充", version="1")
+    r = await _get(api, f"/employers/{eid}/edit")
+    assert r.status_code == 403 and "兴义市劳务公司" not in r.text
+    r = await _post(api, f"/employers/{eid}/edit", token, name="冒充", version="1")
+    assert r.status_code == 403
+    assert await api.digest() == before
+    token = await _login(api, await _account(api, "employer", employer_id=eid))
+    before = await api.digest()
+    assert (await _get(api, f"/employers/{eid}/edit")).status_code == 403
+    r = await _post(api, f"/employers/{eid}/edit", token, name="冒充", version="1")
     assert r.status_code == 403
     token = await _login(api, w["admin"])
-    assert (await _get(api, "/admin/employers/999999/edit")).status_code == 404
-    r = await _post(api, "/admin/employers/999999/edit", token, name="x", version="1")
+    assert (await _get(api, "/employers/999999/edit")).status_code == 404
+    r = await _post(api, "/employers/999999/edit", token, name="x", version="1")
     assert r.status_code == 404
     assert await api.digest() == before
+    assert (await _row(api, eid)).name == "宏达电子"
 
 
 async def test_staff_register_an_employer_for_their_agency(api: Api) -> None:

@@ -140,7 +140,7 @@ def test_the_check_fails_on_a_new_route_a_stale_row_and_a_missing_page(api: Api)
     )
     assert len(problems(app, [*table, wrong])) == 2
     assert console_has(app, "POST", "/training/enrolments/{enrolment_id}/withdraw")
-    assert console_has(app, "POST", "/admin/employers/{employer_id}/edit")
+    assert console_has(app, "POST", "/employers/{employer_id}/edit")
     assert console_has(app, "POST", "/offers/{offer_id}/accept")  # through {action:str}
     assert not console_has(app, "GET", "/training/enrolments/{enrolment_id}/withdraw")
     with pytest.raises(AssertionError):

@@ -122,7 +122,7 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
                 bad[f"POST {path} as {role}"] = found
     await api.admin()
     token = await _login(api, "root", PASSWORD)
-    employer_edit = f"/admin/employers/{w['employer']['id']}/edit"
+    employer_edit = f"/employers/{w['employer']['id']}/edit"
     async with api.engine.connect() as conn:
         clerk = (await conn.execute(select(m.Account.id).where(m.Account.role == "staff"))).first()
     assert clerk is not None
