@@ -405,6 +405,15 @@ async def list_accounts(
     return StaffPage(items=[staff_out(a) for a in rows], total=total)
 
 
+async def get_account(session: AsyncSession, principal: Principal, account_id: int) -> StaffOut:
+    """One account, for the admin who changes it (or 404)."""
+    principal.require("admin")
+    account = await repository.account(session, account_id)
+    if account is None:
+        raise NotFound(msg("no account with id {account_id}"), account_id=account_id)
+    return staff_out(account)
+
+
 async def account_names(session: AsyncSession, ids: Sequence[int]) -> dict[int, str]:
     """Usernames for account ids the caller already obtained through a scoped service (who
     recorded a consent, who wrote a case entry): a page shows a name, never ``staff:2``."""

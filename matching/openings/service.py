@@ -142,6 +142,17 @@ async def get_employer(
     return employer_out(await _employer(session, principal, employer_id))
 
 
+async def employer_to_change(
+    session: AsyncSession, principal: Principal, employer_id: int
+) -> EmployerOut:
+    """An employer the caller may change (its registering agency's staff, an admin), or the
+    refusal ``update_employer`` would give, before any form is filled in."""
+    principal.require("admin", "staff")
+    employer = await _employer(session, principal, employer_id)
+    _require_owner(principal, employer)
+    return employer_out(employer)
+
+
 async def list_employers(
     session: AsyncSession, principal: Principal, *, limit: int, offset: int
 ) -> EmployerPage:

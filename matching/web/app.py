@@ -14,11 +14,13 @@ from litestar.static_files import create_static_files_router
 from matching.api.auth import PUBLIC
 from matching.settings import Settings
 from matching.web import (
+    accounts,
     admin,
     aftercare,
     console,
     editing,
     employer,
+    employers,
     exports,
     fairs,
     fees,
@@ -28,6 +30,7 @@ from matching.web import (
     reports,
     staff,
     training,
+    withdrawal,
 )
 
 STATIC = Path(__file__).parent / "static"
@@ -64,6 +67,9 @@ def web_router(settings: Settings) -> list[Any]:
             *outbox.ROUTES,
             *employer.ROUTES,
             *admin.ROUTES,
+            *employers.ROUTES,
+            *accounts.ROUTES,
+            *withdrawal.ROUTES,
             *reports.ROUTES,
             *exports.ROUTES,
             *fairs.ROUTES,

@@ -132,12 +132,15 @@ FLASH = {
     "session_created": "The session is scheduled; enrol her agency's workers below.",
     "enrolled": "She is enrolled.",
     "training_completed": "Her completion is recorded; a skill course certified its skill.",
-    # h-i: job fairs
+    # job fairs
     "fair_created": "The job fair is held; list its employers and record its figures below.",
     "fair_counts_saved": "The fair's figures are saved.",
     "fair_employer_added": "The employer is listed at the fair with its openings.",
-    # h-i: the labour force
+    # the labour force
     "labour_force_saved": "The labour force is recorded.",
+    "training_withdrawn": "She has left the session; her place is free again.",
+    "employer_registered": "The employer is registered for your agency; post its first opening "
+    "below.",
 }
 
 

@@ -128,6 +128,19 @@ def _date(raw: str, name: str, errors: dict[str, str]) -> dt.date | None:
         return None
 
 
+def check_each(patch: Mapping[str, Any], errors: dict[str, str], type_: type[Any]) -> None:
+    """Each field of a PATCH body against the API's own versioned type, on its own, so that
+    every wrong one is named at once (a field already refused keeps its first error)."""
+    for f, value in patch.items():
+        if f in errors:
+            continue
+        try:
+            msgspec.convert({"version": 1, f: value}, type_)
+        except msgspec.ValidationError as exc:
+            found = _LENGTH.search(str(exc))
+            errors[f] = f"at most {found.group(1)} characters" if found else "is not valid"
+
+
 def changes(
     before: dict[str, str], after: dict[str, str], id_number: str
 ) -> tuple[dict[str, Any], dict[str, str]]:
@@ -175,14 +188,7 @@ def changes(
         patch["available_from"] = _date(after["available_from"], "available_from", errors)
     if id_number:
         patch["id_number"] = id_number
-    for f, value in patch.items():  # each field against the API's own type, so all show
-        if f in errors:
-            continue
-        try:
-            msgspec.convert({"version": 1, f: value}, WorkerPatch)
-        except msgspec.ValidationError as exc:
-            found = _LENGTH.search(str(exc))
-            errors[f] = f"at most {found.group(1)} characters" if found else "is not valid"
+    check_each(patch, errors, WorkerPatch)
     return patch, errors
 
 
@@ -254,7 +260,8 @@ async def worker_edit(
     return await _page(request, db_session, w, shown(w))
 
 
-def _was(form: Mapping[str, Any]) -> dict[str, str]:
+def was_of(form: Mapping[str, Any]) -> dict[str, str]:
+    """What a form showed when it was read (its ``was`` field, JSON), to send only changes."""
     try:
         was = json.loads(str(form.get("was", "")))
     except ValueError:
@@ -268,7 +275,7 @@ async def _save(
     form = await request.form()
     current = await profiles.get_worker(db_session, me, worker_id)
     after = _posted(form)
-    before = _was(form) or shown(current)
+    before = was_of(form) or shown(current)
     version = str(form.get("version", ""))
     if not version.isdigit() or int(version) != current.version:
         stale = _stale(before, shown(current), request)
@@ -384,14 +391,7 @@ def opening_changes(
             elif int(raw) > 0:
                 skills.append({"code": code, "min_level": int(raw)})
         patch["required_skills"] = skills
-    for f, value in patch.items():  # each against the API's own type, so all show at once
-        if f in errors:
-            continue
-        try:
-            msgspec.convert({"version": 1, f: value}, OpeningPatch)
-        except msgspec.ValidationError as exc:
-            found = _LENGTH.search(str(exc))
-            errors[f] = f"at most {found.group(1)} characters" if found else "is not valid"
+    check_each(patch, errors, OpeningPatch)
     return {k: v for k, v in patch.items() if k not in errors}, errors, after
 
 
@@ -489,7 +489,7 @@ async def opening_update(
     version = str(form.get("version", ""))
     now = opening_shown(o)
     # what the form showed: only what the clerk changed is sent, and a stale form lists the rest
-    was = _was(form)
+    was = was_of(form)
     before = {k: was.get(k, v) for k, v in now.items()}
     patch, errors, after = opening_changes(before, form)
     if version.isdigit() and int(version) != o.version:

@@ -370,12 +370,16 @@ async def _employers_for(db_session: DbSession, me: Principal) -> list[Any]:
 
 
 @get("/openings/new")
-async def opening_new(request: AnyRequest, db_session: DbSession, me: Me) -> Template:
+async def opening_new(
+    request: AnyRequest, db_session: DbSession, me: Me, employer_id: FromQuery[int | None] = None
+) -> Template:
+    """The form; ``employer_id`` chooses the employer (one just registered)."""
     start = (clock.today() + dt.timedelta(days=14)).isoformat()
+    v = {"start_date": start, "headcount": "1", "employer_id": str(employer_id or "")}
     return render(
         request,
         "console/opening_form.html",
-        v={"start_date": start, "headcount": "1"},
+        v=v,
         errors={},
         employers=await _employers_for(db_session, me),
     )
@@ -553,9 +557,6 @@ async def offer_action(
         if not me.is_employer:
             return see_other(f"/placements/{placement.id}", done="confirmed")
         done = "confirmed"
-    elif action == "withdraw":
-        await offer_service.withdraw(db_session, ctx, me, offer_id, str(form.get("reason", "")))
-        done = "withdrawn"
     else:
         from matching.lib.errors import NotFound
 

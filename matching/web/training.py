@@ -1,10 +1,11 @@
 """The console's training pages (技能培训): the courses, a course's sessions, a session's
-enrolments; a course created, a session scheduled, a worker enrolled, a completion marked.
+enrolments; a course created, a session scheduled, a worker enrolled, a completion marked, a
+withdrawal (退出) recorded.
 
 Each form calls the service the API's route calls (``training.service.create_course``,
-``add_session``, ``enrol``, ``complete``); this module only reads the form's text into the
-service's request, field by field, so every field's problem is shown at once beside it. A
-completed skill course certifies its skill on her profile through the service.
+``add_session``, ``enrol``, ``complete``, ``withdraw``); this module only reads the form's
+text into the service's request, field by field, so every field's problem is shown at once
+beside it. A completed skill course certifies its skill on her profile through the service.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from litestar.response import Template
 
 from matching.api.deps import DbSession
 from matching.lib import clock
-from matching.lib.errors import NotFound, msg
+from matching.lib.errors import Conflict, NotFound, msg
 from matching.lib.principal import Principal
 from matching.lib.reference import reference
 from matching.profiles import repository as profile_repo
@@ -35,11 +36,20 @@ from matching.web.aftercare import (
     say,
     whole_number,
 )
-from matching.web.console import Me, Pager, field_errors, render, see_other
+from matching.web.console import Me, Pager, field_errors, render, see_other, t
+from matching.web.console import reader_translate as t_of
 
 KINDS: tuple[str, ...] = get_args(CourseKind)
 KIND_LABELS = {"skill": "Skill course", "legal_rights": "Legal-rights course"}
-STATUS_LABELS = {"enrolled": "Enrolled", "completed": "Completed", "withdrawn": "Withdrawn"}
+STATUS_LABELS = {
+    "enrolled": "Enrolled",
+    "completed": "Completed",
+    "withdrawn": "Left the session",
+}
+ALREADY = {  # a second withdrawal, or one after her completion, said as a clerk would
+    "withdrawn": "She has left this session already; nothing was changed.",
+    "completed": "She has completed this session; a completed course cannot be left.",
+}
 
 
 # --- the courses ---
@@ -302,6 +312,34 @@ async def complete(
     )
 
 
+@post("/training/enrolments/{enrolment_id:int}/withdraw", status_code=200)
+async def withdraw(
+    request: AnyRequest, db_session: DbSession, me: Me, enrolment_id: FromPath[int]
+) -> Response[Any]:
+    """She leaves the session before completing it (``POST /api/v1/enrolments/{id}/withdraw``):
+    her place is freed, the enrolment stays on record. Only an enrolled one may leave."""
+    me.require("admin", "staff")
+    form = await request.form()
+    session_id = whole_number(form, "session_id", {}, low=1, high=2_147_483_647, required=True)
+    if session_id is None:  # the form names its session; without it there is no page to show
+        raise NotFound(msg("no training session with id {session_id}"), session_id="")
+    try:
+        await service.withdraw(db_session, me, enrolment_id)
+    except Conflict as exc:  # she left already, or completed: nothing is changed
+        await db_session.rollback()
+        status = str(exc.extra.get("status", ""))
+        said = t(request, ALREADY[status]) if status in ALREADY else exc.rendered(t_of(request))
+        return await _session_page(
+            request,
+            db_session,
+            me,
+            session_id,
+            errors={f"withdraw-{enrolment_id}": said},
+            status_code=409,
+        )
+    return see_other(f"/training/sessions/{session_id}", done="training_withdrawn")
+
+
 ROUTES = [
     training_list,
     course_create,
@@ -310,4 +348,5 @@ ROUTES = [
     session_page,
     enrol,
     complete,
+    withdraw,
 ]

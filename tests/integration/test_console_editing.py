@@ -247,3 +247,25 @@ async def test_an_opening_page_lists_candidates_and_placements_and_is_edited(api
     )
     assert r.status_code in (403, 404)
     assert await api.digest() == before
+
+
+def _input(page: str, name: str) -> str:
+    found = re.search(rf'<input[^>]*\bname="{name}"[^>]*>', page)
+    assert found, f"no input {name}"
+    return found.group(0)
+
+
+async def test_number_fields_carry_their_bounds_unescaped(api: Api) -> None:
+    """The field macro's ``attrs`` are attributes, not escaped text (``min=&#34;1&#34;``)."""
+    w = await _world(api)
+    employer = await api.employer(agency_id=w["agency"]["id"])
+    opening = await api.opening(w["staff"], employer["id"])
+    await _login(api, w["clerk"])
+    for path in ("/openings/new", f"/openings/{opening['id']}/edit"):
+        page = (await _get(api, path)).text
+        assert ' min="1"' in _input(page, "headcount"), path
+        for name in ("monthly_wage_min", "monthly_wage_max"):
+            assert ' min="0"' in _input(page, name) and ' step="100"' in _input(page, name)
+    page = (await _get(api, f"/workers/{w['her']['id']}/edit")).text
+    assert ' min="0"' in _input(page, "min_monthly_wage")
+    assert ' maxlength="200"' in _input((await _get(api, "/training")).text, "name")

@@ -215,18 +215,17 @@ async def test_bad_forms_show_every_error_beside_its_field_and_write_nothing(api
     assert await api.digest() == before
 
 
-async def test_another_agency_gets_404_and_an_employer_403(api: Api) -> None:
-    w = await agency_with_her(api)
-    course = await api.ok(
-        "POST",
-        "/courses",
-        w["staff"],
-        json={"name": "缝纫班", "kind": "skill", "skill_code": "sewing", "level": 2, "fee": 0},
-    )
+async def _enrolled(
+    api: Api, w: dict[str, Any], **course: Any
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """A session starting today (a legal-rights course unless told) with her enrolled:
+    (course, session, enrolment)."""
+    body = course or {"name": "维权课", "kind": "legal_rights", "fee": 0}
+    made = await api.ok("POST", "/courses", w["staff"], json=body)
     today = clock.today().isoformat()
     ts = await api.ok(
         "POST",
-        f"/courses/{course['id']}/sessions",
+        f"/courses/{made['id']}/sessions",
         w["staff"],
         json={"starts_on": today, "ends_on": today, "place": "乡镇", "capacity": 5},
     )
@@ -236,6 +235,15 @@ async def test_another_agency_gets_404_and_an_employer_403(api: Api) -> None:
         w["staff"],
         json={"worker_id": w["her"]["id"]},
     )
+    return made, ts, e
+
+
+async def test_another_agency_gets_404_and_an_employer_403(api: Api) -> None:
+    w = await agency_with_her(api)
+    course, ts, e = await _enrolled(
+        api, w, name="缝纫班", kind="skill", skill_code="sewing", level=2, fee=0
+    )
+    today = clock.today().isoformat()
     other = await api.agency()
     await _login(api, await _account(api, "staff", agency_id=other["id"]))
     token = await _token(api, "/training")
@@ -273,3 +281,63 @@ async def test_another_agency_gets_404_and_an_employer_403(api: Api) -> None:
     assert await api.digest() == before
     (left,) = await rows(api, m.Enrolment, m.Enrolment.id == e["id"])
     assert left.status == "enrolled"
+
+
+async def test_she_leaves_a_session_and_a_second_withdrawal_changes_nothing(api: Api) -> None:
+    w = await agency_with_her(api)
+    _course, ts, e = await _enrolled(api, w)
+    await _login(api, w["clerk"])
+    page = (await _get(api, f"/training/sessions/{ts['id']}")).text
+    assert f'action="/training/enrolments/{e["id"]}/withdraw"' in page
+    assert "为王秀英办理退出" in page
+    token = await _token(api, f"/training/sessions/{ts['id']}")
+
+    path = f"/training/enrolments/{e['id']}/withdraw"
+    r = await _post(api, path, token, session_id=str(ts["id"]))
+    assert r.status_code == 303, r.text
+    (left,) = await rows(api, m.Enrolment, m.Enrolment.id == e["id"])
+    assert left.status == "withdrawn"
+    page = (await api.client.get(r.headers["location"])).text
+    assert "已办理退出，名额已空出" in page and "已退出" in page
+    assert f'action="/training/enrolments/{e["id"]}/withdraw"' not in page  # no second button
+
+    # a second withdrawal (a page opened before the first): a Chinese error, nothing changed
+    before = await api.digest()
+    r = await _post(api, path, token, session_id=str(ts["id"]))
+    assert r.status_code == 409
+    assert _error(r.text, f"withdraw-{e['id']}") == "她已退出这期培训，无需再次办理。"
+    assert "未做任何更改。" in r.text  # the page's own alert too
+    assert await api.digest() == before
+
+
+async def test_a_completed_enrolment_cannot_be_left(api: Api) -> None:
+    w = await agency_with_her(api)
+    _course, ts, e = await _enrolled(api, w)
+    await api.ok("POST", f"/enrolments/{e['id']}/complete", w["staff"], json={})
+    await _login(api, w["clerk"])
+    token = await _token(api, f"/training/sessions/{ts['id']}")
+    before = await api.digest()
+    r = await _post(
+        api, f"/training/enrolments/{e['id']}/withdraw", token, session_id=str(ts["id"])
+    )
+    assert r.status_code == 409
+    assert _error(r.text, f"withdraw-{e['id']}") == "她已结业，已结业的培训不能退出。"
+    assert await api.digest() == before
+    (kept,) = await rows(api, m.Enrolment, m.Enrolment.id == e["id"])
+    assert kept.status == "completed"
+
+
+async def test_withdrawal_is_scoped_like_the_api(api: Api) -> None:
+    w = await agency_with_her(api)
+    _course, ts, e = await _enrolled(api, w)
+    path = f"/training/enrolments/{e['id']}/withdraw"
+    await _login(api, await _account(api, "staff", agency_id=(await api.agency())["id"]))
+    token = await _token(api, "/training")
+    before = await api.digest()
+    r = await _post(api, path, token, session_id=str(ts["id"]))
+    assert r.status_code == 404 and "text/html" in r.headers["content-type"]
+    r = await _post(api, path, token)  # without its session: no page to show, nothing done
+    assert r.status_code == 404
+    assert await api.digest() == before
+    (kept,) = await rows(api, m.Enrolment, m.Enrolment.id == e["id"])
+    assert kept.status == "enrolled"

@@ -9,6 +9,10 @@ import re
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urlsplit
 
+from sqlalchemy import select
+
+from matching.db import models as m
+from matching.lib import clock
 from tests.integration.test_offers import offered_world
 from tests.integration.test_web import _account, _login
 from tests.support import PASSWORD, Api
@@ -120,15 +124,31 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
     for code in w["code_of"].values():
         bad |= await _crawl(api, [f"/o/{code}"], limit=3, least=1)
     bad |= await _crawl(api, ["/o/neverissued123", "/c/neverissued123"], limit=3, least=2)
+    session_id, enrolment_id = await _a_session_with_her(api, agency_id)
     for role, scope in (
         ("staff", {"agency_id": agency_id}),
         ("employer", {"employer_id": w["employer"]["id"]}),
     ):
         token = await _login(api, await _account(api, role, **scope))
-        bad |= await _crawl(api, ["/", "/no/such/page", "/workers/999999", "/admin"], who=role)
+        start = ["/", "/no/such/page", "/workers/999999", "/admin"]
+        withdraw = f"/offers/{w['offer_of'][w['priority']['id']]}/withdraw"
+        if role == "staff":
+            start += [f"/training/sessions/{session_id}", withdraw, "/employers/new"]
+        bad |= await _crawl(api, start, who=role)
+        if role == "staff":  # she leaves the session, then a second withdrawal is refused
+            path = f"/training/enrolments/{enrolment_id}/withdraw"
+            for _ in range(2):
+                r = await api.client.post(
+                    path,
+                    data={"_csrf_token": token, "session_id": str(session_id)},
+                    headers={"Accept": "text/html"},
+                )
+            assert r.status_code == 409
+            if found := english_in(r.text):
+                bad[f"POST {path} twice"] = found
         # forms sent back with their errors
         wrong = {"_csrf_token": token, "name": "", "phone": "1", "headcount": "0", "skill_x": "9"}
-        for path in ("/workers", "/openings"):
+        for path in ("/workers", "/openings", withdraw, "/employers"):
             r = await api.client.post(path, data=wrong, headers={"Accept": "text/html"})
             if found := english_in(r.text):
                 bad[f"POST {path} as {role}"] = found
@@ -136,7 +156,26 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
             bad |= await _fair_pages(api, token)
     await api.admin()
     token = await _login(api, "root", PASSWORD)
-    bad |= await _crawl(api, ["/", "/dashboard", "/admin", "/no/such/page"], who="admin")
+    employer_edit = f"/employers/{w['employer']['id']}/edit"
+    async with api.engine.connect() as conn:
+        clerk = (await conn.execute(select(m.Account.id).where(m.Account.role == "staff"))).first()
+    assert clerk is not None
+    account_edit = f"/admin/accounts/{clerk.id}/edit"
+    start = ["/", "/dashboard", "/admin", "/no/such/page", employer_edit, account_edit]
+    bad |= await _crawl(api, start, who="admin")
+    # the new forms sent back with their errors (and a stale employer form)
+    wrong_forms = {
+        employer_edit: {"version": "1", "name": "", "reputation": "999", "agency_id": "x"},
+        account_edit: {"role": "staff", "employer_id": str(w["employer"]["id"])},
+    }
+    wrong_forms[employer_edit + " "] = {"version": "999", "name": "新名"}
+    for path, fields in wrong_forms.items():
+        r = await api.client.post(
+            path.strip(), data={"_csrf_token": token, **fields}, headers={"Accept": "text/html"}
+        )
+        assert r.status_code in (409, 422), (path, r.status_code)
+        if found := english_in(r.text):
+            bad[f"POST {path} as admin"] = found
     bad |= await _crawl(
         api, ["/admin/labour-force", "/admin/labour-force?year=1999"], least=1, who="admin"
     )
@@ -146,6 +185,25 @@ async def test_no_english_sentence_on_any_chinese_page(api: Api) -> None:
         ("/admin/labour-force", {"year": "1999", "agency_id": "999999", "count": "-1"}),
     )
     assert not bad, "\n".join(f"{url}: {found}" for url, found in bad.items())
+
+
+async def _a_session_with_her(api: Api, agency_id: int) -> tuple[int, int]:
+    """A training session of the agency with one of its workers enrolled: (session, enrolment)."""
+    trainer = await api.staff(agency_id)
+    her = await api.worker(trainer, name="韦秋菊")
+    body = {"name": "维权课", "kind": "legal_rights", "fee": 0}
+    course = await api.ok("POST", "/courses", trainer, json=body)
+    day = clock.today().isoformat()
+    ts = await api.ok(
+        "POST",
+        f"/courses/{course['id']}/sessions",
+        trainer,
+        json={"starts_on": day, "ends_on": day, "place": "乡镇", "capacity": 5},
+    )
+    e = await api.ok(
+        "POST", f"/training-sessions/{ts['id']}/enrolments", trainer, json={"worker_id": her["id"]}
+    )
+    return ts["id"], e["id"]
 
 
 def test_the_detector_sees_a_sentence_and_spares_codes() -> None:
