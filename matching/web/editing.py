@@ -212,6 +212,18 @@ def stale_fields(
     return list(rows.values())
 
 
+def rebased(
+    before: Mapping[str, str], after: Mapping[str, str], now: Mapping[str, str]
+) -> dict[str, str]:
+    """What a stale form shows again: each field the clerk changed as she typed it, and each
+    field she left as she read it at its value now, so that saving it again sends her changes
+    and does not put back what a colleague changed meanwhile."""
+    return {
+        k: now[k] if k in now and k in before and typed == before[k] else typed
+        for k, typed in after.items()
+    }
+
+
 def _stale(
     before: dict[str, str], now: dict[str, str], request: AnyRequest
 ) -> list[tuple[str, str, str]]:
@@ -279,7 +291,8 @@ async def _save(
     version = str(form.get("version", ""))
     if not version.isdigit() or int(version) != current.version:
         stale = _stale(before, shown(current), request)
-        return await _page(request, db_session, current, after, stale=stale, status_code=409)
+        again = rebased(before, after, shown(current))
+        return await _page(request, db_session, current, again, stale=stale, status_code=409)
     patch, errors = changes(before, after, str(form.get("id_number", "")).strip())
     shown_errors = say(request, errors)
     if not patch:
@@ -298,7 +311,8 @@ async def _save(
         if isinstance(exc, Conflict) and exc.extra.get("field") == "version":
             fresh = await profiles.get_worker(db_session, me, worker_id)  # a moment ago
             stale = _stale(before, shown(fresh), request)
-            return await _page(request, db_session, fresh, after, stale=stale, status_code=409)
+            again = rebased(before, after, shown(fresh))
+            return await _page(request, db_session, fresh, again, stale=stale, status_code=409)
         shown_errors = field_errors(request, exc) | shown_errors
     else:
         if not errors:
@@ -494,7 +508,7 @@ async def opening_update(
     patch, errors, after = opening_changes(before, form)
     if version.isdigit() and int(version) != o.version:
         stale = stale_fields(request, before, now, OPENING_LABELS, "required_skills")
-        return _opening_form(request, o, after, {}, 409, stale=stale)
+        return _opening_form(request, o, rebased(before, after, now), {}, 409, stale=stale)
     shown_errors = say(request, errors)
     if not version.isdigit():
         shown_errors["version"] = t(request, "The page was out of date; reload it and try again.")

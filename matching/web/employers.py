@@ -28,7 +28,7 @@ from matching.openings import service as openings
 from matching.openings.schemas import EmployerCreate, EmployerOut, EmployerPatch
 from matching.web.aftercare import attempt, say
 from matching.web.console import Me, field_errors, render, see_other, t
-from matching.web.editing import check_each, stale_fields, was_of
+from matching.web.editing import check_each, rebased, stale_fields, was_of
 
 AnyRequest = Request[Any, Any, Any]
 TEXT = ("name", "city", "industry")
@@ -193,7 +193,8 @@ async def _stale(
     yes, no = t(request, "yes"), t(request, "no")
     then_, now_ = _readable(before, names, yes, no), _readable(shown(e, me), names, yes, no)
     stale = stale_fields(request, then_, now_, LABELS, "")
-    return await _form(request, db_session, me, e, after, stale=stale, status_code=409)
+    again = rebased(before, after, shown(e, me))
+    return await _form(request, db_session, me, e, again, stale=stale, status_code=409)
 
 
 # --- staff register an employer for their agency ---

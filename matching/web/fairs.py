@@ -45,7 +45,7 @@ from matching.web.aftercare import (
     whole_number,
 )
 from matching.web.console import Me, render, see_other, t
-from matching.web.editing import stale_fields
+from matching.web.editing import rebased, stale_fields
 
 AnyRequest = Request[Any, Any, Any]
 COUNT_LABELS = {"attendees": "Attendees", "consultations": "Consultations"}
@@ -222,7 +222,7 @@ async def fair_counts(
             me,
             fair_id,
             status=409,
-            v=after,
+            v=rebased(before, after, counts_shown(fresh)),
             errors=say(request, errors),
             stale=stale,
         )

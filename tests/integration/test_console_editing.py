@@ -17,7 +17,11 @@ from tests.support import Api
 
 async def _form(api: Api, path: str) -> dict[str, str]:
     """The edit form's fields as the browser would send them untouched."""
-    page = (await _get(api, path)).text
+    return _form_of((await _get(api, path)).text)
+
+
+def _form_of(page: str) -> dict[str, str]:
+    """A page's form fields as the browser would send them untouched."""
     out: dict[str, str] = {}
     for tag in re.finditer(r"<input[^>]*>", page):
         t = tag.group(0)
@@ -135,6 +139,14 @@ async def test_a_stale_form_names_what_changed_and_stores_nothing(api: Api) -> N
     assert 'value="周桂兰"' in r.text  # what the clerk typed is kept
     assert await api.digest() == before
     assert (await _her(api, wid)).name == "周桂芳"
+    # the form shown again carries the colleague's county, not the one the clerk first read:
+    # saving it as it stands sends her change alone and keeps his
+    again = _form_of(r.text)
+    assert again["name"] == "周桂兰" and again["home_county"] == "如东县"
+    r = await api.client.post(f"/workers/{wid}/edit", data=again, follow_redirects=False)
+    assert r.status_code == 303, r.text
+    row = await _her(api, wid)
+    assert (row.name, row.home_county) == ("周桂兰", "如东县")
 
 
 async def test_another_agency_may_not_edit_her(api: Api) -> None:
