@@ -32,6 +32,7 @@ async def test_problem_details_speak_chinese_by_default(api: Api, language: str 
     body = {**worker_payload(name="张" * 200), "min_monthly_wage": -1, "colour": "red"}
     r = await api.client.post("/api/v1/workers", headers=headers, json=body)
     assert r.status_code == 422, r.text
+    assert r.json()["title"] == "输入有误"
     said = _messages(r.json())
     assert said["name"] == "最多 100 个字符"
     assert said["min_monthly_wage"] == "不能小于 0"
@@ -50,6 +51,7 @@ async def test_problem_details_speak_english_when_asked(api: Api) -> None:
         "/api/v1/openings", headers=headers, json=opening_payload(employer["id"])
     )
     assert r.status_code == 409, r.text
+    assert r.json()["title"] == "Conflict"
     name = employer["name"]  # a clerk reads the company's name, never its number
     assert r.json()["detail"] == f"employer {name} is suspended and may not post openings"
     r = await api.client.post(
@@ -58,6 +60,7 @@ async def test_problem_details_speak_english_when_asked(api: Api) -> None:
         json=opening_payload(employer["id"]),
     )
     assert r.json()["detail"] == f"用人单位“{name}”已被暂停，不能发布岗位"
+    assert r.json()["title"] == "与现有数据冲突"  # the title too, not only the detail
 
 
 def _is_page(r: Any, status: int) -> str:
