@@ -281,6 +281,13 @@ def was_of(form: Mapping[str, Any]) -> dict[str, str]:
     return {str(k): str(v) for k, v in was.items()} if isinstance(was, dict) else {}
 
 
+def shown_then(form: Mapping[str, Any], now: Mapping[str, str]) -> dict[str, str]:
+    """What a form showed of each of ``now``'s fields when it was read (``now``'s value where
+    its ``was`` does not say)."""
+    was = was_of(form)
+    return {k: was.get(k, v) for k, v in now.items()}
+
+
 async def _save(
     request: AnyRequest, db_session: DbSession, ctx: Any, me: Principal, worker_id: int
 ) -> Response[Any]:
@@ -503,8 +510,7 @@ async def opening_update(
     version = str(form.get("version", ""))
     now = opening_shown(o)
     # what the form showed: only what the clerk changed is sent, and a stale form lists the rest
-    was = was_of(form)
-    before = {k: was.get(k, v) for k, v in now.items()}
+    before = shown_then(form, now)
     patch, errors, after = opening_changes(before, form)
     if version.isdigit() and int(version) != o.version:
         stale = stale_fields(request, before, now, OPENING_LABELS, "required_skills")

@@ -28,7 +28,7 @@ from matching.openings import service as openings
 from matching.openings.schemas import EmployerCreate, EmployerOut, EmployerPatch
 from matching.web.aftercare import attempt, say
 from matching.web.console import Me, field_errors, render, see_other, t
-from matching.web.editing import check_each, rebased, stale_fields, was_of
+from matching.web.editing import check_each, rebased, shown_then, stale_fields
 
 AnyRequest = Request[Any, Any, Any]
 TEXT = ("name", "city", "industry")
@@ -148,8 +148,7 @@ async def employer_update(
     form = await request.form()
     e = await openings.employer_to_change(db_session, me, employer_id)
     now = shown(e, me)
-    was = was_of(form)
-    before = {k: was.get(k, v) for k, v in now.items()}
+    before = shown_then(form, now)
     patch, errors, after = changes(before, form)
     version = str(form.get("version", ""))
     if version.isdigit() and int(version) != e.version:

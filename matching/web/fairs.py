@@ -45,7 +45,7 @@ from matching.web.aftercare import (
     whole_number,
 )
 from matching.web.console import Me, render, see_other, t
-from matching.web.editing import rebased, stale_fields
+from matching.web.editing import rebased, shown_then, stale_fields
 
 AnyRequest = Request[Any, Any, Any]
 COUNT_LABELS = {"attendees": "Attendees", "consultations": "Consultations"}
@@ -177,17 +177,6 @@ async def fair_page(
     return await _fair_page(request, db_session, ctx, me, fair_id)
 
 
-def _was(form: Any, now: dict[str, str]) -> dict[str, str]:
-    """What the form showed when it was read (``now`` where it does not say)."""
-    try:
-        was = json.loads(str(form.get("was", "")))
-    except ValueError:
-        was = {}
-    if not isinstance(was, dict):
-        was = {}
-    return {k: str(was.get(k, v)) for k, v in now.items()}
-
-
 @post("/fairs/{fair_id:int}/counts", status_code=200)
 async def fair_counts(
     request: AnyRequest, db_session: DbSession, ctx: Ctx, me: Me, fair_id: FromPath[int]
@@ -197,7 +186,7 @@ async def fair_counts(
     form = await request.form()
     current = await job_fairs.read(db_session, me, fair_id)  # hers to see, or 404
     now = counts_shown(current)
-    before = _was(form, now)
+    before = shown_then(form, now)
     after = {k: form_text(form, k) for k in now}
     errors: Errors = {}
     counts = {k: whole_number(form, k, errors, low=0, high=MAX_COUNT, required=True) for k in now}
