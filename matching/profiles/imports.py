@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching.lib import clock
+from matching.lib import clock, collector
 from matching.lib.context import Context
 from matching.lib.errors import Conflict, FieldErrors, Translate, msg
 from matching.lib.identity import parse_id_number
@@ -194,52 +194,55 @@ async def import_workers(
     progress: Progress | None = None,
     translate: Translate | None = None,
 ) -> ImportResult:
-    service.worker_scope(principal)
-    agency = await service.agency_for_new_worker(session, principal, agency_id)
-    sheet = read_sheet(content, filename, max_rows=ctx.settings.import_max_rows)
-    cols = columns()
-    cells = Cells({c.field: c for c in cols})
-    fields = map_headers(sheet.headers, header_names(cols), _REQUIRED)
-    total = len(sheet.rows)
-    bad: dict[int, list[tuple[str, str]]] = {}
-    good: list[_Good] = []
-    rows = 0
-    for n, record in iter_records(sheet, fields):
-        if not record:
-            continue  # a blank row in the middle of the sheet
-        rows += 1
-        if progress is not None and rows % 2000 == 0:
-            progress("check", n - 1, total)
-        problems: list[tuple[str, str]] = []
-        values = cells.convert(record, problems)
-        failed = dict(problems)
-        data, ok = _check_row(ctx, values, failed)
-        if ok is None:
-            bad[n] = list(failed.items())
-        else:
-            good.append(_Good(n, data, ok))
-    if progress is not None:
-        progress("check", total, total)
-    new, duplicates = await _without_duplicates(session, good, bad)
-    errors = [RowError(row=n, field=f, message=msg) for n in sorted(bad) for f, msg in bad[n]]
-    result = ImportResult(
-        rows=rows,
-        created=0,
-        duplicates=duplicates,
-        invalid=len(bad),
-        errors=errors,
-        dry_run=dry_run,
-    )
-    if bad and not skip_invalid:
-        raise InvalidRows(result)
-    if bad:
-        with_bad_rows(result, sheet, bad, cols, translate)
-    if dry_run:
-        result.would_create = len(new)
+    # 100,000 checked rows stay alive until they are written: the collector would scan them
+    # again and again and find no garbage (``collector``).
+    with collector.paused():
+        service.worker_scope(principal)
+        agency = await service.agency_for_new_worker(session, principal, agency_id)
+        sheet = read_sheet(content, filename, max_rows=ctx.settings.import_max_rows)
+        cols = columns()
+        cells = Cells({c.field: c for c in cols})
+        fields = map_headers(sheet.headers, header_names(cols), _REQUIRED)
+        total = len(sheet.rows)
+        bad: dict[int, list[tuple[str, str]]] = {}
+        good: list[_Good] = []
+        rows = 0
+        for n, record in iter_records(sheet, fields):
+            if not record:
+                continue  # a blank row in the middle of the sheet
+            rows += 1
+            if progress is not None and rows % 2000 == 0:
+                progress("check", n - 1, total)
+            problems: list[tuple[str, str]] = []
+            values = cells.convert(record, problems)
+            failed = dict(problems)
+            data, ok = _check_row(ctx, values, failed)
+            if ok is None:
+                bad[n] = list(failed.items())
+            else:
+                good.append(_Good(n, data, ok))
+        if progress is not None:
+            progress("check", total, total)
+        new, duplicates = await _without_duplicates(session, good, bad)
+        errors = [RowError(row=n, field=f, message=msg) for n in sorted(bad) for f, msg in bad[n]]
+        result = ImportResult(
+            rows=rows,
+            created=0,
+            duplicates=duplicates,
+            invalid=len(bad),
+            errors=errors,
+            dry_run=dry_run,
+        )
+        if bad and not skip_invalid:
+            raise InvalidRows(result)
+        if bad:
+            with_bad_rows(result, sheet, bad, cols, translate)
+        if dry_run:
+            result.would_create = len(new)
+            return result
+        await _write(session, principal, agency, new, progress)
+        result.created = len(new)
         return result
-    await _write(session, principal, agency, new, progress)
-    result.created = len(new)
-    return result
 
 
 async def _without_duplicates(
