@@ -261,7 +261,7 @@ def match_share(
     except DomainError as exc:
         return None, exc.detail
     finally:
-        shutdown_pool()
+        shutdown_pool(wait=True)  # before this process may end (``shutdown_pool``)
     return (None if result is None else msgspec.json.encode(result)), ""
 
 

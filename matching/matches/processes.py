@@ -98,12 +98,21 @@ def warm_solve_pool() -> None:
     solve_pool().submit(ready)
 
 
-def shutdown_pool() -> None:
-    """Stop the solve pool: a solve under way finishes, queued ones are dropped."""
+def shutdown_pool(*, wait: bool = False) -> None:
+    """Stop the solve pool: a solve under way finishes, queued ones are dropped.
+
+    ``wait``: return only once its process has exited. A process that is itself a pool's
+    worker (a share of ``laowu match run --partitions N``) must wait: when such a process
+    ends, multiprocessing runs its exit finalizers before any thread's, and one of them
+    closes the solve pool's call queue, so a stop signal the pool's own thread had not yet
+    queued is never sent; the exiting process then waits for ever on its solve pool's
+    process, which waits for ever for that signal (seen as an intermittent hang of the
+    share's parent). A process that ends normally (the API's, the scheduler's) stops its
+    pool's threads before those finalizers run, so it need not wait."""
     global _solve_pool
     if _solve_pool is not None:
-        _solve_pool.shutdown(wait=False, cancel_futures=True)
-        _solve_pool = None
+        pool, _solve_pool = _solve_pool, None
+        pool.shutdown(wait=wait, cancel_futures=True)
 
 
 class BatchHelpers:

@@ -46,3 +46,14 @@ def test_one_process_or_one_item_stays_here() -> None:
     with processes.batch_helpers(1) as helpers:
         assert helpers(_pid_and_square, [1, 2]) == [(here, 1), (here, 4)]
         assert _children() == before
+
+
+def test_a_waiting_stop_of_the_solve_pool_returns_once_its_process_is_gone() -> None:
+    """A share's process stops its solve pool so before it ends (``shutdown_pool``): had its
+    solve pool's process outlived the stop, the share's end could wait on it for ever."""
+    before = _children()
+    pid, nine = processes.solve_pool().submit(_pid_and_square, 3).result()
+    assert nine == 9 and pid in _children() - before
+    processes.shutdown_pool(wait=True)
+    assert pid not in _children()
+    assert _children() == before
