@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from matching.db import migrate
 from matching.db.engine import create_engine, create_sessionmaker
-from matching.lib import logs
+from matching.lib import collector, logs
 from matching.lib.context import Context
 from matching.lib.errors import DomainError
 from matching.network import passwords
@@ -74,6 +74,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         # imports workers. Only the leader fires, so several `serve` processes are safe.
         lifespans.append(_scheduler_lifespan(settings))
     app = create_app(settings, lifespans=lifespans)
+    collector.settle()
     print(f"Laowu serving on http://{args.host}:{args.port}  (API docs: /schema)", flush=True)
     print(f"her links point at {settings.public_url}", flush=True)
     # The app decides whom to believe about the client's address (LAOWU_TRUSTED_PROXIES), so

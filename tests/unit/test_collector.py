@@ -74,3 +74,15 @@ def test_overlapping_blocks_in_two_threads() -> None:
         t.join(10)
     assert seen == [False]
     assert gc.isenabled()
+
+
+def test_settle_hides_what_lives_and_makes_young_collections_rarer() -> None:
+    threshold = gc.get_threshold()
+    try:
+        collector.settle()
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] == collector.YOUNG_THRESHOLD > threshold[0]
+        assert gc.get_threshold()[1:] == threshold[1:]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*threshold)
