@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.processes import free_port
 from tests.support import ARTIFACTS
 
@@ -168,7 +169,7 @@ def _setup(base: str) -> dict[str, int]:
         staff = login("zhang")
         import datetime as dt
 
-        start = (dt.date.today() + dt.timedelta(days=10)).isoformat()
+        start = (clock.today() + dt.timedelta(days=10)).isoformat()
         ok(
             "/openings",
             staff,

@@ -6,7 +6,6 @@ desk width and at 360 px."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import PASSWORD, Site, chinese_page, login, shot
 
 pytestmark = pytest.mark.browser
@@ -43,7 +43,7 @@ def _opening(site: Site, employer: int, title: str, city: str) -> None:
             "monthly_wage_min": 4200,
             "monthly_wage_max": 5200,
             "housing_provided": True,
-            "start_date": dt.date.today().isoformat(),
+            "start_date": clock.today().isoformat(),
         },
     )
 

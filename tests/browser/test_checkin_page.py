@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import insert, select
 
+from matching.lib import clock
 from tests.browser.conftest import PASSWORD, Site, chinese_page, shot
 
 pytestmark = pytest.mark.browser
@@ -54,7 +55,7 @@ def _placed(site: Site) -> tuple[int, int]:
             "monthly_wage_min": 4500,
             "monthly_wage_max": 6000,
             "housing_provided": False,
-            "start_date": (dt.date.today() + dt.timedelta(days=10)).isoformat(),
+            "start_date": (clock.today() + dt.timedelta(days=10)).isoformat(),
         }
         r = c.post("/openings", headers=admin, json=opening)
         assert r.status_code == 201, r.text

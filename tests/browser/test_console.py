@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
 
 pytestmark = pytest.mark.browser
@@ -86,7 +87,7 @@ async def test_the_daily_loop(
             await page.fill("#f-headcount", "1")
             await page.fill("#f-monthly_wage_min", "5000")
             await page.fill("#f-monthly_wage_max", "7000")
-            start = (dt.date.today() + dt.timedelta(days=14)).isoformat()
+            start = (clock.today() + dt.timedelta(days=14)).isoformat()
             await page.fill("#f-start_date", start)
             await page.check("input[name=housing_provided]")
             await page.select_option("#f-skill_welding", "3")

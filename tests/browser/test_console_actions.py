@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import PASSWORD, Site, chinese_page, console_page, shot
 
 pytestmark = pytest.mark.browser
@@ -59,7 +60,7 @@ async def test_she_leaves_a_training_session(
         her = _ok(c, "POST", "/workers", staff, worker)
         course = {"name": "劳动权益课", "kind": "legal_rights", "fee": 0}
         course = _ok(c, "POST", "/courses", staff, course)
-        today = dt.date.today().isoformat()
+        today = clock.today().isoformat()
         session = {"starts_on": today, "ends_on": today, "place": "兴仁市就业局", "capacity": 30}
         ts = _ok(c, "POST", f"/courses/{course['id']}/sessions", staff, session)
         enrol = {"worker_id": her["id"]}
@@ -206,7 +207,7 @@ async def test_staff_withdraw_an_offer_with_its_reason(
             "agency_id": site.ids["agency"],
         }
         employer = _ok(c, "POST", "/employers", admin, body)
-        start = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+        start = (clock.today() + dt.timedelta(days=7)).isoformat()
         opening = {
             "employer_id": employer["id"],
             "title": "电焊工",

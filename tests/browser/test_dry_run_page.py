@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import PASSWORD, Site, console_page, shot
 
 pytestmark = pytest.mark.browser
@@ -20,7 +21,7 @@ def _two_welders_one_place(site: Site) -> None:
     with httpx.Client(base_url=f"{site.base}/api/v1", timeout=30) as c:
         r = c.post("/auth/token", json={"username": "zhang", "password": PASSWORD})
         staff = {"Authorization": f"Bearer {r.json()['access_token']}"}
-        start = (dt.date.today() + dt.timedelta(days=12)).isoformat()
+        start = (clock.today() + dt.timedelta(days=12)).isoformat()
         opening = {
             "employer_id": site.ids["other"],
             "title": "电焊工（试运行）",

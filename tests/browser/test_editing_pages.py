@@ -4,13 +4,13 @@ each, at desk width and 360 px."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import PASSWORD, Site, chinese_page, login, shot
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ async def test_editing_a_worker_and_an_opening(
                 "monthly_wage_min": 4200,
                 "monthly_wage_max": 5200,
                 "housing_provided": True,
-                "start_date": dt.date.today().isoformat(),
+                "start_date": clock.today().isoformat(),
             },
         )
         assert r.status_code == 201, r.text

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, console_page, shot
 
 pytestmark = pytest.mark.browser
@@ -45,7 +46,7 @@ def _her_link(site: Site) -> str:
         r = c.post("/workers", headers=admin, json=worker)
         assert r.status_code == 201, r.text
         her = r.json()["id"]
-        start = (dt.date.today() + dt.timedelta(days=12)).isoformat()
+        start = (clock.today() + dt.timedelta(days=12)).isoformat()
         opening = {
             "employer_id": site.ids["mine"],
             "title": "平缝车工",
@@ -147,7 +148,7 @@ async def test_forms_show_every_error_and_errors_are_pages(
         await page.fill("#f-headcount", "0")
         await page.fill("#f-monthly_wage_min", "6000")
         await page.fill("#f-monthly_wage_max", "5000")
-        await page.fill("#f-start_date", (dt.date.today() - dt.timedelta(days=3)).isoformat())
+        await page.fill("#f-start_date", (clock.today() - dt.timedelta(days=3)).isoformat())
         await page.evaluate(
             "document.querySelectorAll('[required],[min]').forEach(e => {"
             "e.removeAttribute('required'); e.removeAttribute('min')})"

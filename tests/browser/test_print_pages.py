@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import PASSWORD, Site, chinese_page, login, shot
 from tests.support import id_number_for
 
@@ -58,7 +59,7 @@ async def test_the_letter_prints_on_one_a4_page(
             "monthly_wage_min": 4500,
             "monthly_wage_max": 5500,
             "housing_provided": True,
-            "start_date": (dt.date.today() + dt.timedelta(days=5)).isoformat(),
+            "start_date": (clock.today() + dt.timedelta(days=5)).isoformat(),
         },
     )
     her = _api(

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from matching.lib import clock
 from matching.lib.identity import check_digit
 from tests.browser.conftest import LAUNCH_ARGS, PASSWORD, Site, login, shot
 
@@ -63,7 +64,7 @@ def _world(site: Site) -> dict[str, Any]:
             staff,
             {"name": "巧手绣花点", "city": "盐城", "local_workshop": True},
         )
-        today = dt.date.today().isoformat()
+        today = clock.today().isoformat()
         sewing = [{"code": "sewing", "min_level": 2}]
         common = {"required_skills": sewing, "housing_provided": True, "start_date": today}
         ok(
@@ -204,7 +205,7 @@ def _world(site: Site) -> dict[str, Any]:
                 "POST", f"/training-sessions/{session['id']}/enrolments", staff, {"worker_id": wid}
             )
             ok("POST", f"/enrolments/{e['id']}/complete", staff, {})
-        year = dt.date.today().year
+        year = clock.today().year
         ok("PUT", f"/labour-force/{year}", admin, {"agency_id": agency, "count": 8})
         return ok("GET", f"/reports/summary?from={year}-01-01&to={today}", staff)
     finally:
@@ -249,7 +250,7 @@ async def test_the_reports_page_reads_as_the_federations_report(
             assert await outside.count() == 0
             await shot(page, artifacts, "reports")
             # A period the wrong way round: marked beside the field, in Chinese.
-            await page.fill("#f-from", f"{dt.date.today().year + 1}-01-01")
+            await page.fill("#f-from", f"{clock.today().year + 1}-01-01")
             await page.click("main form button[type=submit]")
             await expect(page.locator("#e-from")).to_have_text("晚于统计期的截止日期")
             await shot(page, artifacts, "reports-error")

@@ -5,13 +5,13 @@ audits each one through ``shot``."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from pathlib import Path
 
 import httpx
 import pytest
 
+from matching.lib import clock
 from tests.browser.conftest import PASSWORD, Site, chinese_page, login, shot
 
 pytestmark = pytest.mark.browser
@@ -42,7 +42,7 @@ async def test_course_session_enrol_complete(
     from playwright.async_api import expect
 
     _worker(site)
-    today = dt.date.today().isoformat()
+    today = clock.today().isoformat()
     async with chinese_page(chromium_path, tmp_path / "profile") as page:
         await login(page, site, "zhang")
         await page.get_by_role("link", name="培训").click()
