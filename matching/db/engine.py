@@ -79,7 +79,8 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         # worker_profiles, run on every registration as the table grew). Measured on the
         # registration benchmark (benchmarks/api.py, POST /workers, 32 connections):
         # PostgreSQL's CPU per registration fell from 1.1 to 0.65 ms, and 1,080 req/s rose to
-        # about 1,450. Planning each run costs little beside it: these statements are small.
+        # 1,320-1,420. Planning every run has its cost: the M match run's write, many repeated
+        # statements, became about 2.8 s slower with it (issue 15), still to be won back.
         connect_args={
             "server_settings": {
                 "application_name": "laowu",
